@@ -68,7 +68,12 @@ pub fn run(cli: Cli) -> i32 {
             return code;
         }
         for p in file.problems() {
-            eprintln!("slimfile: {}:{}: error: {}", path.display(), p.line, p.message);
+            eprintln!(
+                "slimfile: {}:{}: error: {}",
+                path.display(),
+                p.line,
+                p.message
+            );
             code = 2;
         }
         for p in file.build_problems() {

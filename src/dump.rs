@@ -47,7 +47,10 @@ impl InstructionDump {
             flags: i.flags.iter().map(|f| f.text.clone()).collect(),
             heredocs: i.heredocs.len(),
             byte_range: [i.text_span.start, i.text_span.end],
-            wraps: i.onbuild.as_deref().map(|inner| Box::new(InstructionDump::new(inner))),
+            wraps: i
+                .onbuild
+                .as_deref()
+                .map(|inner| Box::new(InstructionDump::new(inner))),
         }
     }
 }

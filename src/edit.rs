@@ -145,12 +145,18 @@ mod tests {
         let mut e = Edits::new();
         e.replace(0..5, "x");
         e.replace(3..7, "y");
-        assert!(matches!(e.apply("0123456789"), Err(EditError::Overlap { .. })));
+        assert!(matches!(
+            e.apply("0123456789"),
+            Err(EditError::Overlap { .. })
+        ));
 
         let mut e = Edits::new();
         e.replace(0..5, "x");
         e.insert(2, "y");
-        assert!(matches!(e.apply("0123456789"), Err(EditError::Overlap { .. })));
+        assert!(matches!(
+            e.apply("0123456789"),
+            Err(EditError::Overlap { .. })
+        ));
     }
 
     #[test]

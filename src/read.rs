@@ -25,7 +25,11 @@ pub enum ReadError {
         "{}: {size} bytes is over the {limit}-byte limit for a Dockerfile; is it one?",
         path.display()
     )]
-    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     #[error(
         "{}:{line}: not UTF-8 text (invalid byte at offset {offset}); convert it to UTF-8 (for example with iconv) and run again",
         path.display()

@@ -66,8 +66,14 @@ mod tests {
     #[test]
     fn recognises_the_three_directives() {
         assert_eq!(m("# escape=`"), Some(("escape".into(), "`".into())));
-        assert_eq!(m("#syntax = docker/dockerfile:1 "), Some(("syntax".into(), "docker/dockerfile:1".into())));
-        assert_eq!(m("# CHECK=skip=all"), Some(("check".into(), "skip=all".into())));
+        assert_eq!(
+            m("#syntax = docker/dockerfile:1 "),
+            Some(("syntax".into(), "docker/dockerfile:1".into()))
+        );
+        assert_eq!(
+            m("# CHECK=skip=all"),
+            Some(("check".into(), "skip=all".into()))
+        );
     }
 
     #[test]

@@ -337,8 +337,10 @@ pub(crate) fn parse_line(line: &str, offset: usize, escape: char) -> LineParse {
         flag.span = flag.span.start + rest_start..flag.span.end + rest_start;
     }
     let args_raw = &rest[args_offset..];
-    let args_start = rest_start + args_offset + (args_raw.len() - args_raw.trim_start_matches(is_space).len());
-    let args_end = (rest_start + args_offset + args_raw.trim_end_matches(is_space).len()).max(args_start);
+    let args_start =
+        rest_start + args_offset + (args_raw.len() - args_raw.trim_start_matches(is_space).len());
+    let args_end =
+        (rest_start + args_offset + args_raw.trim_end_matches(is_space).len()).max(args_start);
     let args = line[args_start..args_end].to_string();
 
     let mut error = None;

@@ -21,9 +21,7 @@ mod words;
 use std::ops::Range;
 
 pub use instruction::{Flag, Form, Heredoc, Instruction, Keyword};
-pub use views::{
-    ArgDecl, CopyArgs, FromArgs, HealthcheckArgs, ImageRef, KeyValue, Stage,
-};
+pub use views::{ArgDecl, CopyArgs, FromArgs, HealthcheckArgs, ImageRef, KeyValue, Stage};
 
 use instruction::{parse_line, LineParse, LogicalLine};
 use lines::{is_comment, split_lines, strip_continuation, trim_leading_space, Line};

@@ -164,7 +164,10 @@ impl Instruction {
             image_span: in_file(&image_word.span),
             alias: alias.map(|w| w.text.clone()),
             alias_span: alias.map(|w| in_file(&w.span)),
-            platform: self.flag("platform").and_then(|f| f.value()).map(str::to_string),
+            platform: self
+                .flag("platform")
+                .and_then(|f| f.value())
+                .map(str::to_string),
         })
     }
 
@@ -390,7 +393,12 @@ impl Dockerfile {
                 _ => {}
             }
         }
-        if !seen_from && !self.problems().iter().any(|p| p.message.contains("no instructions")) {
+        if !seen_from
+            && !self
+                .problems()
+                .iter()
+                .any(|p| p.message.contains("no instructions"))
+        {
             out.push(Problem {
                 line: 1,
                 message: "no FROM instruction: not a Dockerfile slimfile can read".into(),

@@ -286,7 +286,7 @@ pub(crate) fn parse_heredoc_word(word: &str) -> Result<Option<HeredocMarker>, St
         Some(a) => (true, a),
         None => (false, after),
     };
-    let rest = after.trim_start_matches(|c| matches!(c, '\t' | '\n' | '\u{0C}' | '\r' | ' '));
+    let rest = after.trim_start_matches(['\t', '\n', '\u{0C}', '\r', ' ']);
     if rest.contains('<') || rest.is_empty() {
         return Ok(None);
     }
@@ -450,7 +450,9 @@ impl ShellLex {
             }
         }
         if let Some(stop) = stop {
-            return Err(format!("unexpected end of statement while looking for matching {stop}"));
+            return Err(format!(
+                "unexpected end of statement while looking for matching {stop}"
+            ));
         }
         Ok((result, self.finish(w)))
     }
@@ -470,7 +472,12 @@ impl ShellLex {
         }
         loop {
             match self.next() {
-                None => return Err("unexpected end of statement while looking for matching single-quote".into()),
+                None => {
+                    return Err(
+                        "unexpected end of statement while looking for matching single-quote"
+                            .into(),
+                    )
+                }
                 Some('\'') => {
                     if self.raw_quotes {
                         out.push('\'');
@@ -490,7 +497,12 @@ impl ShellLex {
         }
         loop {
             match self.peek() {
-                None => return Err("unexpected end of statement while looking for matching double-quote".into()),
+                None => {
+                    return Err(
+                        "unexpected end of statement while looking for matching double-quote"
+                            .into(),
+                    )
+                }
                 Some('"') => {
                     self.next();
                     if self.raw_quotes {
@@ -662,13 +674,19 @@ mod tests {
 
     #[test]
     fn whitespace_split_matches_go_regexp_split() {
-        assert_eq!(texts(&split_whitespace_delimited("a  b\tc")), ["a", "b", "c"]);
+        assert_eq!(
+            texts(&split_whitespace_delimited("a  b\tc")),
+            ["a", "b", "c"]
+        );
         assert_eq!(texts(&split_whitespace_delimited("")), [""]);
     }
 
     #[test]
     fn json_arrays() {
-        assert_eq!(parse_json_array(r#"["a", "b\/c"]"#), Ok(vec!["a".into(), "b/c".into()]));
+        assert_eq!(
+            parse_json_array(r#"["a", "b\/c"]"#),
+            Ok(vec!["a".into(), "b/c".into()])
+        );
         assert_eq!(parse_json_array("['a']"), Err(JsonError::NotJson));
         assert_eq!(parse_json_array("[1]"), Err(JsonError::NotStrings));
         assert_eq!(parse_json_array(r#"["a"] x"#), Err(JsonError::NotJson));
