@@ -40,6 +40,34 @@ enum Fault {
     /// For a `<<-` heredoc, the body's span runs on over the leading tabs of
     /// the terminator line (the body's value is right).
     ChompedTabsInHeredocSpan,
+    /// The crate reads a `RUN` heredoc only when its marker opens the command
+    /// (`RUN <<EOF cat`), not later in it (`RUN python3 <<EOF`), which
+    /// BuildKit reads; it then takes the body for instructions and fails.
+    RunHeredocAfterCommand,
+}
+
+/// Whether the crate's error at `line` falls in the body of a `RUN` heredoc
+/// whose marker does not open the command.
+fn in_late_run_heredoc(text: &str, error: &str) -> bool {
+    let Some(line) = error
+        .split("at line ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse::<usize>().ok())
+    else {
+        return false;
+    };
+    let file = Dockerfile::parse(text);
+    let found = file.instructions().any(|i| {
+        i.keyword == Keyword::Run
+            && !i.args.starts_with("<<")
+            && i.heredocs.iter().any(|h| {
+                let first = line_of(text, h.body.start);
+                let last = line_of(text, h.body.end.max(h.body.start + 1) - 1);
+                h.body.end > h.body.start && (first..=last).contains(&line)
+            })
+    });
+    found
 }
 
 fn fixtures() -> Vec<PathBuf> {
@@ -224,6 +252,10 @@ fn agrees_with_parse_dockerfile_on_every_fixture() {
         let text = fs::read_to_string(&path).unwrap();
         let theirs = match theirs(&text) {
             Ok(t) => t,
+            Err(e) if in_late_run_heredoc(&text, &e) => {
+                seen_faults.insert(Fault::RunHeredocAfterCommand);
+                continue;
+            }
             Err(e) => {
                 // The crate also checks what `docker build` checks; a fixture
                 // it rejects must be one that we flag too.
@@ -284,6 +316,7 @@ fn agrees_with_parse_dockerfile_on_every_fixture() {
         Fault::SpansShiftAfterBom,
         Fault::ArrayCloseOutsideSpan,
         Fault::ChompedTabsInHeredocSpan,
+        Fault::RunHeredocAfterCommand,
     ] {
         assert!(seen_faults.contains(&fault), "{fault:?} never occurred");
     }

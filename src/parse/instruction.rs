@@ -257,7 +257,9 @@ pub(crate) struct LogicalLine {
 
 impl LogicalLine {
     pub fn push(&mut self, piece: &str, file_offset: usize) {
-        if piece.is_empty() {
+        // The first piece is kept even when empty (a line holding only an
+        // escape), so every offset has a place in the file.
+        if piece.is_empty() && !self.pieces.is_empty() {
             return;
         }
         self.pieces.push((self.text.len(), file_offset));

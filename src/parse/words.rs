@@ -328,6 +328,8 @@ pub(crate) fn parse_heredoc_word(word: &str) -> Result<Option<HeredocMarker>, St
 struct ShellLex {
     chars: Vec<char>,
     pos: usize,
+    /// How deep `${…}` nesting goes; bounded so no input overflows the stack.
+    depth: usize,
     raw_quotes: bool,
     raw_escapes: bool,
     buf: String,
@@ -345,6 +347,7 @@ impl ShellLex {
         ShellLex {
             chars: s.chars().collect(),
             pos: 0,
+            depth: 0,
             raw_quotes,
             raw_escapes,
             buf: String::new(),
@@ -390,9 +393,16 @@ impl ShellLex {
         stop: Option<char>,
         raw_escapes: bool,
     ) -> Result<(String, Vec<String>), String> {
+        // Go's stacks grow; ours do not. No real file nests `${…}` this deep.
+        const MAX_DEPTH: usize = 64;
+        if self.depth >= MAX_DEPTH {
+            return Err(format!("variables nested more than {MAX_DEPTH} deep"));
+        }
+        self.depth += 1;
         let saved = std::mem::replace(&mut self.raw_escapes, raw_escapes);
         let out = self.stop_on_inner(stop);
         self.raw_escapes = saved;
+        self.depth -= 1;
         out
     }
 
