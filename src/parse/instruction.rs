@@ -284,6 +284,12 @@ impl LogicalLine {
     pub fn pieces(&self) -> &[(usize, usize)] {
         &self.pieces
     }
+
+    /// Empties the line, keeping its buffers for the next instruction.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.pieces.clear();
+    }
 }
 
 /// The result of reading one logical line (BuildKit's `newNodeFromLine`).

@@ -189,6 +189,8 @@ struct Parser<'a> {
     seen_directives: Vec<String>,
     nodes: Vec<Node>,
     problems: Vec<Problem>,
+    /// Reused from one instruction to the next to save allocations.
+    logical: LogicalLine,
 }
 
 impl<'a> Parser<'a> {
@@ -207,6 +209,7 @@ impl<'a> Parser<'a> {
             seen_directives: Vec::new(),
             nodes,
             problems: Vec::new(),
+            logical: LogicalLine::default(),
         }
     }
 
@@ -295,7 +298,8 @@ impl<'a> Parser<'a> {
     /// bodies.
     fn instruction(&mut self, first: usize, indent: usize) {
         let first_line = self.lines[first];
-        let mut logical = LogicalLine::default();
+        let mut logical = std::mem::take(&mut self.logical);
+        logical.clear();
         let start = first_line.start + indent;
         let content = &self.text[start..first_line.content_end];
         let mut last = first;
@@ -375,6 +379,7 @@ impl<'a> Parser<'a> {
             last + 1,
         );
         self.nodes.push(Node::Instruction(instruction));
+        self.logical = logical;
     }
 
     /// Reads a heredoc body up to its terminator line. Returns the heredoc and
