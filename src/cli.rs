@@ -76,6 +76,14 @@ pub fn run(cli: Cli) -> i32 {
             );
             code = 2;
         }
+        for p in file.version_dependent() {
+            eprintln!(
+                "slimfile: {}:{}: warning: BuildKit versions differ here: {}",
+                path.display(),
+                p.line,
+                p.message
+            );
+        }
         for p in file.build_problems() {
             eprintln!(
                 "slimfile: {}:{}: warning: docker build would reject this: {}",

@@ -16,7 +16,9 @@ pub struct InstructionDump {
     /// First and last line, 1-based, as BuildKit counts them.
     pub start_line: usize,
     pub end_line: usize,
-    /// `"exec"` (JSON array), `"shell"`, or null for instructions without a form.
+    /// `"exec"` (JSON array), `"shell"`, or null for instructions without a
+    /// form. For `ONBUILD`, the form of the instruction it wraps, as BuildKit's
+    /// tooling reports it.
     pub form: Option<&'static str>,
     /// Builder flags as BuildKit reads them.
     pub flags: Vec<String>,
@@ -33,16 +35,21 @@ pub struct InstructionDump {
 impl InstructionDump {
     /// The dump of one instruction.
     pub fn new(i: &Instruction) -> InstructionDump {
+        let wraps = i
+            .onbuild
+            .as_deref()
+            .map(|inner| Box::new(InstructionDump::new(inner)));
         InstructionDump {
             keyword: i.keyword_text.to_uppercase(),
             known: i.keyword != crate::parse::Keyword::Unknown,
             start_line: i.start_line,
             end_line: i.end_line,
-            form: match &i.form {
-                Some(Form::Exec(_)) => Some("exec"),
-                Some(Form::Shell(_)) => Some("shell"),
-                None if i.keyword.takes_json() => Some("shell"),
-                None => None,
+            form: match (&i.form, &wraps) {
+                (_, Some(inner)) => inner.form,
+                (Some(Form::Exec(_)), _) => Some("exec"),
+                (Some(Form::Shell(_)), _) => Some("shell"),
+                (None, _) if i.keyword.takes_json() => Some("shell"),
+                (None, _) => None,
             },
             flags: i.flags.iter().map(|f| f.text.clone()).collect(),
             heredocs: i.heredocs.len(),

@@ -184,3 +184,18 @@ fn a_file_over_the_size_limit_is_refused_without_reading_it_all() {
         stderr(&o)
     );
 }
+
+#[test]
+fn readings_that_differ_between_buildkit_releases_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Dockerfile");
+    fs::write(&path, "FROM alpine\nCMD [\"sh\"] # trailing\n").unwrap();
+    let o = slimfile(&["--dump-syntax", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    assert!(
+        err.contains(":2: warning: BuildKit versions differ here: a JSON array followed"),
+        "{err}"
+    );
+    assert!(stdout(&o).contains(r#""form":"shell""#));
+}

@@ -304,6 +304,8 @@ pub(crate) struct LineParse {
     pub onbuild: Option<Box<LineParse>>,
     /// Why BuildKit would reject this line, if it would.
     pub error: Option<String>,
+    /// Why BuildKit releases would read this line differently, if they would.
+    pub version_note: Option<String>,
 }
 
 impl LineParse {
@@ -319,6 +321,12 @@ impl LineParse {
         self.error
             .as_deref()
             .or_else(|| self.onbuild.as_ref().and_then(|i| i.first_error()))
+    }
+
+    pub fn first_version_note(&self) -> Option<&str> {
+        self.version_note
+            .as_deref()
+            .or_else(|| self.onbuild.as_ref().and_then(|i| i.first_version_note()))
     }
 }
 
@@ -352,14 +360,26 @@ pub(crate) fn parse_line(line: &str, offset: usize, escape: char) -> LineParse {
     let args = line[args_start..args_end].to_string();
 
     let mut error = None;
+    let mut version_note = None;
+    if escape != '\\'
+        && flags
+            .iter()
+            .any(|f| line[f.span.clone()].contains(['\\', escape]))
+    {
+        version_note = Some(
+            "a flag with an escape character under `# escape=`: BuildKit before v0.21 \
+             applies the backslash in flags, later BuildKit the escape directive's character"
+                .to_string(),
+        );
+    }
     let mut form = None;
     let mut onbuild = None;
     match keyword {
         Keyword::Add | Keyword::Copy | Keyword::Volume => {
-            form = Some(read_form(&args, &mut error));
+            form = Some(read_form(&args, &mut error, &mut version_note));
         }
         Keyword::Cmd | Keyword::Entrypoint | Keyword::Run | Keyword::Shell if !args.is_empty() => {
-            form = Some(read_form(&args, &mut error));
+            form = Some(read_form(&args, &mut error, &mut version_note));
         }
         Keyword::Healthcheck => {
             // BuildKit's parseHealthConfig: a type word (CMD or NONE), then a
@@ -368,7 +388,7 @@ pub(crate) fn parse_line(line: &str, offset: usize, escape: char) -> LineParse {
             if type_end > 0 {
                 let command = args[type_end..].trim_start_matches(is_space);
                 if !command.is_empty() {
-                    form = Some(read_form(command, &mut error));
+                    form = Some(read_form(command, &mut error, &mut version_note));
                 }
             }
         }
@@ -390,13 +410,24 @@ pub(crate) fn parse_line(line: &str, offset: usize, escape: char) -> LineParse {
         form,
         onbuild,
         error,
+        version_note,
     }
 }
 
-fn read_form(args: &str, error: &mut Option<String>) -> Form {
+fn read_form(args: &str, error: &mut Option<String>, note: &mut Option<String>) -> Form {
     match words::parse_json_array(args) {
         Ok(items) => Form::Exec(items),
-        Err(JsonError::NotJson) => Form::Shell(args.to_string()),
+        Err(JsonError::NotJson) => {
+            if words::starts_with_json_array(args) {
+                *note = Some(
+                    "a JSON array followed by more text: BuildKit before v0.15 (Dockerfile \
+                     frontend 1.10) runs it in exec form, later BuildKit in shell form; \
+                     remove the text after the closing bracket"
+                        .into(),
+                );
+            }
+            Form::Shell(args.to_string())
+        }
         Err(JsonError::NotStrings) => {
             *error = Some(
                 "when using JSON array syntax, arrays must be comprised of strings only".into(),

@@ -84,6 +84,7 @@ pub struct Dockerfile {
     nodes: Vec<Node>,
     escape: char,
     problems: Vec<Problem>,
+    version_notes: Vec<Problem>,
 }
 
 impl Dockerfile {
@@ -141,6 +142,13 @@ impl Dockerfile {
         &self.problems
     }
 
+    /// Lines that BuildKit releases read differently, in line order. The
+    /// parser follows current BuildKit; a rewrite should not build on a line
+    /// whose meaning depends on the user's Docker version.
+    pub fn version_dependent(&self) -> &[Problem] {
+        &self.version_notes
+    }
+
     /// The text of a node or of any range of the source.
     pub fn text(&self, span: Range<usize>) -> &str {
         &self.source[span]
@@ -189,6 +197,7 @@ struct Parser<'a> {
     seen_directives: Vec<String>,
     nodes: Vec<Node>,
     problems: Vec<Problem>,
+    version_notes: Vec<Problem>,
     /// Reused from one instruction to the next to save allocations.
     logical: LogicalLine,
 }
@@ -209,6 +218,7 @@ impl<'a> Parser<'a> {
             seen_directives: Vec::new(),
             nodes,
             problems: Vec::new(),
+            version_notes: Vec::new(),
             logical: LogicalLine::default(),
         }
     }
@@ -254,6 +264,7 @@ impl<'a> Parser<'a> {
             nodes: self.nodes,
             escape: self.escape,
             problems: self.problems,
+            version_notes: self.version_notes,
         }
     }
 
@@ -274,6 +285,15 @@ impl<'a> Parser<'a> {
                 format!("only one {} parser directive can be used", found.name),
             );
         } else if found.name == "escape" {
+            if self.seen_directives.iter().any(|d| d == "check") {
+                self.version_notes.push(Problem {
+                    line: line_no,
+                    message: "`# escape=` after `# check=`: BuildKit before v0.14 (Dockerfile \
+                              frontend 1.8) takes `# check=` for a comment and ignores this \
+                              escape; put `# escape=` first"
+                        .into(),
+                });
+            }
             match found.value.as_str() {
                 "\\" => self.escape = '\\',
                 "`" => self.escape = '`',
@@ -339,6 +359,12 @@ impl<'a> Parser<'a> {
             let message = error.to_string();
             self.problem(first + 1, message);
         }
+        if let Some(note) = parsed.first_version_note() {
+            self.version_notes.push(Problem {
+                line: first + 1,
+                message: note.to_string(),
+            });
+        }
 
         let mut heredocs = Vec::new();
         let owner = parsed.heredoc_owner();
@@ -348,6 +374,15 @@ impl<'a> Parser<'a> {
         if heredoc_capable {
             match words::heredocs_from_line(&logical.text) {
                 Ok(markers) => {
+                    if markers.iter().any(|m| m.spaced) {
+                        self.version_notes.push(Problem {
+                            line: first + 1,
+                            message: "a heredoc marker with blanks after `<<`: BuildKit reads \
+                                      it as a heredoc only since Dockerfile frontend 1.16; \
+                                      write `<<EOF`"
+                                .into(),
+                        });
+                    }
                     for marker in markers {
                         let (heredoc, end) = self.heredoc_body(marker);
                         last = end.unwrap_or(last);

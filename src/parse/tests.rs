@@ -357,3 +357,17 @@ fn non_utf8_is_an_error_with_its_offset() {
     let err = Dockerfile::parse_bytes(b"FROM x\nRUN \xff\n").unwrap_err();
     assert_eq!((err.offset, err.line), (11, 2));
 }
+
+#[test]
+fn readings_that_depend_on_the_buildkit_release_are_noted() {
+    let file = parse(
+        "# check=skip=all\n# escape=\\\nFROM x\nCMD [\"a\"] more\nRUN cat << EOF\nhi\nEOF\nCMD [\"ok\"]\n",
+    );
+    let lines: Vec<usize> = file.version_dependent().iter().map(|p| p.line).collect();
+    assert_eq!(lines, [2, 4, 5]);
+    // Current BuildKit's reading is the one the parser gives.
+    let cmd = file.instructions().nth(1).unwrap();
+    assert_eq!(cmd.form, Some(Form::Shell("[\"a\"] more".into())));
+    assert_eq!(file.instructions().nth(2).unwrap().heredocs.len(), 1);
+    assert!(file.problems().is_empty());
+}

@@ -28,82 +28,104 @@ enum Phase {
 /// with quotes removed and escapes applied, and the offset where the rest of
 /// the line begins. A lone `--` ends the flags.
 ///
-/// BuildKit walks this loop byte by byte, so a UTF-8 byte 0x85 or 0xA0 inside a
-/// multi-byte character counts as a space there. We walk characters: a flag
-/// containing such a character (none in real files) would split differently,
-/// but no offset can land inside a character.
+/// BuildKit walks this loop byte by byte, turning each byte into a character
+/// on its own, and so do we: a non-ASCII flag value comes out as BuildKit
+/// reports it (`--label=é` as `--label=Ã©`). Where BuildKit would split inside
+/// a character (a UTF-8 byte 0x85 or 0xA0 counts as a space there), we split
+/// at the character's edges, so no offset lands inside a character.
 pub(crate) fn extract_flags(line: &str, escape: char) -> (Vec<Word>, usize) {
+    let bytes = line.as_bytes();
+    let is_space = |b: u8| matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' | 0x85 | 0xA0);
+    let escape = u8::try_from(escape).unwrap_or(b'\\');
+    // The char boundary at or before / after a byte offset.
+    let back = |mut i: usize| {
+        while !line.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let forward = |mut i: usize| {
+        while !line.is_char_boundary(i) {
+            i += 1;
+        }
+        i
+    };
     let mut words = Vec::new();
     let mut phase = Phase::Spaces;
     let mut buf = String::new();
-    let mut quote = '\0';
+    let mut quote = 0u8;
     let mut blank_ok = false;
     let mut word_start = 0;
-    let mut chars = line.char_indices().peekable();
-
-    while let Some((pos, ch)) = chars.next() {
-        let at_last = chars.peek().is_none();
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let b = bytes[pos];
         if phase == Phase::Spaces {
-            if is_space(ch) {
+            if is_space(b) && line.is_char_boundary(pos) {
+                pos += 1;
                 continue;
             }
-            let starts_flag = ch == '-' && chars.peek().is_some_and(|&(_, c)| c == '-');
-            if !starts_flag {
-                return (words, pos);
+            if b != b'-' || bytes.get(pos + 1) != Some(&b'-') {
+                return (words, forward(pos));
             }
             phase = Phase::Word;
             word_start = pos;
         }
         if phase == Phase::Word {
-            if is_space(ch) {
+            if is_space(b) {
                 phase = Phase::Spaces;
+                let word_end = back(pos);
                 if buf == "--" {
-                    return (words, pos);
+                    return (words, forward(pos));
                 }
                 if blank_ok || !buf.is_empty() {
                     words.push(Word {
                         text: std::mem::take(&mut buf),
-                        span: word_start..pos,
+                        span: word_start..word_end,
                     });
                 }
                 buf.clear();
                 blank_ok = false;
+                pos = forward(pos + 1);
                 continue;
             }
-            if ch == '\'' || ch == '"' {
-                quote = ch;
+            if b == b'\'' || b == b'"' {
+                quote = b;
                 blank_ok = true;
                 phase = Phase::Quote;
+                pos += 1;
                 continue;
             }
-            let mut ch = ch;
-            if ch == escape {
-                if at_last {
+            let mut b = b;
+            if b == escape {
+                if pos + 1 == bytes.len() {
+                    pos += 1;
                     continue;
                 }
-                if let Some((_, next)) = chars.next() {
-                    ch = next;
-                }
+                pos += 1;
+                b = bytes[pos];
             }
-            buf.push(ch);
+            buf.push(char::from(b));
+            pos += 1;
             continue;
         }
         // Phase::Quote
-        if ch == quote {
+        if b == quote {
             phase = Phase::Word;
+            pos += 1;
             continue;
         }
-        let mut ch = ch;
-        if ch == escape {
-            if at_last {
+        let mut b = b;
+        if b == escape {
+            if pos + 1 == bytes.len() {
                 phase = Phase::Word;
+                pos += 1;
                 continue;
             }
-            if let Some((_, next)) = chars.next() {
-                ch = next;
-            }
+            pos += 1;
+            b = bytes[pos];
         }
-        buf.push(ch);
+        buf.push(char::from(b));
+        pos += 1;
     }
     if phase != Phase::Spaces && buf != "--" && (blank_ok || !buf.is_empty()) {
         words.push(Word {
@@ -249,10 +271,26 @@ pub(crate) fn parse_json_array(rest: &str) -> Result<Vec<String>, JsonError> {
         .collect()
 }
 
+/// Whether the text opens with a complete JSON array (of anything), as the
+/// `json.Decoder` that BuildKit used before v0.15 accepted, ignoring what follows.
+pub(crate) fn starts_with_json_array(rest: &str) -> bool {
+    let rest = rest.trim_start_matches(is_space);
+    rest.starts_with('[')
+        && matches!(
+            serde_json::Deserializer::from_str(rest)
+                .into_iter::<Vec<serde_json::Value>>()
+                .next(),
+            Some(Ok(_))
+        )
+}
+
 /// A heredoc marker found on an instruction line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct HeredocMarker {
     pub name: String,
+    /// Blanks stand between `<<` and the word (`<< EOF`), which BuildKit reads
+    /// as a heredoc only since Dockerfile frontend 1.16.
+    pub spaced: bool,
     pub fd: Option<u32>,
     pub chomp: bool,
     pub expand: bool,
@@ -287,6 +325,7 @@ pub(crate) fn parse_heredoc_word(word: &str) -> Result<Option<HeredocMarker>, St
         None => (false, after),
     };
     let rest = after.trim_start_matches(['\t', '\n', '\u{0C}', '\r', ' ']);
+    let spaced = rest.len() != after.len();
     if rest.contains('<') || rest.is_empty() {
         return Ok(None);
     }
@@ -312,6 +351,7 @@ pub(crate) fn parse_heredoc_word(word: &str) -> Result<Option<HeredocMarker>, St
     Ok(Some(HeredocMarker {
         expand: quotes(&words[0]) == quotes(&raw_words[0]),
         name: words[0].clone(),
+        spaced,
         fd,
         chomp,
     }))
@@ -665,6 +705,21 @@ mod tests {
         let (flags, rest) = extract_flags(line, '\\');
         assert_eq!(texts(&flags), ["--network=none"]);
         assert_eq!(line[rest..].trim(), "--not-a-flag");
+    }
+
+    #[test]
+    fn flags_are_read_byte_by_byte_as_buildkit_does() {
+        // A no-break space is two bytes, neither of which starts a flag.
+        let (flags, rest) = extract_flags("\u{a0} --link x", '\\');
+        assert!(flags.is_empty());
+        assert_eq!(rest, 0);
+        let (flags, _) = extract_flags("--label=é x", '\\');
+        assert_eq!(flags[0].text, "--label=\u{c3}\u{a9}");
+        // 'à' is C3 A0: BuildKit splits at the A0; we split around 'à'.
+        let line = "--a=xàb --c y";
+        let (flags, rest) = extract_flags(line, '\\');
+        assert_eq!(&line[flags[0].span.clone()], "--a=x");
+        assert_eq!(&line[rest..], "b --c y");
     }
 
     #[test]
