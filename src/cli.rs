@@ -1,29 +1,105 @@
-//! The command line: flags, and what each mode prints. The binary is a thin
+//! The command line: flags, modes, and what each prints. The binary is a thin
 //! wrapper around [`run`].
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 
+use crate::context::Context;
+use crate::detect::Language;
+use crate::discover::{discover, Found};
 use crate::dump::dump_syntax;
-use crate::read::{read_dockerfile, MAX_FILE_BYTES};
+use crate::plan::{Flavor, Options, Reason};
+use crate::process::{process_bytes, process_path, Processed};
+use crate::read::read_dockerfile;
+use crate::report::{json, FileReport, Status, Summary};
 
 const EXAMPLES: &str = "\
 Examples:
-  slimfile --dump-syntax examples/node-classic/Dockerfile
+  slimfile examples/node-classic/Dockerfile
+      Show the rewrite as a diff; change nothing.
+  slimfile --write examples/node-classic/Dockerfile
+      Apply it in place.
+  slimfile --check .
+      Exit 1 if any Dockerfile under . would be rewritten (for CI).
+  slimfile --explain examples/node-classic/Dockerfile
+      Say what was detected and why the plan is what it is.
+  slimfile - < Dockerfile > Dockerfile.new
+      Read stdin, write the rewritten file to stdout.
+  slimfile --format json services/ > report.json
+      One JSON report for tools and bulk runs.
+  slimfile --dump-syntax Dockerfile
       Print how slimfile reads each instruction (a debugging aid).
 
 Limits: files over 16 MiB are refused; input must be UTF-8.
-Exit codes: 0 success; 2 a file could not be read or parsed, or a flag is bad.";
+Exit codes: 0 success; 1 with --check when a file would be rewritten;
+2 when a file could not be read or parsed, or a flag is bad.";
+
+/// When to colour the diff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+/// The report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
 
 /// Rewrites single-stage Dockerfiles into lean multi-stage builds.
+///
+/// By default a dry run: the rewrite of each Dockerfile is shown as a unified
+/// diff and nothing is changed.
 #[derive(Debug, Parser)]
-#[command(name = "slimfile", version, about, after_help = EXAMPLES)]
+#[command(name = "slimfile", version, about, long_about, after_help = EXAMPLES)]
 pub struct Cli {
-    /// Dockerfiles to read.
+    /// Dockerfiles, or directories to search for them; `-` reads stdin and
+    /// writes the rewritten file to stdout.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    /// Apply each rewrite in place (atomically, keeping permissions and owner).
+    #[arg(long, conflicts_with_all = ["check", "explain", "dump_syntax"])]
+    pub write: bool,
+
+    /// Change nothing; exit 1 if any file would be rewritten (for CI).
+    #[arg(long, conflicts_with_all = ["explain", "dump_syntax"])]
+    pub check: bool,
+
+    /// Print the detection evidence and the plan for each file, in words.
+    #[arg(long, conflicts_with = "dump_syntax")]
+    pub explain: bool,
+
+    /// Report format: diffs and a summary, or one JSON document on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Use this language's template instead of detecting it.
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<Language>,
+
+    /// The final stage's base: slim (glibc), alpine (musl), distroless or
+    /// scratch. Default: alpine for an alpine builder, slim otherwise.
+    #[arg(long, value_enum, value_name = "FLAVOR")]
+    pub flavor: Option<Flavor>,
+
+    /// The build context used for detection (default: each Dockerfile's own
+    /// folder; the current folder for stdin). Only with a single Dockerfile.
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+
+    /// Colour the diff: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+
+    /// No diffs and no summary on a terminal (never suppresses --format json).
+    #[arg(long, short)]
+    pub quiet: bool,
 
     /// Debugging aid for maintainers and bug reports: print the parser's
     /// reading of each PATH, one JSON object per instruction (keyword, first
@@ -35,22 +111,208 @@ pub struct Cli {
 
 /// Runs the command line and returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
-    debug_assert_eq!(MAX_FILE_BYTES, 16 * 1024 * 1024, "keep the help text true");
-    if !cli.dump_syntax {
+    if cli.dump_syntax {
+        return run_dump_syntax(&cli.paths);
+    }
+    if cli.paths.is_empty() {
+        eprintln!("slimfile: no PATH given: name Dockerfiles or directories, or `-` for stdin (see --help)");
+        return 2;
+    }
+    let opts = Options {
+        lang: cli.lang,
+        flavor: cli.flavor,
+    };
+    if cli.paths.len() == 1 && cli.paths[0] == Path::new("-") {
+        return run_stdin(&cli, opts);
+    }
+    if cli.paths.iter().any(|p| p == Path::new("-")) {
+        eprintln!("slimfile: `-` (stdin) cannot be combined with other paths");
+        return 2;
+    }
+    let found = discover(&cli.paths);
+    let files = found
+        .iter()
+        .filter(|f| matches!(f, Found::File { .. }))
+        .count();
+    if cli.context.is_some() && files > 1 {
         eprintln!(
-            "slimfile: this version can only read Dockerfiles: use --dump-syntax PATH \
-             (rewriting comes in a later version)"
+            "slimfile: --context applies to a single Dockerfile, and {files} were given or found"
         );
         return 2;
     }
-    if cli.paths.is_empty() {
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut reports = Vec::new();
+    for f in &found {
+        let report = match f {
+            Found::Skipped { path, reason } => FileReport::bare(
+                &path.display().to_string(),
+                Status::Skipped,
+                Some(Reason::file(reason.clone())),
+            ),
+            Found::File { path, root } => {
+                let display = path.display().to_string();
+                let ctx = match &cli.context {
+                    Some(c) => Context::at(c),
+                    None => Context::at(
+                        path.parent()
+                            .filter(|p| !p.as_os_str().is_empty())
+                            .unwrap_or(Path::new(".")),
+                    ),
+                };
+                let p = process_path(path, &display, &ctx, opts);
+                finish(&cli, p, path, root, color, &mut out)
+            }
+        };
+        reports.push(report);
+    }
+    if cli.format == Format::Json {
+        let _ = writeln!(out, "{}", json(&reports));
+    } else if !cli.quiet {
+        let summary = Summary::of(&reports);
+        for r in &reports {
+            if let (Status::Error | Status::Refused, Some(reason)) = (r.status, &r.reason) {
+                let at = reason.line.map(|l| format!(":{l}")).unwrap_or_default();
+                eprintln!(
+                    "slimfile: {}{at}: {}: {}",
+                    r.path,
+                    r.status.name(),
+                    reason.message
+                );
+            } else if let (Status::Unchanged | Status::Skipped, Some(reason)) =
+                (r.status, &r.reason)
+            {
+                eprintln!(
+                    "slimfile: {}: {}: {}",
+                    r.path,
+                    r.status.name(),
+                    reason.message
+                );
+            }
+            for w in &r.warnings {
+                let at = w.line.map(|l| format!(":{l}")).unwrap_or_default();
+                eprintln!("slimfile: {}{at}: warning: {}", r.path, w.message);
+            }
+        }
+        eprint!("{}", summary.text(&reports));
+    }
+    exit_code(&reports, cli.check)
+}
+
+/// Writes, diffs or explains one processed file, and returns its report.
+fn finish(
+    cli: &Cli,
+    mut p: Processed,
+    path: &Path,
+    root: &Path,
+    color: bool,
+    out: &mut impl Write,
+) -> FileReport {
+    if cli.explain {
+        let original = p
+            .original
+            .as_deref()
+            .and_then(|b| std::str::from_utf8(b).ok());
+        let text = crate::explain::explain(&p.report, p.planned.as_ref(), original);
+        if cli.format == Format::Text {
+            let _ = write!(out, "{text}");
+        }
+        p.report.explanation = Some(text);
+        return p.report;
+    }
+    let (Some(new), Some(original)) = (&p.rewritten, &p.original) else {
+        return p.report;
+    };
+    if cli.write {
+        match crate::write::write_atomic(path, original, new, root) {
+            Ok(()) => p.report.status = Status::Rewritten,
+            Err(e) => {
+                p.report.status = Status::Refused;
+                p.report.reason = Some(Reason::file(e.to_string()));
+            }
+        }
+        return p.report;
+    }
+    let old = String::from_utf8_lossy(original);
+    let diff = crate::diff::unified(&p.report.path, &old, new, p.tail_start, color);
+    if cli.format == Format::Text && !cli.quiet {
+        let _ = write!(out, "{diff}");
+    }
+    p.report.diff = Some(diff);
+    p.report
+}
+
+fn exit_code(reports: &[FileReport], check: bool) -> i32 {
+    if reports.iter().any(|r| r.status == Status::Error) {
+        2
+    } else if check && reports.iter().any(|r| r.status == Status::WouldRewrite) {
+        1
+    } else {
+        0
+    }
+}
+
+/// `slimfile -`: the rewritten file (or the input, unchanged) on stdout.
+fn run_stdin(cli: &Cli, opts: Options) -> i32 {
+    let mut bytes = Vec::new();
+    let limit = crate::read::MAX_FILE_BYTES;
+    if let Err(e) = std::io::stdin().take(limit + 1).read_to_end(&mut bytes) {
+        eprintln!("slimfile: <stdin>: cannot read: {e}");
+        return 2;
+    }
+    if bytes.len() as u64 > limit {
+        eprintln!("slimfile: <stdin>: over the {limit}-byte limit for a Dockerfile");
+        return 2;
+    }
+    let ctx = Context::at(cli.context.as_deref().unwrap_or(Path::new(".")));
+    let p = process_bytes(&bytes, "<stdin>", &ctx, opts);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let report = p.report.clone();
+    if cli.explain {
+        let original = std::str::from_utf8(&bytes).ok();
+        let _ = write!(
+            out,
+            "{}",
+            crate::explain::explain(&report, p.planned.as_ref(), original)
+        );
+    } else if cli.format == Format::Json {
+        let _ = writeln!(out, "{}", json(std::slice::from_ref(&report)));
+    } else {
+        let _ = match &p.rewritten {
+            Some(text) => out.write_all(text.as_bytes()),
+            None => out.write_all(&bytes),
+        };
+    }
+    if let Some(reason) = &report.reason {
+        let at = reason.line.map(|l| format!(":{l}")).unwrap_or_default();
+        eprintln!(
+            "slimfile: <stdin>{at}: {}: {}",
+            report.status.name(),
+            reason.message
+        );
+    }
+    for w in &report.warnings {
+        let at = w.line.map(|l| format!(":{l}")).unwrap_or_default();
+        eprintln!("slimfile: <stdin>{at}: warning: {}", w.message);
+    }
+    exit_code(&[report], cli.check)
+}
+
+fn run_dump_syntax(paths: &[PathBuf]) -> i32 {
+    if paths.is_empty() {
         eprintln!("slimfile: --dump-syntax needs at least one PATH");
         return 2;
     }
     let mut code = 0;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for path in &cli.paths {
+    for path in paths {
         let file = match read_dockerfile(path) {
             Ok(file) => file,
             Err(e) => {
@@ -59,7 +321,7 @@ pub fn run(cli: Cli) -> i32 {
                 continue;
             }
         };
-        if cli.paths.len() > 1 {
+        if paths.len() > 1 {
             let header = serde_json::json!({ "file": path.display().to_string() });
             let _ = writeln!(out, "{header}");
         }

@@ -1,9 +1,9 @@
 //! slimfile rewrites single-stage Dockerfiles into multi-stage builds.
 //!
-//! The pipeline (see `design.md`): discover → read → parse → detect → plan →
-//! render → diff / write / report. This version has the first steps: reading
-//! ([`read`]), the lossless parser ([`parse`]), and the edit list ([`edit`])
-//! that rendering will apply.
+//! The pipeline (see `design.md`), one module a step: [`discover`] → [`read`]
+//! → [`parse`] → [`detect`] → [`plan`] (with [`template`] data and the
+//! per-language logic in [`lang`]) → [`render`] → [`diff`] / [`write`] /
+//! [`report`]. [`process`] takes one file through it.
 //!
 //! ```
 //! use slimfile::parse::{Dockerfile, Keyword};
@@ -17,7 +17,21 @@
 //! ```
 
 pub mod cli;
+pub mod context;
+pub mod detect;
+pub mod diff;
+pub mod discover;
 pub mod dump;
 pub mod edit;
+pub mod explain;
+pub mod lang;
 pub mod parse;
+pub mod plan;
+pub mod process;
 pub mod read;
+pub mod render;
+pub mod report;
+pub mod shell;
+pub mod sizes;
+pub mod template;
+pub mod write;

@@ -43,6 +43,16 @@ pub enum ReadError {
 
 /// Reads and parses the file at `path`.
 pub fn read_dockerfile(path: &Path) -> Result<Dockerfile, ReadError> {
+    let bytes = read_bytes(path)?;
+    Dockerfile::parse_bytes(&bytes).map_err(|e| ReadError::NotUtf8 {
+        path: path.to_path_buf(),
+        offset: e.offset,
+        line: e.line,
+    })
+}
+
+/// Reads the bytes of the file at `path`, within the size limit.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, ReadError> {
     let io = |source| ReadError::Io {
         path: path.to_path_buf(),
         source,
@@ -67,9 +77,5 @@ pub fn read_dockerfile(path: &Path) -> Result<Dockerfile, ReadError> {
             limit: MAX_FILE_BYTES,
         });
     }
-    Dockerfile::parse_bytes(&bytes).map_err(|e| ReadError::NotUtf8 {
-        path: path.to_path_buf(),
-        offset: e.offset,
-        line: e.line,
-    })
+    Ok(bytes)
 }

@@ -157,13 +157,6 @@ fn empty_and_comment_only_files_are_errors() {
 }
 
 #[test]
-fn without_a_mode_it_says_what_it_can_do() {
-    let o = slimfile(&["examples/node-classic/Dockerfile"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--dump-syntax"));
-}
-
-#[test]
 fn a_bad_flag_exits_2() {
     let o = slimfile(&["--no-such-flag"]);
     assert_eq!(o.status.code(), Some(2));

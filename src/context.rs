@@ -1,0 +1,53 @@
+//! The build context next to a Dockerfile, read for detection: which files
+//! exist and what the manifests say. Nothing in it is ever executed.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Manifests and lock files larger than this are not read.
+const MAX_CONTEXT_FILE: u64 = 64 * 1024 * 1024;
+
+/// A build context directory, or none (reading stdin without `--context`).
+#[derive(Debug, Clone)]
+pub struct Context {
+    dir: Option<PathBuf>,
+}
+
+impl Context {
+    /// The context at `dir`.
+    pub fn at(dir: &Path) -> Context {
+        Context {
+            dir: Some(dir.to_path_buf()),
+        }
+    }
+
+    /// No context: every file is absent.
+    pub fn none() -> Context {
+        Context { dir: None }
+    }
+
+    /// The directory, if any.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// Whether a regular file exists at `name` (relative to the context).
+    pub fn has(&self, name: &str) -> bool {
+        self.dir.as_ref().is_some_and(|d| d.join(name).is_file())
+    }
+
+    /// The text of `name`, if it exists, is UTF-8 and not too large.
+    pub fn read(&self, name: &str) -> Option<String> {
+        let path = self.dir.as_ref()?.join(name);
+        let meta = fs::metadata(&path).ok()?;
+        if !meta.is_file() || meta.len() > MAX_CONTEXT_FILE {
+            return None;
+        }
+        fs::read_to_string(path).ok()
+    }
+
+    /// `name` read as JSON.
+    pub fn read_json(&self, name: &str) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.read(name)?).ok()
+    }
+}

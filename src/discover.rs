@@ -1,0 +1,131 @@
+//! Turns the paths on the command line into Dockerfiles: a file is taken as
+//! it is; a directory is walked (respecting `.gitignore`, skipping hidden
+//! folders and `node_modules`, `target`, `vendor`) for `Dockerfile`,
+//! `Containerfile`, `Dockerfile.*`, `*.Dockerfile` and `*.dockerfile`.
+//! Symlinks found in a walk are not followed.
+
+use std::path::{Path, PathBuf};
+
+/// One file discovery found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// A Dockerfile to process; `root` is the tree it was found in (writes
+    /// through a symlink must stay inside it).
+    File { path: PathBuf, root: PathBuf },
+    /// Seen and left alone, with the reason.
+    Skipped { path: PathBuf, reason: String },
+}
+
+const NEVER_ENTERED: &[&str] = &["node_modules", "target", "vendor", ".git"];
+const TEMPLATE_SUFFIXES: &[&str] = &[".j2", ".tmpl", ".template", ".bak", ".orig"];
+
+/// Whether a file name is a Dockerfile's; `Err` with a reason for names that
+/// look like one but are not to be rewritten (templates, backups).
+pub fn dockerfile_name(name: &str) -> Option<Result<(), String>> {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".dockerignore") {
+        return None;
+    }
+    let looks = lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.starts_with("dockerfile.")
+        || lower.starts_with("containerfile.")
+        || lower.ends_with(".dockerfile")
+        || lower.ends_with(".containerfile");
+    if !looks {
+        return None;
+    }
+    if let Some(s) = TEMPLATE_SUFFIXES.iter().find(|s| lower.ends_with(*s)) {
+        return Some(Err(format!(
+            "a {s} template or backup, not a Dockerfile to rewrite"
+        )));
+    }
+    Some(Ok(()))
+}
+
+/// The Dockerfiles under the given paths, sorted, each once.
+pub fn discover(paths: &[PathBuf]) -> Vec<Found> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() && !is_symlink(path) {
+            walk(path, &mut out);
+        } else {
+            out.push(Found::File {
+                path: path.clone(),
+                root: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            });
+        }
+    }
+    out.sort_by(|a, b| key(a).cmp(key(b)));
+    out.dedup_by(|a, b| key(a) == key(b));
+    out
+}
+
+fn key(f: &Found) -> &Path {
+    match f {
+        Found::File { path, .. } | Found::Skipped { path, .. } => path,
+    }
+}
+
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+fn walk(root: &Path, out: &mut Vec<Found>) {
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .follow_links(false)
+        .require_git(false)
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            !(e.depth() > 0
+                && e.file_type().is_some_and(|t| t.is_dir())
+                && NEVER_ENTERED.contains(&name.as_ref()))
+        })
+        .build();
+    for entry in walker.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let Some(verdict) = dockerfile_name(&name) else {
+            continue;
+        };
+        let path = entry.path().to_path_buf();
+        let symlink = entry.path_is_symlink();
+        if entry.file_type().is_some_and(|t| t.is_dir()) {
+            continue;
+        }
+        out.push(match (verdict, symlink) {
+            (_, true) => Found::Skipped {
+                path,
+                reason: "a symlink: not followed in a walk (give its target, or the link itself, as a path)".into(),
+            },
+            (Err(reason), _) => Found::Skipped { path, reason },
+            (Ok(()), _) => Found::File {
+                path,
+                root: root.to_path_buf(),
+            },
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dockerfile_name;
+
+    #[test]
+    fn names() {
+        for n in [
+            "Dockerfile",
+            "dockerfile",
+            "Containerfile",
+            "Dockerfile.prod",
+            "api.Dockerfile",
+            "x.dockerfile",
+        ] {
+            assert_eq!(dockerfile_name(n), Some(Ok(())), "{n}");
+        }
+        for n in ["Dockerfile.dockerignore", "README.md", "docker-compose.yml"] {
+            assert_eq!(dockerfile_name(n), None, "{n}");
+        }
+        assert!(matches!(dockerfile_name("Dockerfile.j2"), Some(Err(_))));
+    }
+}

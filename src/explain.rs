@@ -1,0 +1,141 @@
+//! `--explain`: the detection evidence and the plan, in words.
+
+use std::fmt::Write;
+
+use crate::detect::Source;
+use crate::plan::{Decision, Planned};
+use crate::report::{human_bytes, FileReport};
+
+/// The explanation of one processed file.
+pub fn explain(report: &FileReport, planned: Option<&Planned>, original: Option<&str>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", report.path);
+    let Some(planned) = planned else {
+        if let Some(r) = &report.reason {
+            let _ = writeln!(out, "  status: {}", report.status.name());
+            let _ = writeln!(out, "  reason: {}", with_line(r.line, &r.message));
+        }
+        return out;
+    };
+    if let Some(d) = &planned.detection {
+        match d.language {
+            Some(l) => {
+                let _ = writeln!(
+                    out,
+                    "  language: {} (confidence: {})",
+                    l.display(),
+                    format!("{:?}", d.confidence).to_lowercase()
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  language: none recognised");
+            }
+        }
+        if !d.evidence.is_empty() {
+            let _ = writeln!(out, "  evidence:");
+            for e in &d.evidence {
+                let place = match &e.source {
+                    Source::BaseImage { line } | Source::Run { line } => format!("line {line}"),
+                    Source::Context { file } => format!("context: {file}"),
+                    Source::Flag => "command line".into(),
+                };
+                let _ = writeln!(
+                    out,
+                    "    - {} → {} ({place})",
+                    e.detail,
+                    e.language.display()
+                );
+            }
+        }
+    }
+    match &planned.decision {
+        Decision::Unchanged(r) => {
+            let _ = writeln!(
+                out,
+                "  decision: unchanged — {}",
+                with_line(r.line, &r.message)
+            );
+        }
+        Decision::Refused(r) => {
+            let _ = writeln!(
+                out,
+                "  decision: refused — {}",
+                with_line(r.line, &r.message)
+            );
+        }
+        Decision::Rewrite(plan) => {
+            let _ = writeln!(
+                out,
+                "  decision: {} (flavour {})",
+                report.status.name(),
+                plan.flavor.name()
+            );
+            if let Some(r) = &report.reason {
+                let _ = writeln!(out, "  but: {}", with_line(r.line, &r.message));
+            }
+            let _ = writeln!(
+                out,
+                "  builder: {} as stage \"{}\"",
+                plan.builder_image, plan.builder_name
+            );
+            let _ = writeln!(out, "  runtime: {}", plan.runtime_image);
+            if !plan.builder_edits.is_empty() {
+                let _ = writeln!(out, "  edits in the builder:");
+                for e in &plan.builder_edits {
+                    let line =
+                        original.map(|t| 1 + t[..e.range.start.min(t.len())].matches('\n').count());
+                    let text = e.text.trim_start_matches(['\r', '\n']);
+                    let _ = writeln!(
+                        out,
+                        "    - {}: add `{}` — {}",
+                        line.map_or("end".into(), |l| format!("line {l}")),
+                        text,
+                        e.why
+                    );
+                }
+            }
+            let _ = writeln!(out, "  final stage:");
+            for l in &plan.final_stage {
+                let first = l.text.lines().next().unwrap_or("");
+                let more = if l.text.lines().count() > 1 {
+                    " …"
+                } else {
+                    ""
+                };
+                let _ = writeln!(out, "    {first}{more}");
+                let _ = writeln!(out, "        ↳ {}", l.why);
+            }
+            if !plan.warnings.is_empty() {
+                let _ = writeln!(out, "  warnings:");
+                for w in &plan.warnings {
+                    let _ = writeln!(out, "    - {}", with_line(w.line, &w.message));
+                }
+            }
+            match report.estimated_saving_bytes {
+                Some(b) => {
+                    let _ = writeln!(
+                        out,
+                        "  estimated saving on the base image: {} ({} → {})",
+                        human_bytes(b),
+                        plan.builder_image,
+                        plan.runtime_image
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "  estimated saving: unknown (no published size for one of the images)"
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+fn with_line(line: Option<usize>, message: &str) -> String {
+    match line {
+        Some(l) => format!("line {l}: {message}"),
+        None => message.to_string(),
+    }
+}

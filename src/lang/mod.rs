@@ -1,0 +1,4 @@
+//! Per-language logic that template data cannot express; one module a
+//! language.
+
+pub mod node;

@@ -1,0 +1,460 @@
+//! The plan: what the rewrite will do, decided as data before any text is
+//! produced — or why it will not. Also the language-neutral reading of the
+//! single stage that every language's planner starts from (its working
+//! directory, user, copies and runtime configuration).
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::detect::{Detection, Language};
+use crate::parse::{Dockerfile, Form, Instruction, Keyword, Stage};
+
+/// The `--flavor` of the final stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Flavor {
+    Slim,
+    Alpine,
+    Distroless,
+    Scratch,
+}
+
+impl Flavor {
+    pub fn name(self) -> &'static str {
+        match self {
+            Flavor::Slim => "slim",
+            Flavor::Alpine => "alpine",
+            Flavor::Distroless => "distroless",
+            Flavor::Scratch => "scratch",
+        }
+    }
+}
+
+/// A warning attached to a plan, with the line it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+/// An edit inside the builder stage, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuilderEdit {
+    pub range: Range<usize>,
+    pub text: String,
+    pub why: String,
+}
+
+/// One instruction of the final stage, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinalLine {
+    /// The instruction's text, without a line ending (it may span lines).
+    pub text: String,
+    pub why: String,
+}
+
+/// A decided rewrite.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub language: Language,
+    pub flavor: Flavor,
+    pub builder_name: String,
+    pub builder_image: String,
+    pub runtime_image: String,
+    pub builder_edits: Vec<BuilderEdit>,
+    pub final_stage: Vec<FinalLine>,
+    pub warnings: Vec<Warning>,
+}
+
+/// Why a file is left as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl Reason {
+    pub fn at(line: usize, message: impl Into<String>) -> Reason {
+        Reason {
+            line: Some(line),
+            message: message.into(),
+        }
+    }
+
+    pub fn file(message: impl Into<String>) -> Reason {
+        Reason {
+            line: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// What planning decided.
+#[derive(Debug, Clone)]
+pub enum Decision {
+    /// Rewrite as planned.
+    Rewrite(Plan),
+    /// Nothing to do (already multi-stage, unknown language, nothing to gain).
+    Unchanged(Reason),
+    /// A rewrite of this kind of file exists, but not a safe one for this file.
+    Refused(Reason),
+}
+
+/// A plan together with what was known when it was made.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub detection: Option<Detection>,
+    pub decision: Decision,
+    /// The builder's base image as written, when there is a single stage.
+    pub builder_image: Option<String>,
+    /// The flavour asked for or chosen.
+    pub flavor: Option<Flavor>,
+}
+
+/// A `COPY`/`ADD` into the stage, its destination made absolute.
+#[derive(Debug, Clone)]
+pub struct CopyFact<'a> {
+    pub instruction: &'a Instruction,
+    pub sources: Vec<String>,
+    /// Absolute destination as written (a trailing `/` kept).
+    pub dest: String,
+    /// The flag values that matter for the copied files.
+    pub chown: Option<String>,
+    pub from: Option<String>,
+}
+
+/// The single stage read as a whole: where things are and what the image's
+/// configuration ends up being.
+#[derive(Debug)]
+pub struct StageFacts<'a> {
+    pub from: &'a Instruction,
+    pub instructions: Vec<&'a Instruction>,
+    /// The working directory at the end, absolute; `None` when a variable in a
+    /// `WORKDIR` cannot be resolved.
+    pub workdir: Option<String>,
+    /// Whether any `WORKDIR` was set.
+    pub has_workdir: bool,
+    /// The last `USER`.
+    pub user: Option<&'a Instruction>,
+    pub entrypoint: Option<&'a Instruction>,
+    pub cmd: Option<&'a Instruction>,
+    /// Whether an `ENTRYPOINT` without a later `CMD` in the stage reset the
+    /// base image's `CMD`.
+    pub cmd_reset: bool,
+    pub healthcheck: Option<&'a Instruction>,
+    pub copies: Vec<CopyFact<'a>>,
+    /// `ARG` defaults in scope at the end of the stage: the stage's own
+    /// declarations, which take their default from a global `ARG` when they
+    /// have none.
+    pub args: BTreeMap<String, Option<String>>,
+    /// Global `ARG` defaults.
+    pub global_args: BTreeMap<String, Option<String>>,
+    /// `ENV` values as set, in order (later ones win), expanded where the
+    /// variables they use are known (`None` where not).
+    pub env: Vec<(String, Option<String>, usize)>,
+}
+
+impl<'a> StageFacts<'a> {
+    /// Reads the stage.
+    pub fn read(file: &'a Dockerfile, stage: &Stage) -> StageFacts<'a> {
+        let all: Vec<&Instruction> = file.instructions().collect();
+        let mut global_args = BTreeMap::new();
+        for i in file.global_args() {
+            for a in i.arg_decls() {
+                global_args.insert(a.name, a.default);
+            }
+        }
+        let mut facts = StageFacts {
+            from: all[stage.from],
+            instructions: all[stage.instructions.clone()].to_vec(),
+            workdir: Some("/".into()),
+            has_workdir: false,
+            user: None,
+            entrypoint: None,
+            cmd: None,
+            cmd_reset: false,
+            healthcheck: None,
+            copies: Vec::new(),
+            args: BTreeMap::new(),
+            global_args,
+            env: Vec::new(),
+        };
+        for &i in &all[stage.instructions.clone()] {
+            match i.keyword {
+                Keyword::Arg => {
+                    for a in i.arg_decls() {
+                        let default = a
+                            .default
+                            .or_else(|| facts.global_args.get(&a.name).cloned().flatten());
+                        facts.args.insert(a.name, default);
+                    }
+                }
+                Keyword::Env => {
+                    for kv in i.key_values() {
+                        let value = facts.expand(&unquote(&kv.value));
+                        facts.env.push((kv.key, value, i.start_line));
+                    }
+                }
+                Keyword::Workdir => {
+                    facts.has_workdir = true;
+                    let raw = i.value().unwrap_or("/");
+                    let resolved = facts.expand(&unquote(raw));
+                    facts.workdir = match (facts.workdir.take(), resolved) {
+                        (_, Some(p)) if p.starts_with('/') => Some(normalize(&p)),
+                        (Some(base), Some(p)) => Some(normalize(&format!("{base}/{p}"))),
+                        _ => None,
+                    };
+                }
+                Keyword::User => facts.user = Some(i),
+                Keyword::Entrypoint => {
+                    facts.entrypoint = Some(i);
+                    // BuildKit resets an inherited CMD unless this stage set one.
+                    if facts.cmd.is_none() {
+                        facts.cmd_reset = true;
+                    }
+                }
+                Keyword::Cmd => facts.cmd = Some(i),
+                Keyword::Healthcheck => facts.healthcheck = Some(i),
+                Keyword::Copy | Keyword::Add => {
+                    if let Some(args) = i.copy_args() {
+                        let dest = facts.expand(&args.dest).map(|d| {
+                            if d.starts_with('/') {
+                                d
+                            } else {
+                                let base = facts.workdir.clone().unwrap_or_default();
+                                let joined = normalize(&format!("{base}/{d}"));
+                                if d.ends_with('/') || d == "." || d == "./" {
+                                    format!("{}/", joined.trim_end_matches('/'))
+                                } else {
+                                    joined
+                                }
+                            }
+                        });
+                        facts.copies.push(CopyFact {
+                            instruction: i,
+                            sources: args.sources,
+                            dest: dest.unwrap_or_else(|| args.dest.clone()),
+                            chown: i.flag("chown").and_then(|f| f.value()).map(str::to_string),
+                            from: i.flag("from").and_then(|f| f.value()).map(str::to_string),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        facts
+    }
+
+    /// Expands `$NAME` and `${NAME}` from `ENV` and `ARG` values known so far;
+    /// `None` if a variable has no known value or uses a modifier.
+    pub fn expand(&self, text: &str) -> Option<String> {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(i) = rest.find('$') {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 1..];
+            let (name, len) = if let Some(inner) = after.strip_prefix('{') {
+                let end = inner.find('}')?;
+                (&inner[..end], end + 2)
+            } else {
+                let end = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (&after[..end], end)
+            };
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return None;
+            }
+            out.push_str(&self.lookup(name)?);
+            rest = &after[len..];
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+
+    /// The value of a variable: the last `ENV`, else an `ARG` default.
+    pub fn lookup(&self, name: &str) -> Option<String> {
+        if let Some((_, v, _)) = self.env.iter().rev().find(|(k, _, _)| k == name) {
+            return v.clone();
+        }
+        self.args.get(name).cloned().flatten()
+    }
+
+    /// Whether `ENV` sets `name` to `value` before `line`.
+    pub fn env_before(&self, name: &str, value: &str, line: usize) -> bool {
+        self.env
+            .iter()
+            .rev()
+            .find(|(k, _, l)| k == name && *l < line)
+            .is_some_and(|(_, v, _)| v.as_deref() == Some(value))
+    }
+
+    /// The `RUN` instructions, in order.
+    pub fn runs(&self) -> impl Iterator<Item = &&'a Instruction> {
+        self.instructions
+            .iter()
+            .filter(|i| i.keyword == Keyword::Run)
+    }
+
+    /// The user name or id of the last `USER` (before any `:group`).
+    pub fn user_name(&self) -> Option<String> {
+        let raw = self.user?.value()?;
+        let user = unquote(raw);
+        Some(user.split(':').next().unwrap_or("").to_string())
+    }
+}
+
+/// The text of a `RUN`/`CMD`-like form as one shell line.
+pub fn form_text(form: &Form) -> String {
+    match form {
+        Form::Shell(s) => s.clone(),
+        Form::Exec(items) => items.join(" "),
+    }
+}
+
+/// Removes one level of matching quotes.
+pub fn unquote(s: &str) -> String {
+    let t = s.trim();
+    for q in ['"', '\''] {
+        if t.len() >= 2 && t.starts_with(q) && t.ends_with(q) {
+            return t[1..t.len() - 1].to_string();
+        }
+    }
+    t.to_string()
+}
+
+/// Normalises an absolute path: no `.`, no `..`, no repeated or trailing `/`.
+pub fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Whether `path` is `dir` or inside it.
+pub fn is_within(path: &str, dir: &str) -> bool {
+    let path = normalize(path);
+    let dir = normalize(dir);
+    dir == "/" || path == dir || path.starts_with(&format!("{dir}/"))
+}
+
+/// The variables (`$NAME`, `${NAME…}`) a text uses.
+pub fn variables(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        let after = &rest[i + 1..];
+        let name: String = after
+            .strip_prefix('{')
+            .unwrap_or(after)
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() && !out.contains(&name) {
+            out.push(name);
+        }
+        rest = after;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(normalize("/app/./src/../dist/"), "/app/dist");
+        assert!(is_within("/app/dist", "/app"));
+        assert!(!is_within("/application", "/app"));
+        assert_eq!(variables("a $B ${C:-x} $$"), ["B", "C"]);
+    }
+
+    #[test]
+    fn stage_facts_follow_workdir_env_and_args() {
+        let file = Dockerfile::parse(
+            "ARG APP=/srv\nFROM node:20\nARG APP\nENV HOME_DIR=$APP\nWORKDIR ${HOME_DIR}\nWORKDIR web\n\
+             COPY package.json ./\nCOPY run.sh /usr/local/bin/\nUSER node:node\nENTRYPOINT [\"run.sh\"]\n",
+        );
+        let stage = &file.stages()[0];
+        let facts = StageFacts::read(&file, stage);
+        assert_eq!(facts.workdir.as_deref(), Some("/srv/web"));
+        assert_eq!(facts.copies[0].dest, "/srv/web/");
+        assert_eq!(facts.copies[1].dest, "/usr/local/bin/");
+        assert_eq!(facts.user_name().as_deref(), Some("node"));
+        assert!(facts.cmd_reset);
+    }
+}
+
+/// What the command line asks of planning.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub lang: Option<Language>,
+    pub flavor: Option<Flavor>,
+}
+
+/// Decides what to do with a parsed file.
+pub fn plan_file(file: &Dockerfile, ctx: &crate::context::Context, opts: Options) -> Planned {
+    let stages = file.stages();
+    let mut planned = Planned {
+        detection: None,
+        decision: Decision::Unchanged(Reason::file("no stage")),
+        builder_image: None,
+        flavor: opts.flavor,
+    };
+    if stages.len() > 1 {
+        let second = file
+            .instructions()
+            .nth(stages[1].from)
+            .map(|i| i.start_line);
+        planned.decision = Decision::Unchanged(Reason {
+            line: second,
+            message: format!(
+                "already a multi-stage build ({} FROM instructions)",
+                stages.len()
+            ),
+        });
+        return planned;
+    }
+    let Some(stage) = stages.first() else {
+        return planned;
+    };
+    planned.builder_image = stage.base.as_ref().map(|b| b.raw.clone());
+    let facts = StageFacts::read(file, stage);
+    let detection = crate::detect::detect(file, stage, ctx, opts.lang);
+    let line = facts.from.start_line;
+    planned.decision = match detection.language {
+        Some(Language::Node) => crate::lang::node::plan(
+            file,
+            stage,
+            &facts,
+            ctx,
+            crate::lang::node::Options { flavor: opts.flavor },
+        ),
+        Some(other) => Decision::Unchanged(Reason::at(
+            line,
+            format!("{} detected: slimfile rewrites only Node.js so far", other.display()),
+        )),
+        None => Decision::Unchanged(Reason::at(
+            line,
+            format!(
+                "the base image `{}` is not a language slimfile knows (Node.js, Python, Go, Java, Rust)",
+                planned.builder_image.clone().unwrap_or_default()
+            ),
+        )),
+    };
+    if let Decision::Rewrite(p) = &planned.decision {
+        planned.flavor = Some(p.flavor);
+    }
+    planned.detection = Some(detection);
+    planned
+}

@@ -1,0 +1,140 @@
+//! One file through the pipeline: read, parse, plan, render, and the report
+//! of what happened. Writing and printing are the caller's.
+
+use std::path::Path;
+
+use crate::context::Context;
+use crate::parse::Dockerfile;
+use crate::plan::{plan_file, Decision, Options, Planned, Reason};
+use crate::read::ReadError;
+use crate::render::render;
+use crate::report::{FileReport, Status};
+
+/// A processed file: its report and, for a rewrite, the new text.
+#[derive(Debug)]
+pub struct Processed {
+    pub report: FileReport,
+    pub original: Option<Vec<u8>>,
+    pub rewritten: Option<String>,
+    /// Where the appended final stage starts in `rewritten`.
+    pub tail_start: usize,
+    pub planned: Option<Planned>,
+}
+
+/// Reads the file at `path` and processes it.
+pub fn process_path(path: &Path, display: &str, ctx: &Context, opts: Options) -> Processed {
+    let bytes = match read_bytes(path) {
+        Ok(b) => b,
+        Err(e) => {
+            return Processed {
+                report: FileReport::bare(display, Status::Error, Some(Reason::file(e.to_string()))),
+                original: None,
+                rewritten: None,
+                tail_start: 0,
+                planned: None,
+            }
+        }
+    };
+    let mut p = process_bytes(&bytes, display, ctx, opts);
+    p.original = Some(bytes);
+    p
+}
+
+fn read_bytes(path: &Path) -> Result<Vec<u8>, ReadError> {
+    crate::read::read_bytes(path)
+}
+
+/// Processes a file's bytes (from disk or stdin).
+pub fn process_bytes(bytes: &[u8], display: &str, ctx: &Context, opts: Options) -> Processed {
+    let error = |reason: Reason| Processed {
+        report: FileReport::bare(display, Status::Error, Some(reason)),
+        original: None,
+        rewritten: None,
+        tail_start: 0,
+        planned: None,
+    };
+    let file = match Dockerfile::parse_bytes(bytes) {
+        Ok(f) => f,
+        Err(e) => {
+            return error(Reason::at(
+                e.line,
+                format!(
+                    "not UTF-8 text (invalid byte at offset {}); convert it to UTF-8 and run again",
+                    e.offset
+                ),
+            ))
+        }
+    };
+    if let Some(p) = file.problems().first() {
+        let hint = if p.message.contains("no instructions") {
+            "empty or only comments: not a Dockerfile"
+        } else {
+            "docker build would reject this file too; fix it first"
+        };
+        return error(Reason::at(p.line, format!("{}: {hint}", p.message)));
+    }
+    if let Some(p) = file.build_problems().first() {
+        return error(Reason::at(
+            p.line,
+            format!(
+                "{}: docker build would reject this file; fix it first",
+                p.message
+            ),
+        ));
+    }
+    let planned = plan_file(&file, ctx, opts);
+    let mut report = FileReport::bare(display, Status::Unchanged, None);
+    report.language = planned
+        .detection
+        .as_ref()
+        .and_then(|d| d.language)
+        .map(|l| l.name().to_string());
+    report.builder_image = planned.builder_image.clone();
+    report.flavor = planned.flavor.map(|f| f.name().to_string());
+    let mut rewritten = None;
+    let mut tail_start = 0;
+    match &planned.decision {
+        Decision::Unchanged(reason) => report.reason = Some(reason.clone()),
+        Decision::Refused(reason) => {
+            report.status = Status::Refused;
+            report.reason = Some(reason.clone());
+        }
+        Decision::Rewrite(plan) => {
+            if let Some(note) = file.version_dependent().first() {
+                report.status = Status::Refused;
+                report.reason = Some(Reason::at(
+                    note.line,
+                    format!(
+                        "BuildKit releases read this line differently ({}); fix it first",
+                        note.message
+                    ),
+                ));
+            } else {
+                match render(&file, plan) {
+                    Ok((text, tail)) => {
+                        tail_start = tail;
+                        report.status = Status::WouldRewrite;
+                        report.runtime_image = Some(plan.runtime_image.clone());
+                        report.warnings = plan.warnings.clone();
+                        report.estimated_saving_bytes =
+                            crate::sizes::saving_bytes(&plan.builder_image, &plan.runtime_image);
+                        rewritten = Some(text);
+                    }
+                    Err(e) => {
+                        report.status = Status::Refused;
+                        report.reason = Some(Reason::file(format!(
+                            "internal error rendering the plan ({e}); please report it"
+                        )));
+                    }
+                }
+            }
+        }
+    }
+    Processed {
+        report,
+        original: Some(bytes.to_vec()),
+        rewritten,
+        tail_start,
+        planned: Some(planned),
+    }
+}

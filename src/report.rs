@@ -1,0 +1,165 @@
+//! What happened to each file, in one vocabulary for the text summary and the
+//! JSON report (design.md, "Statuses and exit codes").
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::plan::{Reason, Warning};
+
+/// How a file ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Changed on disk (`--write`).
+    Rewritten,
+    /// A rewrite exists and was shown, not written.
+    WouldRewrite,
+    /// Nothing to do, with the reason.
+    Unchanged,
+    /// slimfile could rewrite this kind of file, but not this one safely.
+    Refused,
+    /// Seen by discovery and not processed.
+    Skipped,
+    /// Could not be read or parsed.
+    Error,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Rewritten => "rewritten",
+            Status::WouldRewrite => "would_rewrite",
+            Status::Unchanged => "unchanged",
+            Status::Refused => "refused",
+            Status::Skipped => "skipped",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// One file's outcome, as the JSON report shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub path: String,
+    pub status: Status,
+    pub language: Option<String>,
+    pub flavor: Option<String>,
+    pub builder_image: Option<String>,
+    pub runtime_image: Option<String>,
+    /// Why, for every status but `rewritten` and `would_rewrite`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Reason>,
+    pub warnings: Vec<Warning>,
+    pub estimated_saving_bytes: Option<i64>,
+    /// The unified diff (text output only).
+    #[serde(skip)]
+    pub diff: Option<String>,
+    /// The explanation (`--explain` only).
+    #[serde(skip)]
+    pub explanation: Option<String>,
+}
+
+impl FileReport {
+    /// A report with only a path, a status and a reason.
+    pub fn bare(path: &str, status: Status, reason: Option<Reason>) -> FileReport {
+        FileReport {
+            path: path.to_string(),
+            status,
+            language: None,
+            flavor: None,
+            builder_image: None,
+            runtime_image: None,
+            reason,
+            warnings: Vec::new(),
+            estimated_saving_bytes: None,
+            diff: None,
+            explanation: None,
+        }
+    }
+}
+
+/// Totals over a run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub by_status: BTreeMap<&'static str, usize>,
+    pub by_language: BTreeMap<String, usize>,
+    pub estimated_saving_bytes: i64,
+}
+
+impl Summary {
+    pub fn of(reports: &[FileReport]) -> Summary {
+        let mut s = Summary {
+            files: reports.len(),
+            ..Summary::default()
+        };
+        for r in reports {
+            *s.by_status.entry(r.status.name()).or_default() += 1;
+            if let Some(l) = &r.language {
+                *s.by_language.entry(l.clone()).or_default() += 1;
+            }
+            if matches!(r.status, Status::Rewritten | Status::WouldRewrite) {
+                s.estimated_saving_bytes += r.estimated_saving_bytes.unwrap_or(0);
+            }
+        }
+        s
+    }
+
+    /// The closing lines of a text run.
+    pub fn text(&self, reports: &[FileReport]) -> String {
+        let mut out = String::new();
+        let counts: Vec<String> = self
+            .by_status
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect();
+        out.push_str(&format!(
+            "slimfile: {} file{}: {}\n",
+            self.files,
+            if self.files == 1 { "" } else { "s" },
+            counts.join(", ")
+        ));
+        let mut reasons: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for r in reports {
+            if let (Status::Refused | Status::Unchanged | Status::Skipped, Some(reason)) =
+                (r.status, &r.reason)
+            {
+                *reasons
+                    .entry((r.status.name(), reason.message.as_str()))
+                    .or_default() += 1;
+            }
+        }
+        if reports.len() > 1 {
+            for ((status, message), n) in &reasons {
+                out.push_str(&format!("  {status} ×{n}: {message}\n"));
+            }
+        }
+        if self.estimated_saving_bytes > 0 {
+            out.push_str(&format!(
+                "  estimated saving on base images: {}\n",
+                human_bytes(self.estimated_saving_bytes)
+            ));
+        }
+        out
+    }
+}
+
+/// `850 MB`, `1.2 GB`.
+pub fn human_bytes(bytes: i64) -> String {
+    let mb = bytes as f64 / 1e6;
+    if mb.abs() >= 1000.0 {
+        format!("{:.1} GB", mb / 1000.0)
+    } else {
+        format!("{mb:.0} MB")
+    }
+}
+
+/// The JSON report: `files` and `summary`.
+pub fn json(reports: &[FileReport]) -> String {
+    let doc = serde_json::json!({
+        "files": reports,
+        "summary": Summary::of(reports),
+    });
+    serde_json::to_string_pretty(&doc).expect("the report holds only strings and numbers")
+}

@@ -1,0 +1,108 @@
+//! Language templates: the data behind each rewrite (images, package
+//! managers, commands), kept in `templates/<lang>.toml` and compiled in.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+/// The Node.js template.
+#[derive(Debug, Deserialize)]
+pub struct NodeTemplate {
+    pub language: String,
+    pub display_name: String,
+    pub images: NodeImages,
+    pub base_config: BaseConfig,
+    pub files: NodeFiles,
+    pub package_managers: Vec<PackageManager>,
+    pub run_hints: RunHints,
+    pub tools: BTreeMap<String, ToolInstall>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NodeImages {
+    pub repositories: Vec<String>,
+    pub debian_codenames: Vec<String>,
+    pub floating_slim: BTreeMap<String, String>,
+    pub floating_alpine: BTreeMap<String, String>,
+    pub distroless: Distroless,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Distroless {
+    pub image: String,
+    pub majors: Vec<u32>,
+    pub entrypoint: Vec<String>,
+}
+
+/// What the official images set before the Dockerfile's own instructions.
+#[derive(Debug, Deserialize)]
+pub struct BaseConfig {
+    pub entrypoint: Vec<String>,
+    pub cmd: Vec<String>,
+    pub user: String,
+    pub programs_slim: Vec<String>,
+    pub programs_alpine: Vec<String>,
+    pub programs_distroless: Vec<String>,
+    pub yarn_bundled_below: u32,
+    pub corepack_bundled_below: u32,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NodeFiles {
+    pub manifest: String,
+    pub version_files: Vec<String>,
+    pub bun_lock_files: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PackageManager {
+    pub name: String,
+    pub lock_files: Vec<String>,
+    pub install_commands: Vec<String>,
+    pub production_flags: Vec<String>,
+    pub prune: String,
+    #[serde(default)]
+    pub prune_before_node_15: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RunHints {
+    pub commands: Vec<String>,
+    pub build_scripts: Vec<String>,
+    pub dev_scripts: Vec<String>,
+}
+
+/// How to install a program in the final stage, per flavour.
+#[derive(Debug, Deserialize)]
+pub struct ToolInstall {
+    pub slim: Option<String>,
+    pub alpine: Option<String>,
+}
+
+/// The compiled-in Node.js template.
+pub fn node() -> &'static NodeTemplate {
+    static NODE: OnceLock<NodeTemplate> = OnceLock::new();
+    NODE.get_or_init(|| {
+        toml::from_str(include_str!("../templates/node.toml"))
+            .expect("templates/node.toml is checked by the template tests")
+    })
+}
+
+impl NodeTemplate {
+    /// The package manager with this name.
+    pub fn package_manager(&self, name: &str) -> Option<&PackageManager> {
+        self.package_managers.iter().find(|p| p.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_node_template_loads() {
+        let t = super::node();
+        assert_eq!(t.language, "node");
+        assert!(t.package_manager("npm").is_some());
+        assert!(t.images.distroless.majors.contains(&22));
+    }
+}
