@@ -289,6 +289,7 @@ fn run_stdin(cli: &Cli, opts: Options) -> i32 {
             None => out.write_all(&bytes),
         };
     }
+    let _ = out.flush();
     if let Some(reason) = &report.reason {
         let at = reason.line.map(|l| format!(":{l}")).unwrap_or_default();
         eprintln!(

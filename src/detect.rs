@@ -88,10 +88,7 @@ pub struct Detection {
 /// The official image repositories of each language, after a registry and
 /// `library/` are stripped.
 fn image_language(image: &ImageRef) -> Option<Language> {
-    let repo = image
-        .repository
-        .strip_prefix("library/")
-        .unwrap_or(&image.repository);
+    let repo = official_name(&image.repository);
     Some(match repo {
         "node" => Language::Node,
         "python" | "pypy" => Language::Python,
@@ -101,6 +98,16 @@ fn image_language(image: &ImageRef) -> Option<Language> {
         "oven/bun" => Language::Bun,
         _ => return None,
     })
+}
+
+/// The name of an official image without its `library/` namespace, as
+/// mirrors spell it too (`public.ecr.aws/docker/library/node` → `node`);
+/// other namespaced names are returned whole (`oven/bun`, `myorg/node`).
+pub fn official_name(repository: &str) -> &str {
+    match repository.rsplit_once("library/") {
+        Some((ns, name)) if (ns.is_empty() || ns.ends_with('/')) && !name.contains('/') => name,
+        _ => repository,
+    }
 }
 
 /// The language a program name in a `RUN` command hints at.

@@ -119,6 +119,19 @@ pub fn needs_a_shell(text: &str) -> bool {
     })
 }
 
+/// A word quoted for `sh` where it needs it.
+pub fn quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +153,13 @@ mod tests {
     fn skips_assignments_and_wrappers() {
         let c = &commands("NODE_ENV=production exec node server.js")[0];
         assert_eq!(program_words(c), ["node", "server.js"]);
+    }
+
+    #[test]
+    fn quotes_only_what_needs_it() {
+        assert_eq!(quote("--create-home"), "--create-home");
+        assert_eq!(quote("a b"), "'a b'");
+        assert_eq!(quote("it's"), "'it'\\''s'");
     }
 
     #[test]

@@ -192,3 +192,325 @@ fn readings_that_differ_between_buildkit_releases_are_warned_about() {
     );
     assert!(stdout(&o).contains(r#""form":"shell""#));
 }
+
+// ---- The rewrite, run as a user runs it ----
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+/// A copy of an example in a temporary folder (the Dockerfile and its context).
+fn example_copy(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&Path::new("examples").join(name), dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn slimfile_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slimfile"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_dry_run_shows_a_diff_and_changes_nothing() {
+    let dir = example_copy("node-classic");
+    let path = dir.path().join("Dockerfile");
+    let before = fs::read(&path).unwrap();
+    let o = slimfile(&[path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("-FROM node:20\n+FROM node:20 AS builder\n"),
+        "{out}"
+    );
+    assert!(out.contains("+FROM node:20-slim\n"), "{out}");
+    assert!(!out.contains("\x1b["), "no colour on a pipe");
+    assert!(
+        stderr(&o).contains("1 file: 1 would_rewrite"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("estimated saving on base images: 850 MB"));
+    assert_eq!(fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn the_diff_applies_with_git_apply() {
+    let dir = example_copy("node-healthcheck-curl");
+    let path = dir.path().join("Dockerfile");
+    let o = slimfile(&[path.to_str().unwrap()]);
+    let diff = stdout(&o);
+    let expected = slimfile_stdin(
+        &["-", "--context", dir.path().to_str().unwrap()],
+        &fs::read(dir.path().join("Dockerfile")).unwrap(),
+    );
+    // Re-root the diff's paths at the temporary folder and apply it there.
+    let rel = dir
+        .path()
+        .join("Dockerfile")
+        .to_str()
+        .unwrap()
+        .trim_start_matches('/')
+        .to_string();
+    let patch = diff
+        .replace(
+            &format!("a/{}", dir.path().join("Dockerfile").display()),
+            &format!("a/{rel}"),
+        )
+        .replace(
+            &format!("b/{}", dir.path().join("Dockerfile").display()),
+            &format!("b/{rel}"),
+        );
+    let patch_file = dir.path().join("change.diff");
+    fs::write(&patch_file, patch).unwrap();
+    let applied = Command::new("git")
+        .args([
+            "apply",
+            "--unsafe-paths",
+            "--directory=/",
+            patch_file.to_str().unwrap(),
+        ])
+        .current_dir("/")
+        .output()
+        .unwrap();
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    assert_eq!(
+        fs::read(dir.path().join("Dockerfile")).unwrap(),
+        expected.stdout
+    );
+}
+
+#[test]
+fn check_exits_1_with_work_to_do_and_0_on_its_own_output() {
+    let dir = example_copy("node-classic");
+    let path = dir.path().join("Dockerfile");
+    let o = slimfile(&["--check", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty() || stdout(&o).contains("+FROM"));
+    let w = slimfile(&["--write", path.to_str().unwrap()]);
+    assert_eq!(w.status.code(), Some(0), "{}", stderr(&w));
+    let again = slimfile(&["--check", path.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert!(stderr(&again).contains("unchanged: already a multi-stage build"));
+}
+
+#[test]
+fn write_applies_the_rewrite_and_keeps_permissions() {
+    let dir = example_copy("node-pnpm");
+    let path = dir.path().join("Dockerfile");
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+    let expected = slimfile_stdin(
+        &["-", "--context", dir.path().to_str().unwrap()],
+        &fs::read(&path).unwrap(),
+    );
+    let o = slimfile(&["--write", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "--write prints no diff");
+    assert!(stderr(&o).contains("1 rewritten"), "{}", stderr(&o));
+    assert_eq!(fs::read(&path).unwrap(), expected.stdout);
+    assert_eq!(
+        fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".slimfile"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn stdin_mode_writes_the_rewritten_file_to_stdout() {
+    let input = fs::read("examples/node-classic/Dockerfile").unwrap();
+    let o = slimfile_stdin(&["-", "--context", "examples/node-classic"], &input);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("FROM node:20 AS builder\n"));
+    assert!(out.contains("\nFROM node:20-slim\n"));
+    // A file it leaves alone comes back as it was.
+    let nginx = fs::read("examples/nginx-static/Dockerfile").unwrap();
+    let o = slimfile_stdin(&["-"], &nginx);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(o.stdout, nginx);
+    assert!(stderr(&o).contains("unchanged"));
+}
+
+#[test]
+fn json_report_has_the_documented_fields_and_quiet_keeps_it() {
+    let o = slimfile(&[
+        "--format",
+        "json",
+        "--quiet",
+        "examples/node-healthcheck-curl/Dockerfile",
+        "examples/node-no-workdir/Dockerfile",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let files = doc["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    let f = &files[0];
+    for key in [
+        "path",
+        "status",
+        "language",
+        "flavor",
+        "builder_image",
+        "runtime_image",
+        "warnings",
+        "estimated_saving_bytes",
+    ] {
+        assert!(f.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(f["status"], "would_rewrite");
+    assert_eq!(f["runtime_image"], "node:20-slim");
+    assert_eq!(f["warnings"][0]["line"], 7);
+    assert_eq!(files[1]["status"], "refused");
+    assert!(files[1]["reason"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no WORKDIR"));
+    assert_eq!(doc["summary"]["by_status"]["would_rewrite"], 1);
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+}
+
+#[test]
+fn an_error_exits_2_after_processing_every_file() {
+    let o = slimfile(&[
+        "--format",
+        "json",
+        "no/such/Dockerfile",
+        "examples/node-classic/Dockerfile",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    // Files are reported in path order.
+    assert_eq!(doc["files"][0]["status"], "would_rewrite");
+    assert_eq!(doc["files"][1]["status"], "error");
+    assert!(doc["files"][1]["reason"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no/such/Dockerfile"));
+}
+
+#[test]
+fn a_symlinked_path_writes_its_target_and_keeps_the_link() {
+    let dir = example_copy("node-classic");
+    let link = dir.path().join("Dockerfile.link");
+    std::os::unix::fs::symlink("Dockerfile", &link).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_slimfile"))
+        .args(["--write", "--context", ".", "Dockerfile.link"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(fs::read_to_string(dir.path().join("Dockerfile"))
+        .unwrap()
+        .contains("FROM node:20-slim"));
+}
+
+#[test]
+fn a_file_without_write_permission_is_refused_and_left_intact() {
+    let dir = example_copy("node-classic");
+    let path = dir.path().join("Dockerfile");
+    let before = fs::read(&path).unwrap();
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
+    let o = if is_root {
+        // Root passes every permission check: run as nobody, in a folder
+        // nobody may write to (so a rename would succeed), on a file it may
+        // read but not write.
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+        Command::new("setpriv")
+            .args([
+                "--reuid=nobody",
+                "--regid=nogroup",
+                "--clear-groups",
+                env!("CARGO_BIN_EXE_slimfile"),
+                "--write",
+            ])
+            .arg(&path)
+            .output()
+            .expect("setpriv (util-linux) runs the permission case as an unprivileged user")
+    } else {
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+        slimfile(&["--write", path.to_str().unwrap()])
+    };
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no write permission"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("refused"), "{}", stderr(&o));
+    assert_eq!(fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn colour_on_request_and_never_under_no_color() {
+    let o = slimfile(&["--color", "always", "examples/node-classic/Dockerfile"]);
+    assert!(
+        stdout(&o).contains("\x1b[32m+FROM node:20-slim"),
+        "{}",
+        stdout(&o)
+    );
+    let o = slimfile(&["--color", "auto", "examples/node-classic/Dockerfile"]);
+    assert!(!stdout(&o).contains("\x1b["));
+}
+
+#[test]
+fn a_directory_is_walked_and_summarised() {
+    let o = slimfile(&["--quiet", "examples"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+    let o = slimfile(&["examples"]);
+    let err = stderr(&o);
+    assert!(err.contains("18 files"), "{err}");
+    assert!(
+        err.contains("unchanged ×2") || err.contains("unchanged"),
+        "{err}"
+    );
+    let o = slimfile(&["--context", "examples/node-classic", "examples"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--context applies to a single Dockerfile"));
+}
+
+#[test]
+fn explain_says_why() {
+    let o = slimfile(&["--explain", "examples/node-ts-node-start/Dockerfile"]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(
+        out.contains("language: Node.js (confidence: high)"),
+        "{out}"
+    );
+    assert!(out.contains("needs `ts-node`, a dev dependency"), "{out}");
+}

@@ -352,10 +352,7 @@ pub fn plan(
     let Some(image) = stage.base.as_ref() else {
         return refuse(line, "cannot read the FROM instruction".into());
     };
-    let repo = image
-        .repository
-        .strip_prefix("library/")
-        .unwrap_or(&image.repository);
+    let repo = crate::detect::official_name(&image.repository);
     if !t.images.repositories.iter().any(|r| r == repo) {
         return refuse(
             line,
@@ -750,16 +747,27 @@ pub fn plan(
         });
     }
 
-    // Users the builder created.
-    let creates_users = facts.runs().any(|r| {
+    // Users the builder created: created again (same commands), or, where
+    // there is no shell to run them, /etc/passwd and /etc/group copied.
+    let mut user_commands: Vec<String> = Vec::new();
+    for r in facts.runs() {
         let text = r.form.as_ref().map(form_text).unwrap_or_default();
-        shell::commands(&text).iter().any(|c| {
-            matches!(
-                shell::program_words(c).first().map(String::as_str),
+        for c in shell::commands(&text) {
+            let w = shell::program_words(&c);
+            if matches!(
+                w.first().map(String::as_str),
                 Some("useradd" | "adduser" | "groupadd" | "addgroup")
-            )
-        })
-    });
+            ) {
+                user_commands.push(
+                    w.iter()
+                        .map(|x| shell::quote(x))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
+            }
+        }
+    }
+    let creates_users = !user_commands.is_empty();
     let user = facts.user_name();
     match user.as_deref() {
         None | Some("root") | Some("0") => warnings.push(Warning {
@@ -796,6 +804,20 @@ pub fn plan(
                 "the start command needs `{dep}`, a dev dependency: dev dependencies are kept"
             ),
         });
+    }
+    let berry = pm.is_some_and(|p| p.name == "yarn")
+        && ctx
+            .read("yarn.lock")
+            .is_some_and(|l| l.contains("__metadata:"));
+    if dev_installed && keep_dev.is_none() && berry {
+        warnings.push(Warning {
+            line: installs.first().map(|r| r.instruction.start_line),
+            message:
+                "yarn berry prunes only with `yarn workspaces focus --production`, which needs \
+                      its workspace-tools plugin before yarn 4: dev dependencies are kept"
+                    .into(),
+        });
+        keep_dev = Some(("yarn berry".into(), line));
     }
     if dev_installed && keep_dev.is_none() {
         let Some(prune) = prune_command else {
@@ -932,7 +954,13 @@ pub fn plan(
             "a global package the start command uses",
         );
     }
-    if creates_users {
+    if creates_users && has_shell {
+        push(
+            &mut final_stage,
+            format!("RUN {}", user_commands.join(" && ")),
+            "the users and groups the builder created, created again",
+        );
+    } else if creates_users {
         push(
             &mut final_stage,
             format!("COPY --from={builder_name} /etc/passwd /etc/passwd"),

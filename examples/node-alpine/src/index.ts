@@ -1,0 +1,4 @@
+import pino from "pino";
+
+const log = pino();
+setInterval(() => log.info("working"), 5000);
