@@ -747,6 +747,56 @@ pub fn plan(
         });
     }
 
+    // Every program the start command runs must be in the final image.
+    let copied_files: Vec<String> = facts
+        .copies
+        .iter()
+        .flat_map(|c| {
+            if c.dest.ends_with('/') {
+                c.sources
+                    .iter()
+                    .map(|src| {
+                        format!(
+                            "{}{}",
+                            c.dest,
+                            src.trim_end_matches('/').rsplit('/').next().unwrap_or(src)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            } else {
+                vec![c.dest.clone()]
+            }
+        })
+        .collect();
+    let on_image: &[String] = match flavor {
+        Flavor::Slim => &t.base_config.programs_slim,
+        Flavor::Alpine => &t.base_config.programs_alpine,
+        _ => &t.base_config.programs_distroless,
+    };
+    for (program, l) in &programs {
+        let name = program.rsplit('/').next().unwrap_or(program);
+        let provided = matches!(name, "node" | "npm" | "npx" | "yarn" | "pnpm" | "corepack")
+            || on_image.iter().any(|p| p == name)
+            || (!program.starts_with('/') && program.contains('/'))
+            || (program.starts_with('/') && is_within(program, &app_dir))
+            || copied_files.iter().any(|f| f == program || f.ends_with(&format!("/{name}")))
+            // npm, yarn and pnpm put the dependencies' bins on the PATH of scripts.
+            || manifest.dependencies.contains(name)
+            || (keep_dev.is_some() && manifest.dev_dependencies.contains(name))
+            || global_installs.iter().any(|g| g.contains(name.split('-').next().unwrap_or(name)))
+            || runtime_packages.iter().any(|p| p == name)
+            || matches!(name, "exec" | "set" | "cd" | "export" | "true" | "exit" | "echo" | "test" | "[");
+        if !provided {
+            if distroless {
+                return refuse(*l, format!("the start command runs `{program}`, which distroless node does not have; use the slim flavour"));
+            }
+            warnings.push(Warning {
+                line: Some(*l),
+                message: format!("assumed that `{program}` is in the {} image, as slimfile cannot see where it comes from", flavor.name()),
+            });
+        }
+    }
+
     // Users the builder created: created again (same commands), or, where
     // there is no shell to run them, /etc/passwd and /etc/group copied.
     let mut user_commands: Vec<String> = Vec::new();
@@ -872,7 +922,10 @@ pub fn plan(
             | Keyword::Volume
             | Keyword::Onbuild
             | Keyword::Maintainer => true,
-            Keyword::User => facts.user.is_some_and(|u| std::ptr::eq(u, *i)),
+            Keyword::User => {
+                facts.user.is_some_and(|u| std::ptr::eq(u, *i))
+                    && user_before_workdir(facts).is_none()
+            }
             Keyword::Healthcheck => facts.healthcheck.is_some_and(|u| std::ptr::eq(u, *i)),
             Keyword::Entrypoint => facts.entrypoint.is_some_and(|u| std::ptr::eq(u, *i)),
             Keyword::Cmd => facts.cmd.is_some_and(|u| std::ptr::eq(u, *i)),
@@ -909,9 +962,9 @@ pub fn plan(
             if declared.contains(&v) {
                 continue;
             }
-            let default = facts.args.get(&v);
-            let global = facts.global_args.get(&v);
-            let Some(default) = default.or(global) else {
+            // Only ARGs the stage declared: a global ARG is not visible
+            // inside a stage that does not declare it again.
+            let Some(default) = facts.args.get(&v) else {
                 continue;
             };
             declared.push(v.clone());
@@ -970,6 +1023,16 @@ pub fn plan(
             &mut final_stage,
             format!("COPY --from={builder_name} /etc/group /etc/group"),
             "groups the builder created",
+        );
+    }
+    // A WORKDIR after USER creates the directory owned by that user: keep
+    // that order, so the application may write to its own directory as before.
+    let user_first = user_before_workdir(facts);
+    if let Some(u) = user_first {
+        push(
+            &mut final_stage,
+            file.text(u.text_span.clone()).to_string(),
+            "the original's USER, set before its WORKDIR as there",
         );
     }
     push(
@@ -1219,6 +1282,24 @@ fn last_node_run<'a>(facts: &StageFacts<'a>, t: &NodeTemplate) -> Option<&'a Ins
         })
         .last()
         .copied()
+}
+
+/// The last `USER`, when it comes before the last `WORKDIR` and is not root.
+fn user_before_workdir<'a>(facts: &StageFacts<'a>) -> Option<&'a Instruction> {
+    let user = facts.user?;
+    let name = facts.user_name()?;
+    if name == "root" || name == "0" {
+        return None;
+    }
+    let last_workdir = facts
+        .instructions
+        .iter()
+        .rposition(|i| i.keyword == Keyword::Workdir)?;
+    let user_at = facts
+        .instructions
+        .iter()
+        .position(|i| std::ptr::eq(*i, user))?;
+    (user_at < last_workdir).then_some(user)
 }
 
 /// The owner to give the copied application directory: the `--chown` of a

@@ -1,0 +1,291 @@
+//! The Node.js rewrite, one rule a test, on small inline Dockerfiles.
+
+use std::fs;
+
+use slimfile::context::Context;
+use slimfile::plan::{Flavor, Options};
+use slimfile::process::{process_bytes, Processed};
+use slimfile::report::Status;
+
+const PACKAGE_JSON: &str = r#"{
+  "name": "app",
+  "scripts": { "build": "tsc", "start": "node dist/index.js", "dev": "nodemon src/index.ts" },
+  "dependencies": { "express": "^4.21.0" },
+  "devDependencies": { "typescript": "^5.6.2", "nodemon": "^3.1.7" }
+}"#;
+
+/// Runs a Dockerfile against a context holding `package.json` (and `extra`
+/// files), with the given flavour.
+fn rewrite_with(dockerfile: &str, extra: &[(&str, &str)], flavor: Option<Flavor>) -> Processed {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("package.json"), PACKAGE_JSON).unwrap();
+    fs::write(
+        dir.path().join("package-lock.json"),
+        r#"{"lockfileVersion": 3, "packages": {"": {}}}"#,
+    )
+    .unwrap();
+    for (name, text) in extra {
+        fs::write(dir.path().join(name), text).unwrap();
+    }
+    let opts = Options { lang: None, flavor };
+    process_bytes(
+        dockerfile.as_bytes(),
+        "Dockerfile",
+        &Context::at(dir.path()),
+        opts,
+    )
+}
+
+fn rewrite(dockerfile: &str) -> Processed {
+    rewrite_with(dockerfile, &[], None)
+}
+
+fn output(p: &Processed) -> &str {
+    p.rewritten
+        .as_deref()
+        .unwrap_or_else(|| panic!("not rewritten: {:?} {:?}", p.report.status, p.report.reason))
+}
+
+/// The appended final stage.
+fn final_stage(p: &Processed) -> &str {
+    &output(p)[p.tail_start..]
+}
+
+fn reason(p: &Processed) -> String {
+    p.report
+        .reason
+        .as_ref()
+        .map(|r| r.message.clone())
+        .unwrap_or_default()
+}
+
+const BASIC: &str = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\nCMD [\"node\", \"dist/index.js\"]\n";
+
+#[test]
+fn a_global_arg_is_not_declared_again_unless_the_stage_declares_it() {
+    let p =
+        rewrite("ARG V=1\nARG W=2\nFROM node:20\nARG W\nWORKDIR /app\nRUN npm ci\nENV A=$V B=$W\n");
+    let tail = final_stage(&p);
+    assert!(tail.contains("ARG W=2\n"), "{tail}");
+    assert!(!tail.contains("ARG V"), "{tail}");
+}
+
+#[test]
+fn a_program_of_unknown_origin_is_a_warning() {
+    let p = rewrite(
+        "FROM node:20\nWORKDIR /app\nRUN npm ci\nCMD [\"tini\", \"--\", \"node\", \"x.js\"]\n",
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite);
+    assert!(p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("`tini`") && w.line == Some(4)));
+    // Installed by the builder: installed again, no warning.
+    let p = rewrite("FROM node:20\nRUN apt-get update && apt-get install -y tini build-essential\nWORKDIR /app\nRUN npm ci\nCMD [\"tini\", \"--\", \"node\", \"x.js\"]\n");
+    let tail = final_stage(&p);
+    assert!(
+        tail.contains("apt-get install -y --no-install-recommends tini &&"),
+        "{tail}"
+    );
+    assert!(!tail.contains("build-essential"), "{tail}");
+    assert!(!p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("`tini`")));
+}
+
+#[test]
+fn a_dev_server_is_refused() {
+    let p = rewrite("FROM node:20\nWORKDIR /app\nRUN npm ci\nCMD [\"npm\", \"run\", \"dev\"]\n");
+    assert_eq!(p.report.status, Status::Refused);
+    assert!(reason(&p).contains("development server"), "{}", reason(&p));
+    assert_eq!(p.report.reason.unwrap().line, Some(4));
+}
+
+#[test]
+fn a_bun_project_is_refused() {
+    let p = rewrite_with(BASIC, &[("bun.lock", "{}")], None);
+    assert_eq!(p.report.status, Status::Refused);
+    assert!(reason(&p).contains("Bun"));
+}
+
+#[test]
+fn platform_is_kept_when_constant_and_refused_when_it_is_the_build_platform() {
+    let p = rewrite(&BASIC.replace("FROM node:20", "FROM --platform=linux/amd64 node:20"));
+    assert!(final_stage(&p).contains("FROM --platform=linux/amd64 node:20-slim\n"));
+    let p = rewrite(&BASIC.replace("FROM node:20", "FROM --platform=$BUILDPLATFORM node:20"));
+    assert_eq!(p.report.status, Status::Refused);
+    assert!(reason(&p).contains("BUILDPLATFORM"));
+}
+
+#[test]
+fn bom_and_crlf_are_kept() {
+    let text = format!("\u{FEFF}{}", BASIC.replace('\n', "\r\n"));
+    let p = rewrite(&text);
+    let out = output(&p);
+    assert!(
+        out.starts_with("\u{FEFF}FROM node:20 AS builder\r\n"),
+        "{out:?}"
+    );
+    assert!(
+        !out.replace("\r\n", "").contains('\n'),
+        "a bare LF crept in: {out:?}"
+    );
+    assert!(out.contains("\r\nFROM node:20-slim\r\n"));
+}
+
+#[test]
+fn a_file_without_a_final_newline_gets_one_before_the_new_stage() {
+    let p = rewrite(BASIC.trim_end());
+    let out = output(&p);
+    assert!(
+        out.contains("CMD [\"node\", \"dist/index.js\"]\n\nFROM node:20-slim\n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("CMD [\"node\", \"dist/index.js\"]\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn distroless_converts_a_plain_shell_command_and_refuses_a_real_shell_one() {
+    let base = "FROM node:22\nWORKDIR /app\nRUN npm ci\n";
+    let p = rewrite_with(
+        &format!("{base}CMD node dist/index.js --port 8080\n"),
+        &[],
+        Some(Flavor::Distroless),
+    );
+    let tail = final_stage(&p);
+    assert!(
+        tail.contains("FROM gcr.io/distroless/nodejs22-debian13\n"),
+        "{tail}"
+    );
+    assert!(
+        tail.contains("CMD [\"dist/index.js\", \"--port\", \"8080\"]\n"),
+        "{tail}"
+    );
+    let p = rewrite_with(
+        &format!("{base}CMD node dist/index.js --port $PORT\n"),
+        &[],
+        Some(Flavor::Distroless),
+    );
+    assert_eq!(p.report.status, Status::Refused);
+    assert!(reason(&p).contains("shell form"), "{}", reason(&p));
+    let p = rewrite_with(
+        &format!("{base}HEALTHCHECK CMD curl -f localhost\nCMD [\"node\", \"x.js\"]\n"),
+        &[],
+        Some(Flavor::Distroless),
+    );
+    assert_eq!(p.report.status, Status::Refused);
+    assert!(reason(&p).contains("HEALTHCHECK"));
+}
+
+#[test]
+fn npm_start_on_distroless_runs_the_script_s_node_command() {
+    let p = rewrite_with(
+        "FROM node:22\nWORKDIR /app\nRUN npm ci\nRUN npm run build\nCMD [\"npm\", \"start\"]\n",
+        &[],
+        Some(Flavor::Distroless),
+    );
+    let tail = final_stage(&p);
+    assert!(tail.contains("CMD [\"dist/index.js\"]\n"), "{tail}");
+}
+
+#[test]
+fn yarn_start_without_yarn_in_the_image_runs_node_instead() {
+    // node images ship no yarn from 26 on.
+    let p = rewrite(
+        "FROM node:26\nWORKDIR /app\nRUN npm ci\nRUN npm run build\nCMD [\"yarn\", \"start\"]\n",
+    );
+    let tail = final_stage(&p);
+    assert!(
+        tail.contains("CMD [\"node\", \"dist/index.js\"]\n"),
+        "{tail}"
+    );
+    assert!(p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("lacks yarn")));
+    // On 22 yarn is there: the command stays.
+    let p = rewrite("FROM node:22\nWORKDIR /app\nRUN npm ci\nCMD [\"yarn\", \"start\"]\n");
+    assert!(final_stage(&p).contains("CMD [\"yarn\", \"start\"]\n"));
+}
+
+#[test]
+fn a_lean_base_with_nothing_to_drop_is_unchanged() {
+    let p = rewrite("FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci --omit=dev\nCMD [\"node\", \"x.js\"]\n");
+    assert_eq!(p.report.status, Status::Unchanged);
+    assert!(reason(&p).contains("already lean"));
+}
+
+#[test]
+fn a_line_read_differently_by_buildkit_releases_is_refused() {
+    let p = rewrite("FROM node:20\nWORKDIR /app\nRUN npm ci\nCMD [\"node\", \"x.js\"] # start\n");
+    assert_eq!(p.report.status, Status::Refused);
+    assert!(reason(&p).contains("BuildKit releases"));
+    assert_eq!(p.report.reason.unwrap().line, Some(4));
+}
+
+#[test]
+fn bad_input_is_an_error_naming_the_line() {
+    for (text, line, words) in [
+        ("", 1, "no instructions"),
+        ("# only a comment\n", 1, "no instructions"),
+        ("FROM node:20\nRUN <<EOF\necho\n", 2, "unterminated heredoc"),
+        ("FROM node:20\nFROBNICATE x\n", 2, "unknown instruction"),
+        ("FROM\nRUN x\n", 1, "FROM requires"),
+        ("FROM node:20\nCMD [\"a\", 1]\n", 2, "strings only"),
+    ] {
+        let p = rewrite(text);
+        assert_eq!(p.report.status, Status::Error, "{text:?}");
+        let r = p.report.reason.unwrap();
+        assert_eq!(r.line, Some(line), "{text:?}");
+        assert!(r.message.contains(words), "{text:?}: {}", r.message);
+    }
+    let p = process_bytes(
+        b"FROM node:20\nRUN \xff\n",
+        "x",
+        &Context::none(),
+        Options::default(),
+    );
+    assert_eq!(p.report.status, Status::Error);
+    assert!(reason(&p).contains("offset 17"), "{}", reason(&p));
+}
+
+#[test]
+fn other_languages_are_left_alone_with_a_reason() {
+    for (from, language) in [
+        ("python:3.12", "Python"),
+        ("golang:1.22", "Go"),
+        ("rust:1.80", "Rust"),
+        ("maven:3.9-eclipse-temurin-21", "Java"),
+    ] {
+        let p = rewrite(&format!("FROM {from}\nWORKDIR /app\nCOPY . .\n"));
+        assert_eq!(p.report.status, Status::Unchanged, "{from}");
+        assert!(reason(&p).contains(language), "{from}: {}", reason(&p));
+    }
+}
+
+#[test]
+fn copies_outside_the_application_directory_come_along() {
+    let p = rewrite(
+        "FROM node:20\nWORKDIR /app\nRUN npm ci\nCOPY config/ /etc/app/\nADD https://example.com/tini /usr/local/bin/tini\nCMD [\"node\", \"x.js\"]\n",
+    );
+    let tail = final_stage(&p);
+    assert!(
+        tail.contains("COPY --from=builder /etc/app /etc/app\n"),
+        "{tail}"
+    );
+    assert!(
+        tail.contains("COPY --from=builder /usr/local/bin/tini /usr/local/bin/tini\n"),
+        "{tail}"
+    );
+    // Into a system folder with a glob: which files is unknown.
+    let p = rewrite("FROM node:20\nWORKDIR /app\nRUN npm ci\nCOPY bin/* /usr/local/bin/\nCMD [\"node\", \"x.js\"]\n");
+    assert_eq!(p.report.status, Status::Refused);
+    assert_eq!(p.report.reason.unwrap().line, Some(4));
+}
