@@ -4,12 +4,13 @@
 
 use std::collections::BTreeSet;
 
+use crate::carry;
 use crate::context::Context;
 use crate::detect::Language;
 use crate::parse::{Dockerfile, Form, ImageRef, Instruction, Keyword, Stage};
 use crate::plan::{
-    form_text, is_within, unquote, variables, BuilderEdit, Decision, FinalLine, Flavor, Plan,
-    Reason, StageFacts, Warning,
+    form_text, is_within, variables, BuilderEdit, Decision, FinalLine, Flavor, Plan, Reason,
+    StageFacts, Warning,
 };
 use crate::shell;
 use crate::template::{self, NodeTemplate, PackageManager};
@@ -296,39 +297,19 @@ struct PmRun<'a> {
     words: Vec<String>,
 }
 
-/// System packages that only a build needs (compilers, headers, VCS).
-fn build_only(pkg: &str) -> bool {
-    let name = pkg.split(['=', ':']).next().unwrap_or(pkg);
-    matches!(
-        name,
-        "build-essential"
-            | "gcc"
-            | "g++"
-            | "make"
-            | "cmake"
-            | "python3"
-            | "python"
-            | "git"
-            | "pkg-config"
-            | "pkgconf"
-            | "autoconf"
-            | "automake"
-            | "libtool"
-            | "linux-headers"
-            | "musl-dev"
-            | "libc-dev"
-            | "libc6-dev"
-            | "build-base"
-            | "node-gyp"
-            | "openssh-client"
-            | "python-is-python3"
-            | "py3-pip"
-            | "python3-pip"
-    ) || name.ends_with("-dev")
-        || name.ends_with("-devel")
+/// Why planning stopped before a rewrite: a small error type for `?`.
+#[derive(Debug)]
+enum Stop {
+    Unchanged(Reason),
+    Refused(Reason),
 }
 
-/// The Node.js planner.
+/// A refusal at a line, as planning's early return.
+fn refused(line: usize, message: impl Into<String>) -> Stop {
+    Stop::Refused(Reason::at(line, message))
+}
+
+/// The Node.js planner: a rewrite, or why not.
 pub fn plan(
     file: &Dockerfile,
     stage: &Stage,
@@ -336,498 +317,502 @@ pub fn plan(
     ctx: &Context,
     opts: Options,
 ) -> Decision {
-    let t = template::node();
-    let from = facts.from;
-    let line = from.start_line;
-    let refuse = |l: usize, m: String| Decision::Refused(Reason::at(l, m));
-
-    for lock in &t.files.bun_lock_files {
-        if ctx.has(lock) {
-            return Decision::Refused(Reason::file(format!(
-                "{lock} in the build context: this is a Bun project, which runs on oven/bun \
-                 images; slimfile does not rewrite Bun projects yet"
-            )));
-        }
+    match plan_rewrite(file, stage, facts, ctx, opts) {
+        Ok(plan) => Decision::Rewrite(plan),
+        Err(Stop::Unchanged(reason)) => Decision::Unchanged(reason),
+        Err(Stop::Refused(reason)) => Decision::Refused(reason),
     }
-    let Some(image) = stage.base.as_ref() else {
-        return refuse(line, "cannot read the FROM instruction".into());
-    };
-    let repo = crate::detect::official_name(&image.repository);
-    if !t.images.repositories.iter().any(|r| r == repo) {
-        return refuse(
-            line,
-            format!(
-                "the base image `{}` is not the official node image; slimfile only maps node images \
-                 to their runtime counterparts",
-                image.raw
-            ),
-        );
-    }
-    let platform = from.from_args().and_then(|a| a.platform);
-    if let Some(p) = &platform {
-        if p.contains("BUILDPLATFORM") {
-            return refuse(
-                line,
-                format!(
-                    "FROM --platform={p}: dependencies installed on the build platform are for the \
-                     wrong platform at run time; drop --platform or use $TARGETPLATFORM"
-                ),
-            );
-        }
-    }
-    let tag = match read_tag(image, facts, t) {
-        Ok(tag) => tag,
-        Err(e) => return refuse(line, e),
-    };
+}
 
-    let manifest = read_manifest(ctx, t);
-    let pm = detect_pm(facts, ctx, t);
-    let installs = install_runs(facts, pm);
+/// What the start command (`ENTRYPOINT` + `CMD`, with the base image's
+/// defaults) runs, read through `package.json` scripts.
+#[derive(Debug, Default)]
+struct StartCommand {
+    /// The command as one line of text, and the line it is written on.
+    text: String,
+    line: usize,
+    /// The `CMD` in force, with the base image's default when the file sets none.
+    cmd: Option<Form>,
+    /// Every program it runs (scripts and their pre/post hooks included).
+    programs: Vec<String>,
+    /// `npm`, `yarn` or `pnpm`, when it runs a script through one.
+    package_manager: Option<String>,
+    /// The `node …` arguments the script runs, when it is that simple.
+    node_args: Option<Vec<String>>,
+    /// A dev dependency it needs, which keeps dev dependencies.
+    dev_dependency: Option<String>,
+}
 
-    // The application directory.
-    let Some(app_dir) = facts.workdir.clone() else {
-        return refuse(
-            line,
-            "a WORKDIR uses a variable whose value is not known here; write the path".into(),
-        );
-    };
-    if !facts.has_workdir || app_dir == "/" {
-        return Decision::Refused(Reason::file(
-            "no WORKDIR: the application directory would be / (the whole builder image); add a \
-             WORKDIR for the application and copy it there",
-        ));
-    }
-
-    // What runs at start, and what it needs.
-    let base_entry = facts.entrypoint.is_none();
-    let entry_form = facts.entrypoint.and_then(|i| i.form.clone());
-    let cmd_form: Option<Form> = match facts.cmd {
-        Some(i) => i.form.clone(),
-        None if facts.cmd_reset => None,
-        None => Some(Form::Exec(t.base_config.cmd.clone())),
-    };
-    let mut warnings = Vec::new();
-    let mut keep_dev = None;
-    // Scripts run by the start command, with the instruction line.
-    let mut programs: Vec<(String, usize)> = Vec::new();
-    let mut uses_pm: Option<String> = None;
-    let mut resolved_node_args: Option<Vec<String>> = None;
-    let cmd_line = facts.cmd.map_or(line, |i| i.start_line);
-    let start_text = match (&entry_form, &cmd_form) {
-        (Some(e), _) => form_text(e),
-        (None, Some(c)) => form_text(c),
-        (None, None) => String::new(),
-    };
-    let start_line = facts
-        .entrypoint
-        .or(facts.cmd)
-        .map_or(line, |i| i.start_line);
-    for command in shell::commands(&start_text) {
-        let words = shell::program_words(&command).to_vec();
-        let Some(program) = words.first() else {
-            continue;
+impl StartCommand {
+    fn read(
+        facts: &StageFacts,
+        manifest: &Manifest,
+        t: &NodeTemplate,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<StartCommand, Stop> {
+        let cmd = match facts.cmd {
+            Some(i) => i.form.clone(),
+            None if facts.cmd_reset => None,
+            None => Some(Form::Exec(t.base_config.cmd.clone())),
         };
-        programs.push((program.clone(), start_line));
-        let pm_name = program.rsplit('/').next().unwrap_or(program);
-        if matches!(pm_name, "npm" | "yarn" | "pnpm") {
-            let script = match words.get(1).map(String::as_str) {
-                Some("start") => Some("start".to_string()),
-                Some("run") | Some("run-script") => words.get(2).cloned(),
-                Some(other) if pm_name != "npm" && !other.starts_with('-') => {
-                    Some(other.to_string())
-                }
-                _ => None,
+        let entry = facts.entrypoint.and_then(|i| i.form.clone());
+        let text = match (&entry, &cmd) {
+            (Some(e), _) => form_text(e),
+            (None, Some(c)) => form_text(c),
+            (None, None) => String::new(),
+        };
+        let line = facts
+            .entrypoint
+            .or(facts.cmd)
+            .map_or(facts.from.start_line, |i| i.start_line);
+        let mut start = StartCommand {
+            text,
+            line,
+            cmd,
+            ..StartCommand::default()
+        };
+        for command in shell::commands(&start.text.clone()) {
+            let words = shell::program_words(&command).to_vec();
+            let Some(program) = words.first() else {
+                continue;
             };
-            let Some(script) = script else {
-                return refuse(
-                    start_line,
-                    format!("cannot tell which script `{}` runs", words.join(" ")),
-                );
-            };
-            if t.run_hints.dev_scripts.iter().any(|d| d == &script) {
-                return refuse(
-                    start_line,
-                    format!(
-                        "`{}` starts a development server, not a production image; build the app \
-                         and start it with node",
-                        words.join(" ")
-                    ),
-                );
-            }
-            uses_pm = Some(pm_name.to_string());
-            if manifest.found {
-                let Some(body) = manifest.scripts.get(&script) else {
-                    return refuse(start_line, format!("package.json has no `{script}` script"));
-                };
-                for hook in [format!("pre{script}"), format!("post{script}")] {
-                    if let Some(b) = manifest.scripts.get(&hook) {
-                        for c in shell::commands(b) {
-                            if let Some(p) = shell::program_words(&c).first() {
-                                programs.push((p.clone(), start_line));
-                            }
-                        }
-                    }
-                }
-                let cmds = shell::commands(body);
-                for c in &cmds {
-                    if let Some(p) = shell::program_words(c).first() {
-                        programs.push((p.clone(), start_line));
-                    }
-                }
-                if cmds.len() == 1 && !shell::needs_a_shell(body) {
-                    let w = shell::program_words(&cmds[0]);
-                    if w.first().map(String::as_str) == Some("node") && words.len() <= 3 {
-                        resolved_node_args = Some(w[1..].to_vec());
-                    }
-                }
-            } else {
-                warnings.push(Warning {
-                    line: Some(start_line),
-                    message: format!(
-                        "no package.json in the build context: assumed that `{}` needs only production dependencies",
-                        words.join(" ")
-                    ),
-                });
+            start.programs.push(program.clone());
+            let pm = program.rsplit('/').next().unwrap_or(program);
+            if matches!(pm, "npm" | "yarn" | "pnpm") {
+                start.read_script(pm, &words, manifest, t, warnings)?;
             }
         }
-    }
-    // A program from a dev dependency keeps dev dependencies.
-    for (program, l) in &programs {
-        let name = program.rsplit('/').next().unwrap_or(program);
-        if manifest.dev_dependencies.contains(name) && !manifest.dependencies.contains(name) {
-            keep_dev = Some((name.to_string(), *l));
-        }
+        start.dev_dependency = start
+            .programs
+            .iter()
+            .map(|p| p.rsplit('/').next().unwrap_or(p))
+            .find(|p| manifest.dev_dependencies.contains(*p) && !manifest.dependencies.contains(*p))
+            .map(str::to_string);
+        Ok(start)
     }
 
-    // Global installs the command uses.
-    let mut global_installs: Vec<String> = Vec::new();
+    /// Follows `npm start`, `yarn build`, `pnpm run x` into `package.json`.
+    fn read_script(
+        &mut self,
+        pm: &str,
+        words: &[String],
+        manifest: &Manifest,
+        t: &NodeTemplate,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<(), Stop> {
+        let said = words.join(" ");
+        let script = match words.get(1).map(String::as_str) {
+            Some("start") => Some("start".to_string()),
+            Some("run" | "run-script") => words.get(2).cloned(),
+            Some(other) if pm != "npm" && !other.starts_with('-') => Some(other.to_string()),
+            _ => None,
+        };
+        let Some(script) = script else {
+            return Err(refused(
+                self.line,
+                format!("cannot tell which script `{said}` runs"),
+            ));
+        };
+        if t.run_hints.dev_scripts.iter().any(|d| d == &script) {
+            return Err(refused(
+                self.line,
+                format!("`{said}` starts a development server, not a production image; build the app and start it with node"),
+            ));
+        }
+        self.package_manager = Some(pm.to_string());
+        if !manifest.found {
+            warnings.push(Warning {
+                line: Some(self.line),
+                message: format!("no package.json in the build context: assumed that `{said}` needs only production dependencies"),
+            });
+            return Ok(());
+        }
+        let Some(body) = manifest.scripts.get(&script) else {
+            return Err(refused(
+                self.line,
+                format!("package.json has no `{script}` script"),
+            ));
+        };
+        for hook in [format!("pre{script}"), format!("post{script}")] {
+            for c in manifest
+                .scripts
+                .get(&hook)
+                .map(|b| shell::commands(b))
+                .unwrap_or_default()
+            {
+                self.programs
+                    .extend(shell::program_words(&c).first().cloned());
+            }
+        }
+        let commands = shell::commands(body);
+        for c in &commands {
+            self.programs
+                .extend(shell::program_words(c).first().cloned());
+        }
+        if commands.len() == 1 && !shell::needs_a_shell(body) && words.len() <= 3 {
+            let w = shell::program_words(&commands[0]);
+            if w.first().map(String::as_str) == Some("node") {
+                self.node_args = Some(w[1..].to_vec());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `npm install -g` lines whose packages the start command runs.
+fn global_installs(facts: &StageFacts, start: &StartCommand) -> Vec<String> {
+    let mut out = Vec::new();
     for run in facts.runs() {
         let text = run.form.as_ref().map(form_text).unwrap_or_default();
         for c in shell::commands(&text) {
             let w = shell::program_words(&c);
-            let global = matches!(w.first().map(String::as_str), Some("npm"))
+            let global = w.first().map(String::as_str) == Some("npm")
                 && matches!(w.get(1).map(String::as_str), Some("install" | "i" | "add"))
                 && w.iter().any(|x| x == "-g" || x == "--global");
             if !global {
                 continue;
             }
-            let pkgs: Vec<&String> = w[2..].iter().filter(|x| !x.starts_with('-')).collect();
-            let used = pkgs.iter().any(|p| {
-                let name = p.rsplit_once('@').map_or(p.as_str(), |(n, _)| {
-                    if n.is_empty() {
-                        p.as_str()
-                    } else {
-                        n
-                    }
-                });
-                programs.iter().any(|(prog, _)| {
+            let used = w[2..].iter().filter(|x| !x.starts_with('-')).any(|p| {
+                // `pm2@5.4.2` → `pm2`; `@scope/pkg@1` → `@scope/pkg`.
+                let name = match p.rsplit_once('@') {
+                    Some((n, _)) if !n.is_empty() => n,
+                    _ => p.as_str(),
+                };
+                start.programs.iter().any(|prog| {
                     let prog = prog.rsplit('/').next().unwrap_or(prog);
-                    prog == name
-                        || prog.starts_with(&format!("{name}-"))
-                        || uses_pm.as_deref() == Some(name)
-                })
+                    prog == name || prog.starts_with(&format!("{name}-"))
+                }) || start.package_manager.as_deref() == Some(name)
             });
             if used {
-                global_installs.push(w.join(" "));
+                out.push(w.join(" "));
             }
         }
     }
+    out
+}
 
-    // The flavour.
+/// The runtime image for the flavour, or why there is none.
+fn runtime_image(
+    tag: &NodeTag,
+    flavor: Flavor,
+    native: &Native,
+    t: &NodeTemplate,
+    line: usize,
+) -> Result<String, Stop> {
+    match (flavor, &tag.variant) {
+        (Flavor::Scratch, _) => Err(refused(line, "scratch has no Node.js runtime; use --flavor slim, alpine or distroless")),
+        (Flavor::Slim, Variant::Alpine) => Err(refused(
+            line,
+            "the builder is alpine (musl): dependencies built there do not run on a glibc slim image; use the default alpine flavour",
+        )),
+        (Flavor::Slim, Variant::Slim) => Ok(tag.image(tag.tag.as_deref().unwrap_or("slim"))),
+        (Flavor::Slim, Variant::Full { .. }) => Ok(tag.image(&tag.with_suffix("slim", &t.images.floating_slim))),
+        (Flavor::Alpine, Variant::Alpine) => Ok(tag.image(tag.tag.as_deref().unwrap_or("alpine"))),
+        (Flavor::Alpine, _) if native.any() => Err(refused(
+            line,
+            format!(
+                "--flavor alpine from a glibc builder: {}, and modules built on glibc fail on musl; use the slim flavour",
+                native.describe()
+            ),
+        )),
+        (Flavor::Alpine, variant) => {
+            // The plain version tag, without the Debian release or `-slim`.
+            let mut plain = tag.clone();
+            if let Some(written) = &tag.tag {
+                let mut stripped = written.replace("-slim", "");
+                if let Variant::Full { codename: Some(c) } = variant {
+                    stripped = stripped.replace(&format!("-{c}"), "");
+                }
+                if stripped == "slim" {
+                    stripped = "latest".into();
+                }
+                plain.tag = Some(stripped.clone());
+                plain.known_tag = stripped;
+            }
+            Ok(tag.image(&plain.with_suffix("alpine", &t.images.floating_alpine)))
+        }
+        (Flavor::Distroless, Variant::Alpine) => Err(refused(line, "the builder is alpine (musl) and distroless is glibc; use the alpine flavour")),
+        (Flavor::Distroless, variant) => {
+            let Some(major) = tag.major.filter(|m| t.images.distroless.majors.contains(m)) else {
+                return Err(refused(
+                    line,
+                    format!(
+                        "no supported distroless image for node `{}`: gcr.io/distroless/nodejs is published for majors {:?} only",
+                        tag.known_tag, t.images.distroless.majors
+                    ),
+                ));
+            };
+            if matches!(variant, Variant::Full { codename: Some(c) } if c == "forky") {
+                return Err(refused(line, "the builder's Debian (forky) is newer than distroless debian13"));
+            }
+            Ok(t.images.distroless.image.replace("{major}", &major.to_string()))
+        }
+    }
+}
+
+/// `RUN` lines that install the programs a `HEALTHCHECK` runs and the image
+/// lacks, or why that flavour cannot have them.
+fn healthcheck_tools(
+    facts: &StageFacts,
+    flavor: Flavor,
+    t: &NodeTemplate,
+    copied: &[String],
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<String>, Stop> {
+    let Some(h) = facts.healthcheck else {
+        return Ok(Vec::new());
+    };
+    let Some(crate::parse::HealthcheckArgs::Cmd(form)) = h.healthcheck() else {
+        return Ok(Vec::new());
+    };
+    let distroless = flavor == Flavor::Distroless;
+    if distroless && matches!(form, Form::Shell(_)) {
+        return Err(refused(
+            h.start_line,
+            "HEALTHCHECK is in shell form and distroless has no shell; use the slim flavour",
+        ));
+    }
+    let mut lines = Vec::new();
+    for c in shell::commands(&form_text(&form)) {
+        let Some(p) = shell::program_words(&c).first().cloned() else {
+            continue;
+        };
+        let on_image = match flavor {
+            Flavor::Slim => t.base_config.programs_slim.contains(&p),
+            Flavor::Alpine => t.base_config.programs_alpine.contains(&p),
+            _ => false,
+        };
+        let shell_builtin = p == "exit" && !distroless;
+        if on_image
+            || shell_builtin
+            || p == "node"
+            || copied
+                .iter()
+                .any(|d| d.ends_with(&format!("/{p}")) || *d == p)
+        {
+            continue;
+        }
+        let install = t.tools.get(&p).and_then(|tool| match flavor {
+            Flavor::Slim => tool.slim.clone(),
+            Flavor::Alpine => tool.alpine.clone(),
+            _ => None,
+        });
+        let Some(install) = install else {
+            return Err(refused(
+                h.start_line,
+                format!("HEALTHCHECK runs `{p}`, which the {} image does not have; use the slim flavour or check with node", flavor.name()),
+            ));
+        };
+        let line = format!("RUN {install}");
+        if !lines.contains(&line) {
+            lines.push(line);
+            warnings.push(Warning {
+                line: Some(h.start_line),
+                message: format!(
+                    "HEALTHCHECK runs {p}, which the {} image lacks: installed in the final stage",
+                    flavor.name()
+                ),
+            });
+        }
+    }
+    Ok(lines)
+}
+
+/// A `CMD` in exec form, as the final stage writes it.
+fn exec_cmd(args: &[String]) -> String {
+    let items: Vec<String> = args
+        .iter()
+        .map(|a| serde_json::Value::from(a.as_str()).to_string())
+        .collect();
+    format!("CMD [{}]", items.join(", "))
+}
+
+fn plan_rewrite(
+    file: &Dockerfile,
+    stage: &Stage,
+    facts: &StageFacts,
+    ctx: &Context,
+    opts: Options,
+) -> Result<Plan, Stop> {
+    let t = template::node();
+    let from = facts.from;
+    let line = from.start_line;
+    let mut warnings = Vec::new();
+
+    // The project and the builder image.
+    if let Some(lock) = t.files.bun_lock_files.iter().find(|l| ctx.has(l)) {
+        return Err(Stop::Refused(Reason::file(format!(
+            "{lock} in the build context: this is a Bun project, which runs on oven/bun images; slimfile does not rewrite Bun projects yet"
+        ))));
+    }
+    let image = stage
+        .base
+        .as_ref()
+        .ok_or_else(|| refused(line, "cannot read the FROM instruction"))?;
+    if !t
+        .images
+        .repositories
+        .iter()
+        .any(|r| r == crate::detect::official_name(&image.repository))
+    {
+        return Err(refused(
+            line,
+            format!("the base image `{}` is not the official node image; slimfile only maps node images to their runtime counterparts", image.raw),
+        ));
+    }
+    let platform = from.from_args().and_then(|a| a.platform);
+    if let Some(p) = platform.as_ref().filter(|p| p.contains("BUILDPLATFORM")) {
+        return Err(refused(
+            line,
+            format!("FROM --platform={p}: dependencies installed on the build platform are for the wrong platform at run time; drop --platform or use $TARGETPLATFORM"),
+        ));
+    }
+    let tag = read_tag(image, facts, t).map_err(|e| refused(line, e))?;
+
+    // The application directory: the WORKDIR in force at the end.
+    let app_dir = facts.workdir.clone().ok_or_else(|| {
+        refused(
+            line,
+            "a WORKDIR uses a variable whose value is not known here; write the path",
+        )
+    })?;
+    if !facts.has_workdir || app_dir == "/" {
+        return Err(Stop::Refused(Reason::file(
+            "no WORKDIR: the application directory would be / (the whole builder image); add a WORKDIR for the application and copy it there",
+        )));
+    }
+
+    // Dependencies and what starts the application.
+    let manifest = read_manifest(ctx, t);
+    let pm = detect_pm(facts, ctx, t);
+    let installs = install_runs(facts, pm);
+    let mut start = StartCommand::read(facts, &manifest, t, &mut warnings)?;
+    let globals = global_installs(facts, &start);
+    let dev_installed = installs
+        .iter()
+        .any(|r| installs_dev(r, facts, pm, &manifest));
+    let berry = pm.is_some_and(|p| p.name == "yarn")
+        && ctx
+            .read("yarn.lock")
+            .is_some_and(|l| l.contains("__metadata:"));
+    if dev_installed && start.dev_dependency.is_none() && berry {
+        warnings.push(Warning {
+            line: installs.first().map(|r| r.instruction.start_line),
+            message: "yarn berry prunes only with `yarn workspaces focus --production`, which needs its workspace-tools plugin before yarn 4: dev dependencies are kept".into(),
+        });
+        start.dev_dependency = Some("yarn berry".into());
+    } else if let (true, Some(dep)) = (dev_installed, &start.dev_dependency) {
+        warnings.push(Warning {
+            line: Some(start.line),
+            message: format!(
+                "the start command needs `{dep}`, a dev dependency: dev dependencies are kept"
+            ),
+        });
+    }
+
+    // The flavour and its image.
     let flavor = opts.flavor.unwrap_or(if tag.variant == Variant::Alpine {
         Flavor::Alpine
     } else {
         Flavor::Slim
     });
-    let native = read_native(ctx, pm);
-    let runtime_image = match flavor {
-        Flavor::Scratch => {
-            return refuse(line, "scratch has no Node.js runtime; use --flavor slim, alpine or distroless".into())
-        }
-        Flavor::Slim => match &tag.variant {
-            Variant::Alpine => {
-                return refuse(
-                    line,
-                    "the builder is alpine (musl): dependencies built there do not run on a glibc slim \
-                     image; use the default alpine flavour"
-                        .into(),
-                )
-            }
-            Variant::Slim => tag.image(&tag.tag.clone().unwrap_or_else(|| "slim".into())),
-            Variant::Full { .. } => tag.image(&tag.with_suffix("slim", &t.images.floating_slim)),
-        },
-        Flavor::Alpine => match &tag.variant {
-            Variant::Alpine => tag.image(tag.tag.as_deref().unwrap_or("alpine")),
-            _ if native.any() => {
-                return refuse(
-                    line,
-                    format!(
-                        "--flavor alpine from a glibc builder: {}, and modules built on glibc fail on \
-                         musl; use the slim flavour",
-                        native.describe()
-                    ),
-                )
-            }
-            Variant::Slim => {
-                let base = tag.tag.clone().unwrap_or_default().replace("-slim", "");
-                let base = if base == "slim" { "latest".into() } else { base };
-                tag.image(&NodeTag { tag: Some(base.clone()), known_tag: base, ..tag.clone() }.with_suffix("alpine", &t.images.floating_alpine))
-            }
-            Variant::Full { codename } => {
-                let mut plain = tag.clone();
-                if let (Some(c), Some(written)) = (codename, &tag.tag) {
-                    let stripped = written.replace(&format!("-{c}"), "");
-                    plain.tag = Some(stripped.clone());
-                    plain.known_tag = stripped;
-                }
-                tag.image(&plain.with_suffix("alpine", &t.images.floating_alpine))
-            }
-        },
-        Flavor::Distroless => {
-            let Some(major) = tag.major.filter(|m| t.images.distroless.majors.contains(m)) else {
-                return refuse(
-                    line,
-                    format!(
-                        "no supported distroless image for node `{}`: gcr.io/distroless/nodejs is published \
-                         for majors {:?} only",
-                        tag.known_tag, t.images.distroless.majors
-                    ),
-                );
-            };
-            if tag.variant == Variant::Alpine {
-                return refuse(line, "the builder is alpine (musl) and distroless is glibc; use the alpine flavour".into());
-            }
-            if let Variant::Full { codename: Some(c) } = &tag.variant {
-                if c == "forky" {
-                    return refuse(line, "the builder's Debian (forky) is newer than distroless debian13".into());
-                }
-            }
-            t.images.distroless.image.replace("{major}", &major.to_string())
-        }
-    };
     let distroless = flavor == Flavor::Distroless;
-    let has_shell = !distroless;
-
-    // Nothing to gain?
-    let build_step = has_build_step(facts, t);
-    let dev_installed = installs
-        .iter()
-        .any(|r| installs_dev(r, facts, pm, &manifest));
+    let runtime_image = runtime_image(&tag, flavor, &read_native(ctx, pm), t, line)?;
     if matches!(tag.variant, Variant::Slim | Variant::Alpine)
-        && !build_step
+        && !has_build_step(facts, t)
         && !dev_installed
         && opts.flavor.is_none()
     {
-        return Decision::Unchanged(Reason::at(
+        return Err(Stop::Unchanged(Reason::at(
             line,
-            format!(
-                "the base `{}` is already lean and there is no build step or dev dependency to drop",
-                image.raw
-            ),
-        ));
+            format!("the base `{}` is already lean and there is no build step or dev dependency to drop", image.raw),
+        )));
     }
 
-    // Programs at start must exist in the final image.
-    let copied_paths: Vec<String> = facts.copies.iter().map(|c| c.dest.clone()).collect();
-    let yarn_bundled = tag
-        .major
-        .is_some_and(|m| m < t.base_config.yarn_bundled_below);
-    let mut rewrite_cmd_to_node = false;
-    if let Some(p) = &uses_pm {
-        let available = match p.as_str() {
-            "npm" => !distroless,
-            "yarn" => !distroless && yarn_bundled,
-            _ => !distroless && global_installs.iter().any(|g| g.contains(p.as_str())),
-        };
-        if !available {
-            match (&resolved_node_args, facts.entrypoint) {
-                (Some(_), None) => rewrite_cmd_to_node = true,
-                _ => {
-                    return refuse(
-                        cmd_line,
-                        format!(
-                            "`{start_text}` needs {p} at run time, which the {} image lacks, and its script \
-                             is not a plain `node …` command slimfile could run instead",
-                            flavor.name()
-                        ),
-                    )
-                }
+    // The start command must run the same on the runtime image.
+    let mut cmd_as_node = false;
+    if let Some(p) = start.package_manager.clone() {
+        let yarn_bundled = tag
+            .major
+            .is_some_and(|m| m < t.base_config.yarn_bundled_below);
+        let available = !distroless
+            && match p.as_str() {
+                "npm" => true,
+                "yarn" => yarn_bundled,
+                _ => globals.iter().any(|g| g.contains(p.as_str())),
+            };
+        match (available, &start.node_args, facts.entrypoint) {
+            (true, _, _) => {}
+            (false, Some(_), None) => cmd_as_node = true,
+            _ => {
+                return Err(refused(
+                    start.line,
+                    format!(
+                        "`{}` needs {p} at run time, which the {} image lacks, and its script is not a plain `node …` command slimfile could run instead",
+                        start.text,
+                        flavor.name()
+                    ),
+                ))
             }
         }
     }
-    if distroless {
-        if !base_entry {
-            return refuse(start_line, "ENTRYPOINT is set: distroless node's entrypoint is node itself, and it has no shell for scripts; use the slim flavour".into());
-        }
-        if let Some(Form::Shell(s)) = &cmd_form {
-            if shell::needs_a_shell(s) {
-                return refuse(cmd_line, format!("CMD `{s}` is in shell form and needs a shell, which distroless lacks; write CMD as a JSON array or use the slim flavour"));
-            }
+    if distroless && facts.entrypoint.is_some() {
+        return Err(refused(start.line, "ENTRYPOINT is set: distroless node's entrypoint is node itself, and it has no shell for scripts; use the slim flavour"));
+    }
+    if let (true, Some(Form::Shell(s))) = (distroless, &start.cmd) {
+        if shell::needs_a_shell(s) {
+            return Err(refused(start.line, format!("CMD `{s}` is in shell form and needs a shell, which distroless lacks; write CMD as a JSON array or use the slim flavour")));
         }
     }
-    let mut tools_needed: Vec<String> = Vec::new();
-    if let Some(h) = facts.healthcheck {
-        if let Some(crate::parse::HealthcheckArgs::Cmd(form)) = h.healthcheck() {
-            if distroless && matches!(form, Form::Shell(_)) {
-                return refuse(h.start_line, "HEALTHCHECK is in shell form and distroless has no shell; use the slim flavour".into());
-            }
-            for c in shell::commands(&form_text(&form)) {
-                let Some(p) = shell::program_words(&c).first().cloned() else {
-                    continue;
-                };
-                let has = match flavor {
-                    Flavor::Slim => t.base_config.programs_slim.contains(&p),
-                    Flavor::Alpine => t.base_config.programs_alpine.contains(&p),
-                    _ => false,
-                } || p == "node"
-                    || (p == "exit" && has_shell);
-                if has
-                    || copied_paths
-                        .iter()
-                        .any(|d| d.ends_with(&format!("/{p}")) || *d == p)
-                {
-                    continue;
-                }
-                let install = t.tools.get(&p).and_then(|tool| match flavor {
-                    Flavor::Slim => tool.slim.clone(),
-                    Flavor::Alpine => tool.alpine.clone(),
-                    _ => None,
-                });
-                match install {
-                    Some(cmd) => {
-                        if !tools_needed.contains(&cmd) {
-                            tools_needed.push(cmd);
-                            warnings.push(Warning {
-                                line: Some(h.start_line),
-                                message: format!("HEALTHCHECK runs {p}, which the {} image lacks: installed in the final stage", flavor.name()),
-                            });
-                        }
-                    }
-                    None => {
-                        return refuse(
-                            h.start_line,
-                            format!("HEALTHCHECK runs `{p}`, which the {} image does not have; use the slim flavour or check with node", flavor.name()),
-                        )
-                    }
-                }
-            }
-        }
-    }
-
-    // System packages: run-time ones are installed again; build-only ones stay behind.
-    let mut runtime_packages: Vec<String> = Vec::new();
-    for run in facts.runs() {
-        let text = run.form.as_ref().map(form_text).unwrap_or_default();
-        for c in shell::commands(&text) {
-            let w = shell::program_words(&c);
-            let pkgs: Vec<&String> =
-                match (w.first().map(String::as_str), w.get(1).map(String::as_str)) {
-                    (Some("apt-get" | "apt"), Some("install")) => {
-                        w[2..].iter().filter(|x| !x.starts_with('-')).collect()
-                    }
-                    (Some("apk"), Some("add")) => {
-                        w[2..].iter().filter(|x| !x.starts_with('-')).collect()
-                    }
-                    _ => continue,
-                };
-            for p in pkgs {
-                if !build_only(p) && !runtime_packages.contains(p) {
-                    runtime_packages.push(p.clone());
-                }
-            }
-        }
-    }
-    if !runtime_packages.is_empty() {
+    let copied = carry::copied_files(facts);
+    let tools = healthcheck_tools(facts, flavor, t, &copied, &mut warnings)?;
+    let packages = carry::runtime_packages(facts);
+    if !packages.is_empty() {
         if distroless {
-            return refuse(line, format!("the image installs system packages ({}) that distroless cannot install; use the slim flavour", runtime_packages.join(", ")));
+            return Err(refused(line, format!("the image installs system packages ({}) that distroless cannot install; use the slim flavour", packages.join(", "))));
         }
         warnings.push(Warning {
             line: None,
-            message: format!("system packages {} are taken to be needed at run time and installed in the final stage", runtime_packages.join(", ")),
+            message: format!("system packages {} are taken to be needed at run time and installed in the final stage", packages.join(", ")),
         });
     }
-
-    // Every program the start command runs must be in the final image.
-    let copied_files: Vec<String> = facts
-        .copies
-        .iter()
-        .flat_map(|c| {
-            if c.dest.ends_with('/') {
-                c.sources
-                    .iter()
-                    .map(|src| {
-                        format!(
-                            "{}{}",
-                            c.dest,
-                            src.trim_end_matches('/').rsplit('/').next().unwrap_or(src)
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            } else {
-                vec![c.dest.clone()]
-            }
-        })
-        .collect();
     let on_image: &[String] = match flavor {
         Flavor::Slim => &t.base_config.programs_slim,
         Flavor::Alpine => &t.base_config.programs_alpine,
         _ => &t.base_config.programs_distroless,
     };
-    for (program, l) in &programs {
+    for program in &start.programs {
         let name = program.rsplit('/').next().unwrap_or(program);
         let provided = matches!(name, "node" | "npm" | "npx" | "yarn" | "pnpm" | "corepack")
             || on_image.iter().any(|p| p == name)
             || (!program.starts_with('/') && program.contains('/'))
             || (program.starts_with('/') && is_within(program, &app_dir))
-            || copied_files.iter().any(|f| f == program || f.ends_with(&format!("/{name}")))
+            || copied.iter().any(|f| f == program || f.ends_with(&format!("/{name}")))
             // npm, yarn and pnpm put the dependencies' bins on the PATH of scripts.
             || manifest.dependencies.contains(name)
-            || (keep_dev.is_some() && manifest.dev_dependencies.contains(name))
-            || global_installs.iter().any(|g| g.contains(name.split('-').next().unwrap_or(name)))
-            || runtime_packages.iter().any(|p| p == name)
+            || (start.dev_dependency.is_some() && manifest.dev_dependencies.contains(name))
+            || globals.iter().any(|g| g.contains(name.split('-').next().unwrap_or(name)))
+            || packages.iter().any(|p| p == name)
             || matches!(name, "exec" | "set" | "cd" | "export" | "true" | "exit" | "echo" | "test" | "[");
-        if !provided {
-            if distroless {
-                return refuse(*l, format!("the start command runs `{program}`, which distroless node does not have; use the slim flavour"));
-            }
-            warnings.push(Warning {
-                line: Some(*l),
-                message: format!("assumed that `{program}` is in the {} image, as slimfile cannot see where it comes from", flavor.name()),
-            });
+        if provided {
+            continue;
         }
-    }
-
-    // Users the builder created: created again (same commands), or, where
-    // there is no shell to run them, /etc/passwd and /etc/group copied.
-    let mut user_commands: Vec<String> = Vec::new();
-    for r in facts.runs() {
-        let text = r.form.as_ref().map(form_text).unwrap_or_default();
-        for c in shell::commands(&text) {
-            let w = shell::program_words(&c);
-            if matches!(
-                w.first().map(String::as_str),
-                Some("useradd" | "adduser" | "groupadd" | "addgroup")
-            ) {
-                user_commands.push(
-                    w.iter()
-                        .map(|x| shell::quote(x))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                );
-            }
+        if distroless {
+            return Err(refused(start.line, format!("the start command runs `{program}`, which distroless node does not have; use the slim flavour")));
         }
+        warnings.push(Warning {
+            line: Some(start.line),
+            message: format!("assumed that `{program}` is in the {} image, as slimfile cannot see where it comes from", flavor.name()),
+        });
     }
-    let creates_users = !user_commands.is_empty();
-    let user = facts.user_name();
-    match user.as_deref() {
-        None | Some("root") | Some("0") => warnings.push(Warning {
+    if !matches!(facts.user_name().as_deref(), Some(u) if u != "root" && u != "0") {
+        warnings.push(Warning {
             line: facts.user.map(|u| u.start_line),
             message: "the image runs as root, as the original did; consider a USER".into(),
-        }),
-        _ => {}
+        });
     }
 
-    // Pruning dev dependencies after the build.
+    // Edits in the builder: its name, and the prune after the build.
     let mut builder_edits = Vec::new();
     let builder_name = match from.from_args().and_then(|a| a.alias) {
         Some(alias) => alias,
@@ -843,204 +828,116 @@ pub fn plan(
             "builder".into()
         }
     };
-    let prune_command = pm.map(|p| match (&p.prune_before_node_15, tag.major) {
-        (Some(old), Some(m)) if m < 15 => old.clone(),
-        _ => p.prune.clone(),
-    });
-    if let (true, Some((dep, l))) = (dev_installed, &keep_dev) {
-        warnings.push(Warning {
-            line: Some(*l),
-            message: format!(
-                "the start command needs `{dep}`, a dev dependency: dev dependencies are kept"
-            ),
-        });
-    }
-    let berry = pm.is_some_and(|p| p.name == "yarn")
-        && ctx
-            .read("yarn.lock")
-            .is_some_and(|l| l.contains("__metadata:"));
-    if dev_installed && keep_dev.is_none() && berry {
-        warnings.push(Warning {
-            line: installs.first().map(|r| r.instruction.start_line),
-            message:
-                "yarn berry prunes only with `yarn workspaces focus --production`, which needs \
-                      its workspace-tools plugin before yarn 4: dev dependencies are kept"
-                    .into(),
-        });
-        keep_dev = Some(("yarn berry".into(), line));
-    }
-    if dev_installed && keep_dev.is_none() {
-        let Some(prune) = prune_command else {
-            return refuse(
+    if dev_installed && start.dev_dependency.is_none() {
+        let pm = pm.ok_or_else(|| {
+            refused(
                 line,
-                "cannot tell which package manager installed the dependencies".into(),
-            );
+                "cannot tell which package manager installed the dependencies",
+            )
+        })?;
+        let prune = match (&pm.prune_before_node_15, tag.major) {
+            (Some(old), Some(m)) if m < 15 => old.clone(),
+            _ => pm.prune.clone(),
         };
-        let already = facts.runs().any(|r| {
-            form_text(r.form.as_ref().unwrap_or(&Form::Shell(String::new()))).contains(&prune)
+        let pruned = facts.runs().any(|r| {
+            r.form
+                .as_ref()
+                .is_some_and(|f| form_text(f).contains(&prune))
         });
-        if !already {
+        if !pruned {
             let after = last_node_run(facts, t).unwrap_or(installs[0].instruction);
-            let eol = file.line_ending();
             builder_edits.push(BuilderEdit {
                 range: after.text_span.end..after.text_span.end,
-                text: format!("{eol}RUN {prune}"),
+                text: format!("{}RUN {prune}", file.line_ending()),
                 why: "dev dependencies are dropped after the build".into(),
             });
         }
     }
 
     // The final stage.
-    let mut final_stage = Vec::new();
-    let push = |v: &mut Vec<FinalLine>, text: String, why: &str| {
-        v.push(FinalLine {
+    let carried = carry::runtime_configuration(facts);
+    if let Some(s) = carried.iter().find(|i| i.keyword == Keyword::Shell) {
+        if distroless {
+            return Err(refused(
+                s.start_line,
+                "SHELL is set and distroless has no shell; use the slim flavour",
+            ));
+        }
+        if flavor == Flavor::Alpine && tag.variant != Variant::Alpine && s.args.contains("bash") {
+            return Err(refused(
+                s.start_line,
+                "SHELL uses bash, which alpine images lack",
+            ));
+        }
+    }
+    let mut stage_lines = Vec::new();
+    let mut add = |text: String, why: &str| {
+        stage_lines.push(FinalLine {
             text,
             why: why.into(),
         })
     };
-    let from_text = match &platform {
-        Some(p) => format!("FROM --platform={p} {runtime_image}"),
-        None => format!("FROM {runtime_image}"),
-    };
-    push(&mut final_stage, from_text, "the runtime image");
+    add(
+        match &platform {
+            Some(p) => format!("FROM --platform={p} {runtime_image}"),
+            None => format!("FROM {runtime_image}"),
+        },
+        "the runtime image",
+    );
     if let Some(d) = &tag.digest {
         warnings.push(Warning {
             line: Some(line),
             message: format!("the builder's digest @{d} pins the builder only: pin {runtime_image} with its own digest"),
         });
     }
-
-    // Instructions carried to the final stage, in their original order.
-    let carried: Vec<&Instruction> = facts
-        .instructions
-        .iter()
-        .copied()
-        .filter(|i| match i.keyword {
-            Keyword::Env
-            | Keyword::Label
-            | Keyword::Expose
-            | Keyword::Volume
-            | Keyword::Onbuild
-            | Keyword::Maintainer => true,
-            Keyword::User => {
-                facts.user.is_some_and(|u| std::ptr::eq(u, *i))
-                    && user_before_workdir(facts).is_none()
-            }
-            Keyword::Healthcheck => facts.healthcheck.is_some_and(|u| std::ptr::eq(u, *i)),
-            Keyword::Entrypoint => facts.entrypoint.is_some_and(|u| std::ptr::eq(u, *i)),
-            Keyword::Cmd => facts.cmd.is_some_and(|u| std::ptr::eq(u, *i)),
-            Keyword::Stopsignal => facts
-                .instructions
-                .iter()
-                .rev()
-                .find(|x| x.keyword == Keyword::Stopsignal)
-                .is_some_and(|u| std::ptr::eq(*u, *i)),
-            Keyword::Shell => true,
-            _ => false,
-        })
-        .collect();
-    if distroless && carried.iter().any(|i| i.keyword == Keyword::Shell) {
-        return refuse(
-            line,
-            "SHELL is set and distroless has no shell; use the slim flavour".into(),
+    for arg in carry::arg_lines(file, facts, &carried) {
+        add(
+            arg,
+            "an ARG a carried instruction uses (ARGs do not cross FROM)",
         );
     }
-    if flavor == Flavor::Alpine {
-        if let Some(s) = carried.iter().find(|i| i.keyword == Keyword::Shell) {
-            if s.args.contains("bash") && tag.variant != Variant::Alpine {
-                return refuse(
-                    s.start_line,
-                    "SHELL uses bash, which alpine images lack".into(),
-                );
-            }
-        }
-    }
-    // ARGs the carried instructions use, declared again with their defaults.
-    let mut declared = Vec::new();
-    for i in &carried {
-        for v in variables(file.text(i.text_span.clone())) {
-            if declared.contains(&v) {
-                continue;
-            }
-            // Only ARGs the stage declared: a global ARG is not visible
-            // inside a stage that does not declare it again.
-            let Some(default) = facts.args.get(&v) else {
-                continue;
-            };
-            declared.push(v.clone());
-            let text = match default {
-                Some(d) => format!("ARG {v}={}", quote_if_needed(d)),
-                None => format!("ARG {v}"),
-            };
-            push(
-                &mut final_stage,
-                text,
-                "an ARG a carried instruction uses (ARGs do not cross FROM)",
-            );
-        }
-    }
-    if !runtime_packages.is_empty() {
-        let cmd = match flavor {
-            Flavor::Alpine => format!("RUN apk add --no-cache {}", runtime_packages.join(" ")),
-            _ => format!(
-                "RUN apt-get update && apt-get install -y --no-install-recommends {} && rm -rf /var/lib/apt/lists/*",
-                runtime_packages.join(" ")
-            ),
-        };
-        push(
-            &mut final_stage,
-            cmd,
+    if !packages.is_empty() {
+        add(
+            carry::install_line(flavor == Flavor::Alpine, &packages),
             "run-time system packages the builder installed",
         );
     }
-    for tool in &tools_needed {
-        push(
-            &mut final_stage,
-            format!("RUN {tool}"),
-            "a program the HEALTHCHECK runs",
-        );
+    for tool in tools {
+        add(tool, "a program the HEALTHCHECK runs");
     }
-    for g in &global_installs {
-        push(
-            &mut final_stage,
+    for g in &globals {
+        add(
             format!("RUN {g}"),
             "a global package the start command uses",
         );
     }
-    if creates_users && has_shell {
-        push(
-            &mut final_stage,
-            format!("RUN {}", user_commands.join(" && ")),
+    let users = carry::user_commands(facts);
+    if !users.is_empty() && !distroless {
+        add(
+            format!("RUN {}", users.join(" && ")),
             "the users and groups the builder created, created again",
         );
-    } else if creates_users {
-        push(
-            &mut final_stage,
+    } else if !users.is_empty() {
+        add(
             format!("COPY --from={builder_name} /etc/passwd /etc/passwd"),
-            "users the builder created",
+            "users the builder created (no shell to create them again)",
         );
-        push(
-            &mut final_stage,
+        add(
             format!("COPY --from={builder_name} /etc/group /etc/group"),
             "groups the builder created",
         );
     }
-    // A WORKDIR after USER creates the directory owned by that user: keep
-    // that order, so the application may write to its own directory as before.
-    let user_first = user_before_workdir(facts);
-    if let Some(u) = user_first {
-        push(
-            &mut final_stage,
+    if let Some(u) = carry::user_before_workdir(facts) {
+        add(
             file.text(u.text_span.clone()).to_string(),
             "the original's USER, set before its WORKDIR as there",
         );
     }
-    push(
-        &mut final_stage,
+    add(
         format!("WORKDIR {app_dir}"),
         "the application directory, at the same path",
     );
-    let owner = app_owner(facts, &app_dir);
+    let owner = carry::app_owner(facts, &app_dir);
     let chown = owner
         .as_ref()
         .map(|o| format!(" --chown={o}"))
@@ -1053,96 +950,93 @@ pub fn plan(
             ),
         });
     }
-    push(
-        &mut final_stage,
+    add(
         format!("COPY --from={builder_name}{chown} {app_dir} {app_dir}"),
         "the application, with production dependencies only",
     );
-    let mut extra: Vec<String> = Vec::new();
-    for c in &facts.copies {
-        if is_within(&c.dest, &app_dir) {
-            continue;
-        }
-        let paths = copied_targets(c, ctx);
-        let Some(paths) = paths else {
-            return refuse(
+    let mut outside: Vec<String> = Vec::new();
+    for c in facts
+        .copies
+        .iter()
+        .filter(|c| !is_within(&c.dest, &app_dir))
+    {
+        let paths = carry::copied_targets(c, ctx).ok_or_else(|| {
+            let written = file
+                .text(c.instruction.text_span.clone())
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string();
+            refused(
                 c.instruction.start_line,
                 format!(
-                    "cannot tell which files `{}` puts outside the application directory",
-                    file.text(c.instruction.text_span.clone())
-                        .lines()
-                        .next()
-                        .unwrap_or("")
+                    "cannot tell which files `{written}` puts outside the application directory"
                 ),
-            );
-        };
+            )
+        })?;
         for p in paths {
-            if !extra.contains(&p) {
-                extra.push(p);
+            if !outside.contains(&p) {
+                outside.push(p);
             }
         }
     }
-    for p in &extra {
-        push(
-            &mut final_stage,
+    for p in &outside {
+        add(
             format!("COPY --from={builder_name} {p} {p}"),
             "a file the original copied outside the application directory",
         );
     }
-    if creates_users && distroless {
-        warnings.push(Warning {
-            line: None,
-            message: "distroless: /etc/passwd and /etc/group come from the builder".into(),
-        });
-    }
-    let _ = user;
     for i in &carried {
-        let text = file.text(i.text_span.clone()).to_string();
         let is_cmd = facts.cmd.is_some_and(|c| std::ptr::eq(c, *i));
-        if is_cmd && (distroless || rewrite_cmd_to_node) {
-            let args = if rewrite_cmd_to_node {
-                let mut a = resolved_node_args.clone().unwrap_or_default();
-                if !distroless {
-                    a.insert(0, "node".into());
-                }
-                warnings.push(Warning {
-                    line: Some(i.start_line),
-                    message: format!("`{start_text}` is run as the node command its script runs, since the {} image lacks {}", flavor.name(), uses_pm.clone().unwrap_or_default()),
-                });
-                a
-            } else {
-                let words = match &i.form {
-                    Some(Form::Exec(items)) => items.clone(),
-                    Some(Form::Shell(s)) => {
-                        shell::commands(s).into_iter().next().unwrap_or_default()
-                    }
-                    None => Vec::new(),
-                };
-                match words.first().map(String::as_str) {
-                    Some("node") => words[1..].to_vec(),
-                    Some(p) if p.starts_with('-') => words,
-                    _ => {
-                        return refuse(i.start_line, format!("distroless node runs node itself: `{text}` does not start with node; use the slim flavour"));
-                    }
-                }
-            };
-            let json = serde_json::to_string(&args).unwrap_or_default();
-            let json = json.replace("\",\"", "\", \"");
-            push(
-                &mut final_stage,
-                format!("CMD {json}"),
-                if distroless {
-                    "distroless node's entrypoint is node: the same argv runs"
-                } else {
-                    "the script's node command"
-                },
+        if !(is_cmd && (distroless || cmd_as_node)) {
+            add(
+                file.text(i.text_span.clone()).to_string(),
+                "the original's runtime configuration",
             );
             continue;
         }
-        push(
-            &mut final_stage,
-            text,
-            "the original's runtime configuration",
+        // The CMD rewritten: to the script's node command, or without `node`
+        // for distroless, whose entrypoint is node.
+        let args = if cmd_as_node {
+            warnings.push(Warning {
+                line: Some(i.start_line),
+                message: format!(
+                    "`{}` is run as the node command its script runs, since the {} image lacks {}",
+                    start.text,
+                    flavor.name(),
+                    start.package_manager.clone().unwrap_or_default()
+                ),
+            });
+            let mut a = start.node_args.clone().unwrap_or_default();
+            if !distroless {
+                a.insert(0, "node".into());
+            }
+            a
+        } else {
+            let words = match &i.form {
+                Some(Form::Exec(items)) => items.clone(),
+                Some(Form::Shell(s)) => shell::commands(s).into_iter().next().unwrap_or_default(),
+                None => Vec::new(),
+            };
+            match words.first().map(String::as_str) {
+                Some("node") => words[1..].to_vec(),
+                // docker-entrypoint.sh runs `node` for arguments that start with `-`.
+                Some(p) if p.starts_with('-') => words,
+                _ => {
+                    return Err(refused(
+                        i.start_line,
+                        format!("distroless node runs node itself: `{}` does not start with node; use the slim flavour", file.text(i.text_span.clone())),
+                    ))
+                }
+            }
+        };
+        add(
+            exec_cmd(&args),
+            if distroless {
+                "distroless node's entrypoint is node: the same argv runs"
+            } else {
+                "the script's node command"
+            },
         );
     }
     if distroless && facts.cmd.is_none() {
@@ -1152,24 +1046,16 @@ pub fn plan(
         });
     }
 
-    Decision::Rewrite(Plan {
+    Ok(Plan {
         language: Language::Node,
         flavor,
         builder_name,
         builder_image: image.raw.clone(),
         runtime_image,
         builder_edits,
-        final_stage,
+        final_stage: stage_lines,
         warnings,
     })
-}
-
-fn quote_if_needed(value: &str) -> String {
-    if value.is_empty() || value.contains(char::is_whitespace) || value.contains('"') {
-        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
-    } else {
-        value.to_string()
-    }
 }
 
 /// The package manager: the lock file first, else the commands used.
@@ -1282,100 +1168,4 @@ fn last_node_run<'a>(facts: &StageFacts<'a>, t: &NodeTemplate) -> Option<&'a Ins
         })
         .last()
         .copied()
-}
-
-/// The last `USER`, when it comes before the last `WORKDIR` and is not root.
-fn user_before_workdir<'a>(facts: &StageFacts<'a>) -> Option<&'a Instruction> {
-    let user = facts.user?;
-    let name = facts.user_name()?;
-    if name == "root" || name == "0" {
-        return None;
-    }
-    let last_workdir = facts
-        .instructions
-        .iter()
-        .rposition(|i| i.keyword == Keyword::Workdir)?;
-    let user_at = facts
-        .instructions
-        .iter()
-        .position(|i| std::ptr::eq(*i, user))?;
-    (user_at < last_workdir).then_some(user)
-}
-
-/// The owner to give the copied application directory: the `--chown` of a
-/// copy into it, or the non-root user that installed into it.
-fn app_owner(facts: &StageFacts, app_dir: &str) -> Option<String> {
-    if let Some(c) = facts
-        .copies
-        .iter()
-        .rev()
-        .find(|c| is_within(&c.dest, app_dir) && c.chown.is_some())
-    {
-        return c.chown.clone();
-    }
-    let mut user: Option<String> = None;
-    let mut owner = None;
-    for i in &facts.instructions {
-        match i.keyword {
-            Keyword::User => user = i.value().map(unquote),
-            Keyword::Run => {
-                if let Some(u) = &user {
-                    let name = u.split(':').next().unwrap_or("");
-                    if name != "root" && name != "0" {
-                        owner = Some(u.clone());
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    owner
-}
-
-/// The absolute paths a copy outside the application directory created, or
-/// `None` when they cannot be told (globs, a system directory).
-fn copied_targets(c: &crate::plan::CopyFact, ctx: &Context) -> Option<Vec<String>> {
-    const SYSTEM: &[&str] = &[
-        "/",
-        "/usr",
-        "/usr/local",
-        "/usr/local/bin",
-        "/usr/bin",
-        "/bin",
-        "/sbin",
-        "/etc",
-        "/lib",
-        "/usr/lib",
-        "/usr/local/lib",
-        "/opt",
-        "/var",
-        "/tmp",
-        "/home",
-        "/root",
-    ];
-    let dest = c.dest.trim_end_matches('/');
-    let dest = if dest.is_empty() { "/" } else { dest };
-    let into_dir = c.dest.ends_with('/') || c.sources.len() > 1;
-    if !into_dir {
-        return Some(vec![dest.to_string()]);
-    }
-    let mut out = Vec::new();
-    for s in &c.sources {
-        if s.starts_with("<<") {
-            return None;
-        }
-        // A directory's contents go into the destination; a file keeps its name.
-        let is_file = c.from.is_none() && ctx.dir().is_some_and(|d| d.join(s).is_file());
-        let plain =
-            !s.contains(['*', '?', '[']) && !s.ends_with('/') && s != "." && !s.contains("://");
-        if !plain || !is_file {
-            if SYSTEM.contains(&dest) {
-                return None;
-            }
-            return Some(vec![dest.to_string()]);
-        }
-        let base = s.trim_end_matches('/').rsplit('/').next().unwrap_or(s);
-        out.push(format!("{}/{base}", dest.trim_end_matches('/')));
-    }
-    Some(out)
 }
