@@ -136,6 +136,8 @@ pub struct StageFacts<'a> {
     pub workdir: Option<String>,
     /// Whether any `WORKDIR` was set.
     pub has_workdir: bool,
+    /// Every working directory set, absolute, in order (`None` where unknown).
+    pub workdirs: Vec<Option<String>>,
     /// The last `USER`.
     pub user: Option<&'a Instruction>,
     pub entrypoint: Option<&'a Instruction>,
@@ -171,6 +173,7 @@ impl<'a> StageFacts<'a> {
             instructions: all[stage.instructions.clone()].to_vec(),
             workdir: Some("/".into()),
             has_workdir: false,
+            workdirs: Vec::new(),
             user: None,
             entrypoint: None,
             cmd: None,
@@ -206,6 +209,7 @@ impl<'a> StageFacts<'a> {
                         (Some(base), Some(p)) => Some(normalize(&format!("{base}/{p}"))),
                         _ => None,
                     };
+                    facts.workdirs.push(facts.workdir.clone());
                 }
                 Keyword::User => facts.user = Some(i),
                 Keyword::Entrypoint => {
@@ -289,6 +293,21 @@ impl<'a> StageFacts<'a> {
             .rev()
             .find(|(k, _, l)| k == name && *l < line)
             .is_some_and(|(_, v, _)| v.as_deref() == Some(value))
+    }
+
+    /// The application directory: the working directory in force at the end,
+    /// or the shallowest `WORKDIR` above it (`WORKDIR /app` then
+    /// `WORKDIR /app/src` keeps `/app`, where the dependencies are).
+    pub fn app_dir(&self) -> Option<String> {
+        let last = self.workdir.clone()?;
+        let shallowest = self
+            .workdirs
+            .iter()
+            .flatten()
+            .filter(|w| is_within(&last, w) && w.as_str() != "/")
+            .min_by_key(|w| w.len())
+            .cloned();
+        Some(shallowest.unwrap_or(last))
     }
 
     /// The `RUN` instructions, in order.

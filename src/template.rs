@@ -17,6 +17,18 @@ pub struct NodeTemplate {
     pub package_managers: Vec<PackageManager>,
     pub run_hints: RunHints,
     pub tools: BTreeMap<String, ToolInstall>,
+    /// System packages a dependency needs at run time, per flavour.
+    #[serde(default)]
+    pub dependency_packages: BTreeMap<String, FlavorPackages>,
+}
+
+/// Packages per flavour.
+#[derive(Debug, Deserialize)]
+pub struct FlavorPackages {
+    #[serde(default)]
+    pub slim: Vec<String>,
+    #[serde(default)]
+    pub alpine: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

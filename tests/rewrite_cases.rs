@@ -289,3 +289,33 @@ fn copies_outside_the_application_directory_come_along() {
     assert_eq!(p.report.status, Status::Refused);
     assert_eq!(p.report.reason.unwrap().line, Some(4));
 }
+
+#[test]
+fn prisma_gets_openssl_and_a_subdirectory_workdir_keeps_the_app_root() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("package.json"),
+        r#"{"scripts": {"start": "node dist/index.js"}, "dependencies": {"@prisma/client": "^5.20.0"}}"#,
+    )
+    .unwrap();
+    let text = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nWORKDIR /app/server\nCMD [\"node\", \"index.js\"]\n";
+    let p = process_bytes(
+        text.as_bytes(),
+        "Dockerfile",
+        &Context::at(dir.path()),
+        Options::default(),
+    );
+    let tail = final_stage(&p);
+    assert!(
+        tail.contains("apt-get install -y --no-install-recommends openssl &&"),
+        "{tail}"
+    );
+    assert!(tail.contains("WORKDIR /app/server\n"), "{tail}");
+    assert!(tail.contains("COPY --from=builder /app /app\n"), "{tail}");
+}
+
+#[test]
+fn a_project_s_own_prune_is_not_doubled() {
+    let p = rewrite("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build && npm prune --production\nCMD [\"node\", \"dist/index.js\"]\n");
+    assert_eq!(output(&p).matches("prune").count(), 1, "{}", output(&p));
+}

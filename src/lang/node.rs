@@ -670,7 +670,8 @@ fn plan_rewrite(
     let tag = read_tag(image, facts, t).map_err(|e| refused(line, e))?;
 
     // The application directory: the WORKDIR in force at the end.
-    let app_dir = facts.workdir.clone().ok_or_else(|| {
+    let workdir = facts.workdir.clone().unwrap_or_default();
+    let app_dir = facts.app_dir().ok_or_else(|| {
         refused(
             line,
             "a WORKDIR uses a variable whose value is not known here; write the path",
@@ -766,7 +767,29 @@ fn plan_rewrite(
     }
     let copied = carry::copied_files(facts);
     let tools = healthcheck_tools(facts, flavor, t, &copied, &mut warnings)?;
-    let packages = carry::runtime_packages(facts);
+    let mut packages = carry::runtime_packages(facts);
+    for (dependency, needs) in &t.dependency_packages {
+        let wanted = match flavor {
+            Flavor::Slim => &needs.slim,
+            Flavor::Alpine => &needs.alpine,
+            _ => continue,
+        };
+        if !manifest.dependencies.contains(dependency) {
+            continue;
+        }
+        for p in wanted {
+            if packages.contains(p) {
+                continue;
+            }
+            packages.push(p.clone());
+            warnings.push(Warning {
+                line: None,
+                message: format!(
+                    "{dependency} needs {p} at run time: installed in the final stage"
+                ),
+            });
+        }
+    }
     if !packages.is_empty() {
         if distroless {
             return Err(refused(line, format!("the image installs system packages ({}) that distroless cannot install; use the slim flavour", packages.join(", "))));
@@ -839,10 +862,14 @@ fn plan_rewrite(
             (Some(old), Some(m)) if m < 15 => old.clone(),
             _ => pm.prune.clone(),
         };
+        // A prune already there (this one, or the project's own) is kept.
         let pruned = facts.runs().any(|r| {
-            r.form
-                .as_ref()
-                .is_some_and(|f| form_text(f).contains(&prune))
+            r.form.as_ref().is_some_and(|f| {
+                let text = form_text(f);
+                text.contains(&prune)
+                    || text.contains(&format!("{} prune", pm.name))
+                    || (pm.name == "yarn" && text.contains("install --production"))
+            })
         });
         if !pruned {
             let after = last_node_run(facts, t).unwrap_or(installs[0].instruction);
@@ -934,8 +961,8 @@ fn plan_rewrite(
         );
     }
     add(
-        format!("WORKDIR {app_dir}"),
-        "the application directory, at the same path",
+        format!("WORKDIR {workdir}"),
+        "the working directory, at the same path",
     );
     let owner = carry::app_owner(facts, &app_dir);
     let chown = owner
