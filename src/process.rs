@@ -95,20 +95,19 @@ pub fn process_bytes(bytes: &[u8], display: &str, ctx: &Context, opts: Options) 
     let mut tail_start = 0;
     match &planned.decision {
         Decision::Unchanged(reason) => report.reason = Some(reason.clone()),
+        // A line whose meaning depends on the BuildKit release is the more
+        // basic reason: it may be why planning refused, too.
         Decision::Refused(reason) => {
             report.status = Status::Refused;
-            report.reason = Some(reason.clone());
+            report.reason = Some(match file.version_dependent().first() {
+                Some(note) => version_reason(note),
+                None => reason.clone(),
+            });
         }
         Decision::Rewrite(plan) => {
             if let Some(note) = file.version_dependent().first() {
                 report.status = Status::Refused;
-                report.reason = Some(Reason::at(
-                    note.line,
-                    format!(
-                        "BuildKit releases read this line differently ({}); fix it first",
-                        note.message
-                    ),
-                ));
+                report.reason = Some(version_reason(note));
             } else {
                 match render(&file, plan) {
                     Ok((text, tail)) => {
@@ -137,4 +136,11 @@ pub fn process_bytes(bytes: &[u8], display: &str, ctx: &Context, opts: Options) 
         tail_start,
         planned: Some(planned),
     }
+}
+
+fn version_reason(note: &crate::parse::Problem) -> Reason {
+    Reason::at(
+        note.line,
+        format!("BuildKit releases read this line differently ({}); fix it first", note.message),
+    )
 }

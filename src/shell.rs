@@ -88,6 +88,53 @@ pub fn program_words(command: &[String]) -> &[String] {
     &command[i..]
 }
 
+/// Programs that run another program given after their own options:
+/// `dumb-init -- node x.js`, `tini -s -- node`, `gosu app node`, with how
+/// many words their options may take as values.
+const WRAPPERS: &[(&str, &[&str])] = &[
+    ("dumb-init", &["-r", "--rewrite"]),
+    ("tini", &["-p", "-e", "-l"]),
+    ("tini-static", &["-p", "-e", "-l"]),
+    ("xvfb-run", &["-n", "--server-num", "-s", "--server-args", "-e", "--error-file", "-f", "--auth-file", "-p", "--xauth-protocol", "-w", "--wait"]),
+    ("gosu", &[]),
+    ("su-exec", &[]),
+    ("nice", &["-n"]),
+    ("nohup", &[]),
+    ("timeout", &["-s", "--signal", "-k", "--kill-after"]),
+];
+
+/// Skips wrapper programs (recording each in `seen`) and returns the words
+/// of the program they run. `gosu` and `su-exec` take a user first.
+pub fn unwrap_wrappers<'a>(mut words: &'a [String], seen: &mut Vec<String>) -> &'a [String] {
+    while let Some(first) = words.first() {
+        let name = first.rsplit('/').next().unwrap_or(first);
+        let Some((_, valued)) = WRAPPERS.iter().find(|(w, _)| *w == name) else {
+            break;
+        };
+        seen.push(first.clone());
+        let mut i = 1;
+        if matches!(name, "gosu" | "su-exec") {
+            i += 1;
+        }
+        if name == "timeout" {
+            // timeout [options] DURATION COMMAND
+            while i < words.len() && words[i].starts_with('-') {
+                i += if valued.contains(&words[i].as_str()) { 2 } else { 1 };
+            }
+            i += 1;
+        }
+        while i < words.len() && words[i].starts_with('-') {
+            if words[i] == "--" {
+                i += 1;
+                break;
+            }
+            i += if valued.contains(&words[i].as_str()) { 2 } else { 1 };
+        }
+        words = &words[i.min(words.len())..];
+    }
+    words
+}
+
 /// Whether shell text uses anything beyond plain words: expansions,
 /// redirections, globs, subshells, several commands. Such a command cannot be
 /// turned into exec form without changing what it does.
@@ -153,6 +200,16 @@ mod tests {
     fn skips_assignments_and_wrappers() {
         let c = &commands("NODE_ENV=production exec node server.js")[0];
         assert_eq!(program_words(c), ["node", "server.js"]);
+    }
+
+    #[test]
+    fn wrappers_are_seen_through() {
+        let c = &commands("/usr/bin/dumb-init -- xvfb-run --server-args '-screen 0' editly --help")[0];
+        let mut seen = Vec::new();
+        assert_eq!(unwrap_wrappers(c, &mut seen), ["editly", "--help"]);
+        assert_eq!(seen, ["/usr/bin/dumb-init", "xvfb-run"]);
+        let c = &commands("tini -s -- gosu node node server.js")[0];
+        assert_eq!(unwrap_wrappers(c, &mut Vec::new()), ["node", "server.js"]);
     }
 
     #[test]

@@ -71,29 +71,30 @@ fn a_global_arg_is_not_declared_again_unless_the_stage_declares_it() {
 }
 
 #[test]
-fn a_program_of_unknown_origin_is_a_warning() {
-    let p = rewrite(
-        "FROM node:20\nWORKDIR /app\nRUN npm ci\nCMD [\"tini\", \"--\", \"node\", \"x.js\"]\n",
-    );
-    assert_eq!(p.report.status, Status::WouldRewrite);
-    assert!(p
-        .report
-        .warnings
-        .iter()
-        .any(|w| w.message.contains("`tini`") && w.line == Some(4)));
-    // Installed by the builder: installed again, no warning.
+fn a_program_of_unknown_origin_is_refused() {
+    let p = rewrite("FROM node:20\nWORKDIR /app\nRUN npm ci\nCMD [\"tini\", \"--\", \"node\", \"x.js\"]\n");
+    assert_eq!(p.report.status, Status::Refused);
+    assert!(reason(&p).contains("`tini`"), "{}", reason(&p));
+    assert_eq!(p.report.reason.as_ref().unwrap().line, Some(4));
+    // Installed by the builder: installed again.
     let p = rewrite("FROM node:20\nRUN apt-get update && apt-get install -y tini build-essential\nWORKDIR /app\nRUN npm ci\nCMD [\"tini\", \"--\", \"node\", \"x.js\"]\n");
     let tail = final_stage(&p);
-    assert!(
-        tail.contains("apt-get install -y --no-install-recommends tini &&"),
-        "{tail}"
-    );
+    assert!(tail.contains("apt-get install -y --no-install-recommends tini &&"), "{tail}");
     assert!(!tail.contains("build-essential"), "{tail}");
-    assert!(!p
-        .report
-        .warnings
-        .iter()
-        .any(|w| w.message.contains("`tini`")));
+    // Seen through a wrapper: a global package the wrapped command runs.
+    let p = rewrite("FROM node:20\nRUN apt-get update && apt-get install -y dumb-init\nRUN npm install -g serve@14\nWORKDIR /app\nRUN npm ci\nCMD [\"dumb-init\", \"--\", \"serve\", \"-s\", \"build\"]\n");
+    assert!(final_stage(&p).contains("RUN npm install -g serve@14\n"), "{}", final_stage(&p));
+}
+
+#[test]
+fn a_run_that_writes_outside_the_application_is_refused() {
+    let p = rewrite("FROM node:20\nWORKDIR /app\nRUN npm ci\nRUN curl -sSL https://x/ffmpeg.tar.xz | tar xJC /usr/bin/\nCMD [\"node\", \"x.js\"]\n");
+    assert_eq!(p.report.status, Status::Refused);
+    assert!(reason(&p).contains("/usr/bin/"), "{}", reason(&p));
+    assert_eq!(p.report.reason.unwrap().line, Some(4));
+    // chmod of a file it copies there is fine.
+    let p = rewrite("FROM node:20\nWORKDIR /app\nRUN npm ci\nCOPY start.sh /usr/local/bin/start.sh\nRUN chmod +x /usr/local/bin/start.sh\nCMD [\"start.sh\"]\n");
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
 }
 
 #[test]

@@ -372,7 +372,7 @@ impl StartCommand {
             ..StartCommand::default()
         };
         for command in shell::commands(&start.text.clone()) {
-            let words = shell::program_words(&command).to_vec();
+            let words = shell::unwrap_wrappers(shell::program_words(&command), &mut start.programs);
             let Some(program) = words.first() else {
                 continue;
             };
@@ -820,13 +820,23 @@ fn plan_rewrite(
         if provided {
             continue;
         }
-        if distroless {
-            return Err(refused(start.line, format!("the start command runs `{program}`, which distroless node does not have; use the slim flavour")));
-        }
-        warnings.push(Warning {
-            line: Some(start.line),
-            message: format!("assumed that `{program}` is in the {} image, as slimfile cannot see where it comes from", flavor.name()),
-        });
+        return Err(refused(
+            start.line,
+            format!(
+                "the start command runs `{program}`, and slimfile cannot tell where it comes from, so \
+                 cannot make sure the {} image has it",
+                flavor.name()
+            ),
+        ));
+    }
+    if let Some((run_line, path)) = carry::writes_outside(facts, &app_dir, &carry::copied_files(facts)) {
+        return Err(refused(
+            run_line,
+            format!(
+                "this RUN writes {path}, outside the application directory {app_dir}: slimfile \
+                 cannot carry what it builds there to the final stage"
+            ),
+        ));
     }
     if !matches!(facts.user_name().as_deref(), Some(u) if u != "root" && u != "0") {
         warnings.push(Warning {
