@@ -159,10 +159,38 @@ pub fn user_commands(facts: &StageFacts) -> Vec<String> {
 /// control, and the tools that fetch and unpack sources. (A start command or
 /// health check that runs one is checked separately.)
 const BUILD_ONLY: &[&str] = &[
-    "build-essential", "gcc", "g++", "make", "cmake", "python3", "python", "git", "pkg-config",
-    "pkgconf", "autoconf", "automake", "libtool", "linux-headers", "musl-dev", "libc-dev",
-    "libc6-dev", "build-base", "node-gyp", "openssh-client", "python-is-python3", "py3-pip",
-    "python3-pip", "curl", "wget", "tar", "unzip", "xz-utils", "xz", "bzip2", "gnupg", "dirmngr",
+    "build-essential",
+    "gcc",
+    "g++",
+    "make",
+    "cmake",
+    "python3",
+    "python",
+    "git",
+    "pkg-config",
+    "pkgconf",
+    "autoconf",
+    "automake",
+    "libtool",
+    "linux-headers",
+    "musl-dev",
+    "libc-dev",
+    "libc6-dev",
+    "build-base",
+    "node-gyp",
+    "openssh-client",
+    "python-is-python3",
+    "py3-pip",
+    "python3-pip",
+    "curl",
+    "wget",
+    "tar",
+    "unzip",
+    "xz-utils",
+    "xz",
+    "bzip2",
+    "gnupg",
+    "dirmngr",
     "patch",
 ];
 
@@ -175,9 +203,20 @@ pub fn build_only(pkg: &str) -> bool {
 /// Places a build may write without the final stage needing the result:
 /// caches, temporary files, package lists.
 const SCRATCH_PATHS: &[&str] = &[
-    "/tmp", "/var/tmp", "/dev", "/proc", "/root/.npm", "/root/.cache", "/root/.yarn",
-    "/root/.pnpm-store", "/usr/local/share/.cache", "/var/cache", "/var/lib/apt", "/var/log",
-    "/etc/apt", "/etc/apk",
+    "/tmp",
+    "/var/tmp",
+    "/dev",
+    "/proc",
+    "/root/.npm",
+    "/root/.cache",
+    "/root/.yarn",
+    "/root/.pnpm-store",
+    "/usr/local/share/.cache",
+    "/var/cache",
+    "/var/lib/apt",
+    "/var/log",
+    "/etc/apt",
+    "/etc/apk",
 ];
 
 /// Programs that write the paths they are given.
@@ -190,11 +229,17 @@ const WRITERS: &[&str] = &[
 /// application directory and the copied files: `cp`, `mv`, `ln`, `tar -C`,
 /// `curl -o`, `git clone`, `mkdir`, a redirection. What it builds there would
 /// not reach the final stage.
-pub fn writes_outside(facts: &StageFacts, app_dir: &str, copied: &[String]) -> Option<(usize, String)> {
+pub fn writes_outside(
+    facts: &StageFacts,
+    app_dir: &str,
+    copied: &[String],
+) -> Option<(usize, String)> {
     let allowed = |path: &str| {
         is_within(path, app_dir)
             || SCRATCH_PATHS.iter().any(|s| is_within(path, s))
-            || copied.iter().any(|c| is_within(path, c.trim_end_matches('/')))
+            || copied
+                .iter()
+                .any(|c| is_within(path, c.trim_end_matches('/')))
     };
     for run in facts.runs() {
         let text = run.form.as_ref().map(form_text).unwrap_or_default();
@@ -202,7 +247,8 @@ pub fn writes_outside(facts: &StageFacts, app_dir: &str, copied: &[String]) -> O
             let w = shell::program_words(&c);
             let program = w.first().map_or("", |p| p.rsplit('/').next().unwrap_or(p));
             // `sed` writes only with -i; the others write what they name.
-            let writes = WRITERS.contains(&program) && (program != "sed" || w.iter().any(|x| x.starts_with("-i")));
+            let writes = WRITERS.contains(&program)
+                && (program != "sed" || w.iter().any(|x| x.starts_with("-i")));
             for (i, word) in w.iter().enumerate() {
                 // `> /path` or `>/path`, whatever the program.
                 let redirected = word.strip_prefix(">>").or_else(|| word.strip_prefix('>'));
@@ -383,8 +429,14 @@ mod tests {
             "FROM x\nWORKDIR /app\nRUN npm ci > /tmp/log && cp dist/cli /usr/local/bin/cli\nRUN echo hi > /app/x\n",
         );
         let facts = StageFacts::read(&file, &stage);
-        assert_eq!(writes_outside(&facts, "/app", &[]), Some((3, "/usr/local/bin/cli".into())));
-        assert_eq!(writes_outside(&facts, "/app", &["/usr/local/bin/cli".into()]), None);
+        assert_eq!(
+            writes_outside(&facts, "/app", &[]),
+            Some((3, "/usr/local/bin/cli".into()))
+        );
+        assert_eq!(
+            writes_outside(&facts, "/app", &["/usr/local/bin/cli".into()]),
+            None
+        );
     }
 
     #[test]

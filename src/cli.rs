@@ -130,6 +130,17 @@ pub fn run(cli: Cli) -> i32 {
         return 2;
     }
     let found = discover(&cli.paths);
+    for dir in cli.paths.iter().filter(|p| p.is_dir()) {
+        let any = found.iter().any(|f| match f {
+            Found::File { path, .. } | Found::Skipped { path, .. } => path.starts_with(dir),
+        });
+        if !any {
+            eprintln!(
+                "slimfile: {}: no Dockerfiles found in this directory",
+                dir.display()
+            );
+        }
+    }
     let files = found
         .iter()
         .filter(|f| matches!(f, Found::File { .. }))

@@ -53,6 +53,13 @@ pub fn process_bytes(bytes: &[u8], display: &str, ctx: &Context, opts: Options) 
         tail_start: 0,
         planned: None,
     };
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        return error(Reason::at(
+            line,
+            format!("a binary file (a NUL byte at offset {at}), not a Dockerfile"),
+        ));
+    }
     let file = match Dockerfile::parse_bytes(bytes) {
         Ok(f) => f,
         Err(e) => {
@@ -141,6 +148,9 @@ pub fn process_bytes(bytes: &[u8], display: &str, ctx: &Context, opts: Options) 
 fn version_reason(note: &crate::parse::Problem) -> Reason {
     Reason::at(
         note.line,
-        format!("BuildKit releases read this line differently ({}); fix it first", note.message),
+        format!(
+            "BuildKit releases read this line differently ({}); fix it first",
+            note.message
+        ),
     )
 }

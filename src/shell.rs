@@ -95,7 +95,23 @@ const WRAPPERS: &[(&str, &[&str])] = &[
     ("dumb-init", &["-r", "--rewrite"]),
     ("tini", &["-p", "-e", "-l"]),
     ("tini-static", &["-p", "-e", "-l"]),
-    ("xvfb-run", &["-n", "--server-num", "-s", "--server-args", "-e", "--error-file", "-f", "--auth-file", "-p", "--xauth-protocol", "-w", "--wait"]),
+    (
+        "xvfb-run",
+        &[
+            "-n",
+            "--server-num",
+            "-s",
+            "--server-args",
+            "-e",
+            "--error-file",
+            "-f",
+            "--auth-file",
+            "-p",
+            "--xauth-protocol",
+            "-w",
+            "--wait",
+        ],
+    ),
     ("gosu", &[]),
     ("su-exec", &[]),
     ("nice", &["-n"]),
@@ -119,7 +135,11 @@ pub fn unwrap_wrappers<'a>(mut words: &'a [String], seen: &mut Vec<String>) -> &
         if name == "timeout" {
             // timeout [options] DURATION COMMAND
             while i < words.len() && words[i].starts_with('-') {
-                i += if valued.contains(&words[i].as_str()) { 2 } else { 1 };
+                i += if valued.contains(&words[i].as_str()) {
+                    2
+                } else {
+                    1
+                };
             }
             i += 1;
         }
@@ -128,7 +148,11 @@ pub fn unwrap_wrappers<'a>(mut words: &'a [String], seen: &mut Vec<String>) -> &
                 i += 1;
                 break;
             }
-            i += if valued.contains(&words[i].as_str()) { 2 } else { 1 };
+            i += if valued.contains(&words[i].as_str()) {
+                2
+            } else {
+                1
+            };
         }
         words = &words[i.min(words.len())..];
     }
@@ -204,7 +228,8 @@ mod tests {
 
     #[test]
     fn wrappers_are_seen_through() {
-        let c = &commands("/usr/bin/dumb-init -- xvfb-run --server-args '-screen 0' editly --help")[0];
+        let c =
+            &commands("/usr/bin/dumb-init -- xvfb-run --server-args '-screen 0' editly --help")[0];
         let mut seen = Vec::new();
         assert_eq!(unwrap_wrappers(c, &mut seen), ["editly", "--help"]);
         assert_eq!(seen, ["/usr/bin/dumb-init", "xvfb-run"]);

@@ -72,18 +72,27 @@ fn a_global_arg_is_not_declared_again_unless_the_stage_declares_it() {
 
 #[test]
 fn a_program_of_unknown_origin_is_refused() {
-    let p = rewrite("FROM node:20\nWORKDIR /app\nRUN npm ci\nCMD [\"tini\", \"--\", \"node\", \"x.js\"]\n");
+    let p = rewrite(
+        "FROM node:20\nWORKDIR /app\nRUN npm ci\nCMD [\"tini\", \"--\", \"node\", \"x.js\"]\n",
+    );
     assert_eq!(p.report.status, Status::Refused);
     assert!(reason(&p).contains("`tini`"), "{}", reason(&p));
     assert_eq!(p.report.reason.as_ref().unwrap().line, Some(4));
     // Installed by the builder: installed again.
     let p = rewrite("FROM node:20\nRUN apt-get update && apt-get install -y tini build-essential\nWORKDIR /app\nRUN npm ci\nCMD [\"tini\", \"--\", \"node\", \"x.js\"]\n");
     let tail = final_stage(&p);
-    assert!(tail.contains("apt-get install -y --no-install-recommends tini &&"), "{tail}");
+    assert!(
+        tail.contains("apt-get install -y --no-install-recommends tini &&"),
+        "{tail}"
+    );
     assert!(!tail.contains("build-essential"), "{tail}");
     // Seen through a wrapper: a global package the wrapped command runs.
     let p = rewrite("FROM node:20\nRUN apt-get update && apt-get install -y dumb-init\nRUN npm install -g serve@14\nWORKDIR /app\nRUN npm ci\nCMD [\"dumb-init\", \"--\", \"serve\", \"-s\", \"build\"]\n");
-    assert!(final_stage(&p).contains("RUN npm install -g serve@14\n"), "{}", final_stage(&p));
+    assert!(
+        final_stage(&p).contains("RUN npm install -g serve@14\n"),
+        "{}",
+        final_stage(&p)
+    );
 }
 
 #[test]

@@ -379,7 +379,7 @@ impl StartCommand {
             start.programs.push(program.clone());
             let pm = program.rsplit('/').next().unwrap_or(program);
             if matches!(pm, "npm" | "yarn" | "pnpm") {
-                start.read_script(pm, &words, manifest, t, warnings)?;
+                start.read_script(pm, words, manifest, t, warnings)?;
             }
         }
         start.dev_dependency = start
@@ -829,7 +829,9 @@ fn plan_rewrite(
             ),
         ));
     }
-    if let Some((run_line, path)) = carry::writes_outside(facts, &app_dir, &carry::copied_files(facts)) {
+    if let Some((run_line, path)) =
+        carry::writes_outside(facts, &app_dir, &carry::copied_files(facts))
+    {
         return Err(refused(
             run_line,
             format!(
