@@ -90,6 +90,10 @@ pub fn process_bytes(bytes: &[u8], display: &str, ctx: &Context, opts: Options) 
         ));
     }
     let planned = plan_file(&file, ctx, opts);
+    let dangling = file
+        .instructions()
+        .last()
+        .filter(|i| i.continues_to_end_of_file());
     let mut report = FileReport::bare(display, Status::Unchanged, None);
     report.language = planned
         .detection
@@ -115,8 +119,22 @@ pub fn process_bytes(bytes: &[u8], display: &str, ctx: &Context, opts: Options) 
             if let Some(note) = file.version_dependent().first() {
                 report.status = Status::Refused;
                 report.reason = Some(version_reason(note));
+            } else if let Some(i) = dangling {
+                report.status = Status::Refused;
+                report.reason = Some(Reason::at(
+                    i.end_line,
+                    "the last line ends with a line continuation that runs to the end of the file: \
+                     a stage added after it would join it; remove the trailing escape",
+                ));
             } else {
                 match render(&file, plan) {
+                    Ok((text, _)) if !reads_as_planned(&file, &text, plan) => {
+                        report.status = Status::Refused;
+                        report.reason = Some(Reason::file(
+                            "internal check failed: the rewritten file does not read back as planned; \
+                             the file is left as it was (please report it with --dump-syntax output)",
+                        ));
+                    }
                     Ok((text, tail)) => {
                         tail_start = tail;
                         report.status = Status::WouldRewrite;
@@ -153,4 +171,20 @@ fn version_reason(note: &crate::parse::Problem) -> Reason {
             note.message
         ),
     )
+}
+
+/// The safety net under every rewrite: the new text parses cleanly into the
+/// original's instructions plus the planned ones, in two stages.
+fn reads_as_planned(original: &Dockerfile, text: &str, plan: &crate::plan::Plan) -> bool {
+    let new = Dockerfile::parse(text);
+    let inserted = plan
+        .builder_edits
+        .iter()
+        .filter(|e| e.text.trim_start().starts_with("RUN "))
+        .count();
+    new.problems().is_empty()
+        && new.build_problems().is_empty()
+        && new.stages().len() == 2
+        && new.instructions().count()
+            == original.instructions().count() + inserted + plan.final_stage.len()
 }

@@ -167,3 +167,171 @@ fn a_long_line_and_deep_nesting_do_not_panic() {
     check_invariants(&format!("FROM x\nRUN <<{}\n", "${a:-".repeat(2_000)));
     check_invariants(&"\\\n".repeat(10_000));
 }
+
+// ---- The rewrite's properties, on generated Node.js Dockerfiles ----
+
+use slimfile::context::Context;
+use slimfile::parse::Keyword;
+use slimfile::plan::Options;
+use slimfile::process::process_bytes;
+use slimfile::report::Status;
+use std::sync::OnceLock;
+
+/// A build context with a package.json and a lock file, made once.
+fn node_context() -> &'static Context {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    static CONTEXT: OnceLock<Context> = OnceLock::new();
+    CONTEXT.get_or_init(|| {
+        let dir = DIR.get_or_init(|| tempfile::tempdir().unwrap());
+        std::fs::write(
+            dir.path().join("package.json"),
+            r#"{"scripts":{"build":"tsc","start":"node dist/index.js","dev":"nodemon x"},
+               "dependencies":{"express":"4"},"devDependencies":{"typescript":"5","nodemon":"3"}}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("package-lock.json"),
+            r#"{"lockfileVersion":3,"packages":{"":{}}}"#,
+        )
+        .unwrap();
+        Context::at(dir.path())
+    })
+}
+
+/// Node.js Dockerfiles assembled from the lines real ones are made of.
+fn node_dockerfile() -> impl Strategy<Value = String> {
+    let from = prop::sample::select(vec![
+        "FROM node:20\n",
+        "FROM node:22-bookworm AS app\n",
+        "FROM node:20-alpine\n",
+        "ARG V=20\nFROM node:${V}\n",
+        "FROM --platform=linux/amd64 node:18\n",
+        "FROM node\n",
+        "FROM node:20@sha256:abc\n",
+        "from node:lts as build\n",
+    ]);
+    let body = prop::sample::select(vec![
+        "WORKDIR /app\n",
+        "WORKDIR /srv/app\n",
+        "COPY package*.json ./\n",
+        "COPY . .\n",
+        "RUN npm ci\n",
+        "RUN npm install\n",
+        "RUN npm run build\n",
+        "RUN npm ci --omit=dev\n",
+        "ENV NODE_ENV=production\n",
+        "ENV PORT=8080 \\\n    HOST=0.0.0.0\n",
+        "EXPOSE 8080\n",
+        "USER node\n",
+        "ARG BUILD_ID=1\n",
+        "LABEL build=$BUILD_ID\n",
+        "# a comment\n",
+        "\n",
+        "HEALTHCHECK CMD curl -f http://localhost:8080/ || exit 1\n",
+        "VOLUME /data\n",
+        "RUN useradd -m app\n",
+        "COPY start.sh /usr/local/bin/start.sh\n",
+        "STOPSIGNAL SIGTERM\n",
+        "RUN apt-get update && apt-get install -y tini\n",
+        "RUN npm install -g pm2\n",
+    ]);
+    let cmd = prop::sample::select(vec![
+        "CMD [\"node\", \"dist/index.js\"]\n",
+        "CMD node server.js\n",
+        "CMD [\"npm\", \"start\"]\n",
+        "CMD [\"pm2-runtime\", \"x.js\"]\n",
+        "ENTRYPOINT [\"start.sh\"]\n",
+        "CMD [\"tini\", \"--\", \"node\", \"x\"]\n",
+        "",
+        "CMD [\"npm\", \"run\", \"dev\"]\n",
+    ]);
+    let ending = prop::sample::select(vec!["\n", "\r\n"]);
+    // Most real files set a WORKDIR first; some do not.
+    let workdir = prop::sample::select(vec![
+        "WORKDIR /app\n",
+        "WORKDIR /home/node/app\n",
+        "WORKDIR /usr/src/app\n",
+        "",
+    ]);
+    (
+        from,
+        workdir,
+        prop::collection::vec(body, 0..12),
+        cmd,
+        ending,
+    )
+        .prop_map(|(f, w, b, c, e)| {
+            let text = format!("{f}{w}{}{c}", b.concat());
+            if e == "\r\n" {
+                text.replace('\n', "\r\n")
+            } else {
+                text
+            }
+        })
+}
+
+fn check_rewrite(text: &str) {
+    let ctx = node_context();
+    let p = process_bytes(text.as_bytes(), "Dockerfile", ctx, Options::default());
+    let Some(output) = p.rewritten.as_deref() else {
+        return;
+    };
+    let parsed = Dockerfile::parse(output);
+    assert!(parsed.problems().is_empty(), "{output}");
+    let again = process_bytes(output.as_bytes(), "Dockerfile", ctx, Options::default());
+    assert_eq!(again.report.status, Status::Unchanged, "{output}");
+    let redo = process_bytes(
+        &output.as_bytes()[..p.tail_start],
+        "Dockerfile",
+        ctx,
+        Options::default(),
+    );
+    assert_eq!(redo.rewritten.as_deref(), Some(output), "not idempotent");
+    let input = Dockerfile::parse(text);
+    for i in input.instructions().filter(|i| i.keyword != Keyword::From) {
+        let t = input.text(i.text_span.clone());
+        assert!(output.contains(t), "lost {t:?} in {output}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(500)
+    ))]
+
+    #[test]
+    fn node_rewrites_parse_are_idempotent_and_lose_nothing(text in node_dockerfile()) {
+        check_rewrite(&text);
+    }
+
+    #[test]
+    fn the_rewrite_never_panics_on_arbitrary_text(text in any::<String>()) {
+        check_rewrite(&text);
+    }
+}
+
+/// The generated files are not all refused or left alone: the properties
+/// above are checked on real rewrites.
+#[test]
+fn generated_node_files_are_mostly_rewritten() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = node_dockerfile();
+    let (mut rewritten, total) = (0, 300);
+    for _ in 0..total {
+        let text = strategy.new_tree(&mut runner).unwrap().current();
+        let p = process_bytes(
+            text.as_bytes(),
+            "Dockerfile",
+            node_context(),
+            Options::default(),
+        );
+        if p.rewritten.is_some() {
+            rewritten += 1;
+        }
+    }
+    assert!(
+        rewritten * 4 >= total,
+        "only {rewritten} of {total} rewritten"
+    );
+}

@@ -329,3 +329,17 @@ fn a_project_s_own_prune_is_not_doubled() {
     let p = rewrite("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build && npm prune --production\nCMD [\"node\", \"dist/index.js\"]\n");
     assert_eq!(output(&p).matches("prune").count(), 1, "{}", output(&p));
 }
+
+/// Found by the rewrite fuzz target: a continuation open at the end of the
+/// file would swallow the appended stage.
+#[test]
+fn a_continuation_open_at_the_end_of_the_file_is_refused() {
+    for text in [
+        "FROM node:20\nWORKDIR /app\nRUN npm ci\nCMD [\"node\", \"x.js\"] \\\n\n",
+        "FROM node:20\nWORKDIR /app\nRUN npm ci \\\n# a comment\n",
+    ] {
+        let p = rewrite(text);
+        assert_eq!(p.report.status, Status::Refused, "{text:?}");
+        assert!(reason(&p).contains("line continuation"), "{}", reason(&p));
+    }
+}

@@ -201,6 +201,9 @@ pub struct Instruction {
     pub(crate) pieces: Vec<(usize, usize)>,
     /// Where `args` starts in the logical line.
     pub(crate) args_offset: usize,
+    /// The last line ends with a line continuation and the file ends before
+    /// the instruction does: text appended after it would join it.
+    pub(crate) open_at_eof: bool,
 }
 
 impl Instruction {
@@ -212,6 +215,12 @@ impl Instruction {
     /// The flag with this name (`from` for `--from=…`), the last if repeated.
     pub fn flag(&self, name: &str) -> Option<&Flag> {
         self.flags.iter().rev().find(|f| f.name() == name)
+    }
+
+    /// Whether the instruction's last line continues (ends with the escape
+    /// character) into the end of the file.
+    pub fn continues_to_end_of_file(&self) -> bool {
+        self.open_at_eof
     }
 
     /// Where a byte range of [`Instruction::args`] is written in the file,

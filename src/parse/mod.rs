@@ -404,7 +404,8 @@ impl<'a> Parser<'a> {
             + self.text[start..last_line.content_end]
                 .trim_end_matches(lines::is_space)
                 .len();
-        let instruction = build_instruction(
+        let open_at_eof = continues && heredocs.is_empty();
+        let mut instruction = build_instruction(
             parsed,
             &logical,
             heredocs,
@@ -413,6 +414,7 @@ impl<'a> Parser<'a> {
             first + 1,
             last + 1,
         );
+        instruction.open_at_eof = open_at_eof;
         self.nodes.push(Node::Instruction(instruction));
         self.logical = logical;
     }
@@ -508,6 +510,7 @@ fn build_instruction(
         onbuild,
         pieces: logical.pieces().to_vec(),
         args_offset: parsed.args_span.start,
+        open_at_eof: false,
     }
 }
 
