@@ -8,10 +8,10 @@ use clap::{Parser, ValueEnum};
 
 use crate::context::Context;
 use crate::detect::Language;
-use crate::discover::{discover, Found};
+use crate::discover::{discover, Filters, Found};
 use crate::dump::dump_syntax;
 use crate::plan::{Flavor, Options, Reason};
-use crate::process::{process_bytes, process_path, Processed};
+use crate::process::{process_bytes, process_path};
 use crate::read::read_dockerfile;
 use crate::report::{json, FileReport, Status, Summary};
 
@@ -101,6 +101,21 @@ pub struct Cli {
     #[arg(long, short)]
     pub quiet: bool,
 
+    /// In walked directories, only files whose path or name matches this glob
+    /// (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+
+    /// In walked directories, leave out files whose path or name matches this
+    /// glob (repeatable), e.g. `--exclude 'legacy/**'`.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+
+    /// Files processed at once (default: one per CPU). Output is in path
+    /// order whatever the number.
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+
     /// Debugging aid for maintainers and bug reports: print the parser's
     /// reading of each PATH, one JSON object per instruction (keyword, first
     /// and last line, exec or shell form, flags, heredoc count, byte range),
@@ -129,7 +144,14 @@ pub fn run(cli: Cli) -> i32 {
         eprintln!("slimfile: `-` (stdin) cannot be combined with other paths");
         return 2;
     }
-    let found = discover(&cli.paths);
+    let filters = match Filters::new(&cli.include, &cli.exclude) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("slimfile: bad --include/--exclude glob: {e}");
+            return 2;
+        }
+    };
+    let found = discover(&cli.paths, &filters);
     for dir in cli.paths.iter().filter(|p| p.is_dir()) {
         let any = found.iter().any(|f| match f {
             Found::File { path, .. } | Found::Skipped { path, .. } => path.starts_with(dir),
@@ -156,88 +178,159 @@ pub fn run(cli: Cli) -> i32 {
         Color::Never => false,
         Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     };
+    let jobs = cli
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+    {
+        Ok(pool) => pool,
+        Err(e) => {
+            eprintln!("slimfile: cannot start {jobs} threads: {e}");
+            return 2;
+        }
+    };
+    let progress = progress_bar(&cli, found.len());
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let mut reports = Vec::new();
-    for f in &found {
-        let report = match f {
-            Found::Skipped { path, reason } => FileReport::bare(
-                &path.display().to_string(),
-                Status::Skipped,
-                Some(Reason::file(reason.clone())),
-            ),
-            Found::File { path, root } => {
-                let display = path.display().to_string();
-                let ctx = match &cli.context {
-                    Some(c) => Context::at(c),
-                    None => Context::at(
-                        path.parent()
-                            .filter(|p| !p.as_os_str().is_empty())
-                            .unwrap_or(Path::new(".")),
-                    ),
-                };
-                let p = process_path(path, &display, &ctx, opts);
-                finish(&cli, p, path, root, color, &mut out)
+    let mut reports = Vec::with_capacity(found.len());
+    // Files are processed in parallel a chunk at a time and printed in path
+    // order; only one chunk's texts are held at once, so memory stays flat.
+    for chunk in found.chunks(CHUNK) {
+        let done: Vec<Done> = pool.install(|| {
+            use rayon::prelude::*;
+            chunk
+                .par_iter()
+                .map(|f| handle(&cli, f, opts, color))
+                .collect()
+        });
+        for d in done {
+            if let Some(text) = d.print {
+                progress.suspend(|| {
+                    let _ = out.write_all(text.as_bytes());
+                });
             }
-        };
-        reports.push(report);
+            progress.inc(1);
+            reports.push(d.report);
+        }
     }
+    progress.finish_and_clear();
     if cli.format == Format::Json {
         let _ = writeln!(out, "{}", json(&reports));
     } else if !cli.quiet {
         let summary = Summary::of(&reports);
+        // Failures are always listed; in a bulk run the other statuses are
+        // grouped in the summary and warnings are left to --format json.
+        let few = reports.len() <= PER_FILE_DETAIL;
         for r in &reports {
-            if let (Status::Error | Status::Refused, Some(reason)) = (r.status, &r.reason) {
-                let at = reason.line.map(|l| format!(":{l}")).unwrap_or_default();
+            let Some(reason) = &r.reason else { continue };
+            let at = reason.line.map(|l| format!(":{l}")).unwrap_or_default();
+            if r.status == Status::Error || (few && r.status != Status::Rewritten) {
                 eprintln!(
                     "slimfile: {}{at}: {}: {}",
                     r.path,
                     r.status.name(),
                     reason.message
                 );
-            } else if let (Status::Unchanged | Status::Skipped, Some(reason)) =
-                (r.status, &r.reason)
-            {
-                eprintln!(
-                    "slimfile: {}: {}: {}",
-                    r.path,
-                    r.status.name(),
-                    reason.message
-                );
-            }
-            for w in &r.warnings {
-                let at = w.line.map(|l| format!(":{l}")).unwrap_or_default();
-                eprintln!("slimfile: {}{at}: warning: {}", r.path, w.message);
             }
         }
-        eprint!("{}", summary.text(&reports));
+        if few {
+            for r in &reports {
+                for w in &r.warnings {
+                    let at = w.line.map(|l| format!(":{l}")).unwrap_or_default();
+                    eprintln!("slimfile: {}{at}: warning: {}", r.path, w.message);
+                }
+            }
+        } else {
+            let warned = reports.iter().filter(|r| !r.warnings.is_empty()).count();
+            if warned > 0 {
+                eprintln!(
+                    "slimfile: {warned} files have warnings (see --format json or --explain)"
+                );
+            }
+        }
+        eprint!("{}", summary.text());
     }
     exit_code(&reports, cli.check)
 }
 
-/// Writes, diffs or explains one processed file, and returns its report.
-fn finish(
-    cli: &Cli,
-    mut p: Processed,
-    path: &Path,
-    root: &Path,
-    color: bool,
-    out: &mut impl Write,
-) -> FileReport {
+/// How many files are processed between two prints: the bound on the texts
+/// held at once.
+const CHUNK: usize = 256;
+
+/// Runs over at most this many files list each file's reason and warnings.
+const PER_FILE_DETAIL: usize = 20;
+
+/// Runs over this many files show a progress bar on a terminal.
+const PROGRESS_FROM: usize = 300;
+
+/// One file's outcome: its report and what to print on stdout.
+struct Done {
+    report: FileReport,
+    print: Option<String>,
+}
+
+fn progress_bar(cli: &Cli, files: usize) -> indicatif::ProgressBar {
+    let shown = files >= PROGRESS_FROM
+        && cli.format == Format::Text
+        && !cli.quiet
+        && std::io::stderr().is_terminal();
+    if !shown {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(files as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} files ({per_sec}, {eta} left)",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Processes one discovered file: reads, plans, and writes, diffs or
+/// explains it.
+fn handle(cli: &Cli, found: &Found, opts: Options, color: bool) -> Done {
+    let (path, root) = match found {
+        Found::Skipped { path, reason } => {
+            return Done {
+                report: FileReport::bare(
+                    &path.display().to_string(),
+                    Status::Skipped,
+                    Some(Reason::file(reason.clone())),
+                ),
+                print: None,
+            }
+        }
+        Found::File { path, root } => (path, root),
+    };
+    let display = path.display().to_string();
+    let ctx = match &cli.context {
+        Some(c) => Context::at(c),
+        None => Context::at(
+            path.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+        ),
+    };
+    let mut p = process_path(path, &display, &ctx, opts);
     if cli.explain {
         let original = p
             .original
             .as_deref()
             .and_then(|b| std::str::from_utf8(b).ok());
         let text = crate::explain::explain(&p.report, p.planned.as_ref(), original);
-        if cli.format == Format::Text {
-            let _ = write!(out, "{text}");
-        }
-        p.report.explanation = Some(text);
-        return p.report;
+        let print = (cli.format == Format::Text).then_some(text);
+        return Done {
+            report: p.report,
+            print,
+        };
     }
     let (Some(new), Some(original)) = (&p.rewritten, &p.original) else {
-        return p.report;
+        return Done {
+            report: p.report,
+            print: None,
+        };
     };
     if cli.write {
         match crate::write::write_atomic(path, original, new, root) {
@@ -247,15 +340,19 @@ fn finish(
                 p.report.reason = Some(Reason::file(e.to_string()));
             }
         }
-        return p.report;
+        return Done {
+            report: p.report,
+            print: None,
+        };
     }
-    let old = String::from_utf8_lossy(original);
-    let diff = crate::diff::unified(&p.report.path, &old, new, p.tail_start, color);
-    if cli.format == Format::Text && !cli.quiet {
-        let _ = write!(out, "{diff}");
+    let print = (cli.format == Format::Text && !cli.quiet).then(|| {
+        let old = String::from_utf8_lossy(original);
+        crate::diff::unified(&p.report.path, &old, new, p.tail_start, color)
+    });
+    Done {
+        report: p.report,
+        print,
     }
-    p.report.diff = Some(diff);
-    p.report
 }
 
 fn exit_code(reports: &[FileReport], check: bool) -> i32 {

@@ -43,12 +43,47 @@ pub fn dockerfile_name(name: &str) -> Option<Result<(), String>> {
     Some(Ok(()))
 }
 
-/// The Dockerfiles under the given paths, sorted, each once.
-pub fn discover(paths: &[PathBuf]) -> Vec<Found> {
+/// `--include` and `--exclude` globs, matched against a walked file's path
+/// (relative to the folder walked) and against its name.
+#[derive(Debug, Default)]
+pub struct Filters {
+    include: Option<globset::GlobSet>,
+    exclude: Option<globset::GlobSet>,
+}
+
+impl Filters {
+    /// Filters from the command line's globs.
+    pub fn new(include: &[String], exclude: &[String]) -> Result<Filters, globset::Error> {
+        let build = |globs: &[String]| -> Result<Option<globset::GlobSet>, globset::Error> {
+            if globs.is_empty() {
+                return Ok(None);
+            }
+            let mut set = globset::GlobSetBuilder::new();
+            for g in globs {
+                set.add(globset::Glob::new(g)?);
+            }
+            set.build().map(Some)
+        };
+        Ok(Filters {
+            include: build(include)?,
+            exclude: build(exclude)?,
+        })
+    }
+
+    fn keeps(&self, relative: &Path) -> bool {
+        let name = relative.file_name().map(Path::new).unwrap_or(relative);
+        let hit = |set: &globset::GlobSet| set.is_match(relative) || set.is_match(name);
+        self.include.as_ref().is_none_or(hit) && !self.exclude.as_ref().is_some_and(hit)
+    }
+}
+
+/// The Dockerfiles under the given paths, sorted, each once. Files named on
+/// the command line are taken as they are; `filters` apply to walked ones.
+pub fn discover(paths: &[PathBuf], filters: &Filters) -> Vec<Found> {
     let mut out = Vec::new();
     for path in paths {
         if path.is_dir() && !is_symlink(path) {
-            walk(path, &mut out);
+            walk(path, filters, &mut out);
         } else {
             out.push(Found::File {
                 path: path.clone(),
@@ -71,7 +106,7 @@ fn is_symlink(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
-fn walk(root: &Path, out: &mut Vec<Found>) {
+fn walk(root: &Path, filters: &Filters, out: &mut Vec<Found>) {
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .follow_links(false)
@@ -89,6 +124,9 @@ fn walk(root: &Path, out: &mut Vec<Found>) {
             continue;
         };
         let path = entry.path().to_path_buf();
+        if !filters.keeps(path.strip_prefix(root).unwrap_or(&path)) {
+            continue;
+        }
         let symlink = entry.path_is_symlink();
         if entry.file_type().is_some_and(|t| t.is_dir()) {
             continue;

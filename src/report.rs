@@ -52,12 +52,6 @@ pub struct FileReport {
     pub reason: Option<Reason>,
     pub warnings: Vec<Warning>,
     pub estimated_saving_bytes: Option<i64>,
-    /// The unified diff (text output only).
-    #[serde(skip)]
-    pub diff: Option<String>,
-    /// The explanation (`--explain` only).
-    #[serde(skip)]
-    pub explanation: Option<String>,
 }
 
 impl FileReport {
@@ -73,8 +67,6 @@ impl FileReport {
             reason,
             warnings: Vec::new(),
             estimated_saving_bytes: None,
-            diff: None,
-            explanation: None,
         }
     }
 }
@@ -85,7 +77,18 @@ pub struct Summary {
     pub files: usize,
     pub by_status: BTreeMap<&'static str, usize>,
     pub by_language: BTreeMap<String, usize>,
+    /// Reasons for `refused`, `unchanged` and `skipped`, grouped, most
+    /// frequent first.
+    pub reasons: Vec<ReasonCount>,
     pub estimated_saving_bytes: i64,
+}
+
+/// How many files ended with one status for one reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReasonCount {
+    pub status: &'static str,
+    pub reason: String,
+    pub files: usize,
 }
 
 impl Summary {
@@ -103,11 +106,31 @@ impl Summary {
                 s.estimated_saving_bytes += r.estimated_saving_bytes.unwrap_or(0);
             }
         }
+        let mut grouped: BTreeMap<(&'static str, &str), usize> = BTreeMap::new();
+        for r in reports {
+            if let (Status::Refused | Status::Unchanged | Status::Skipped, Some(reason)) =
+                (r.status, &r.reason)
+            {
+                *grouped
+                    .entry((r.status.name(), reason.message.as_str()))
+                    .or_default() += 1;
+            }
+        }
+        s.reasons = grouped
+            .into_iter()
+            .map(|((status, reason), files)| ReasonCount {
+                status,
+                reason: reason.to_string(),
+                files,
+            })
+            .collect();
+        s.reasons
+            .sort_by(|a, b| b.files.cmp(&a.files).then(a.status.cmp(b.status)));
         s
     }
 
     /// The closing lines of a text run.
-    pub fn text(&self, reports: &[FileReport]) -> String {
+    pub fn text(&self) -> String {
         let mut out = String::new();
         let counts: Vec<String> = self
             .by_status
@@ -120,19 +143,17 @@ impl Summary {
             if self.files == 1 { "" } else { "s" },
             counts.join(", ")
         ));
-        let mut reasons: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-        for r in reports {
-            if let (Status::Refused | Status::Unchanged | Status::Skipped, Some(reason)) =
-                (r.status, &r.reason)
-            {
-                *reasons
-                    .entry((r.status.name(), reason.message.as_str()))
-                    .or_default() += 1;
+        if self.files > 1 {
+            if !self.by_language.is_empty() {
+                let langs: Vec<String> = self
+                    .by_language
+                    .iter()
+                    .map(|(k, v)| format!("{v} {k}"))
+                    .collect();
+                out.push_str(&format!("  by language: {}\n", langs.join(", ")));
             }
-        }
-        if reports.len() > 1 {
-            for ((status, message), n) in &reasons {
-                out.push_str(&format!("  {status} ×{n}: {message}\n"));
+            for r in &self.reasons {
+                out.push_str(&format!("  {} ×{}: {}\n", r.status, r.files, r.reason));
             }
         }
         if self.estimated_saving_bytes > 0 {
