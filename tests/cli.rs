@@ -514,3 +514,21 @@ fn explain_says_why() {
     );
     assert!(out.contains("needs `ts-node`, a dev dependency"), "{out}");
 }
+
+/// The JSON report shown in the README is what the binary prints.
+#[test]
+fn the_readme_json_example_is_true() {
+    let readme = fs::read_to_string("README.md").unwrap();
+    let marker = "For `examples/node-healthcheck-curl/Dockerfile`:";
+    let after = &readme[readme.find(marker).expect("README example") + marker.len()..];
+    let start = after.find("```json\n").unwrap() + "```json\n".len();
+    let end = start + after[start..].find("```").unwrap();
+    let shown: serde_json::Value = serde_json::from_str(&after[start..end]).unwrap();
+    let o = slimfile(&[
+        "--format",
+        "json",
+        "examples/node-healthcheck-curl/Dockerfile",
+    ]);
+    let actual: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(shown, actual, "update the README's JSON example");
+}
