@@ -1,0 +1,382 @@
+"""An independent check of slimfile's rewrites.
+
+It judges a rewrite from outside: it parses with BuildKit's own parser (the PyPI
+package `dockerfile`, which wraps moby/buildkit's Go parser), keeps its own small table
+of base-image defaults, and never uses slimfile's parser, templates, --dump-syntax or
+--explain. What may differ between an original and its rewrite is the closed list
+ALLOWED below; nothing slimfile prints can widen it.
+"""
+
+import json
+import re
+import shlex
+
+import dockerfile
+
+# What the base images set before a Dockerfile's own instructions, and what they hold.
+# Keyed by the image name's pattern; first match wins.
+BASES = [
+    (r"^(.*/)?gcr\.io/distroless/nodejs\d+-debian\d+(:.*)?$", {
+        "entrypoint": ["/nodejs/bin/node"], "cmd": [], "workdir": "/", "user": "",
+        "shell": False, "programs": {"/nodejs/bin/node", "node"},
+        "users": {"root", "0", "nonroot", "65532", "nobody"},
+    }),
+    (r"^(.*/)?(library/)?node(:[^@]*)?(@.*)?$", {
+        "entrypoint": ["docker-entrypoint.sh"], "cmd": ["node"], "workdir": "/", "user": "",
+        "shell": True, "programs": {"node", "npm", "npx", "sh", "docker-entrypoint.sh"},
+        "users": {"root", "0", "node", "1000"},
+    }),
+    (r"^(.*/)?(library/)?nginx(:.*)?$", {
+        "entrypoint": ["/docker-entrypoint.sh"], "cmd": ["nginx", "-g", "daemon off;"],
+        "workdir": "/", "user": "", "shell": True, "programs": {"nginx", "sh"},
+        "users": {"root", "0", "nginx"},
+    }),
+    (r"^scratch$", {
+        "entrypoint": [], "cmd": [], "workdir": "/", "user": "", "shell": False,
+        "programs": set(), "users": {"root", "0"},
+    }),
+]
+
+# Variants of node images and what else they carry.
+NODE_EXTRA = [
+    (r"-alpine", {"wget"}),
+    (r"-slim", {"bash"}),
+    (r"", {"bash", "curl", "wget", "git"}),  # the full Debian image
+]
+
+# Arguments Docker predefines in every stage.
+PREDEFINED_ARGS = {
+    "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy",
+    "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy",
+}
+
+# The closed list of differences a rewrite may have from its original, each with its
+# reason. The checker allows nothing else.
+ALLOWED = {
+    "node-entrypoint": "docker-entrypoint.sh passes its arguments on, and runs `node` first "
+                       "when the first argument is an option or not a program: the same process",
+    "distroless-node": "distroless node's entrypoint is node itself, so CMD [\"node\", \"x.js\"] "
+                       "becomes CMD [\"x.js\"]: the same argv",
+    "script-to-node": "`npm start` (or yarn, pnpm) resolved through package.json to the "
+                      "`node …` command its script runs, where the image lacks the package manager",
+    "shell-to-exec": "a shell-form command with no shell syntax, written as the JSON array of "
+                     "its words, where the image has no shell",
+}
+
+# Linter findings a rewrite may add, each with its reason.
+REVIEWED_LINT = {
+    "DL3008": "apt-get install without pinned versions: the final stage installs the same "
+              "package (curl, or one the builder installed) for the builder's Debian release, "
+              "whose versions slimfile cannot know",
+    "DL3018": "apk add without pinned versions: the same, for alpine",
+    "DL3016": "npm install -g without a pinned version, where the original did the same",
+    "DL3059": "a second RUN after another: the prune step, kept separate so the original lines "
+              "stay as they were",
+    "DL3006": "distroless images are versioned by name (nodejs22-debian13); their tags "
+              "(latest, nonroot, debug) say nothing more",
+    "DL3007": "the same: `latest` is distroless's only versionless tag",
+}
+
+
+def base_of(image):
+    """The defaults of a base image, or None when the checker does not know it."""
+    for pattern, base in BASES:
+        if re.match(pattern, image):
+            base = {k: (set(v) if isinstance(v, set) else v) for k, v in base.items()}
+            if base["entrypoint"] == ["docker-entrypoint.sh"]:
+                tag = image.split(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else ""
+                for suffix, extra in NODE_EXTRA:
+                    if suffix in tag:
+                        base["programs"] |= extra
+                        break
+                major = re.match(r"(\d+)", tag or "")
+                if not major or int(major.group(1)) < 26:
+                    base["programs"].add("yarn")
+            return base
+    return None
+
+
+class Stage:
+    """One stage of a Dockerfile, as BuildKit's parser reads it."""
+
+    def __init__(self, index, from_cmd, commands):
+        self.index = index
+        value = list(from_cmd.value)
+        self.image = value[0] if value else ""
+        self.name = value[2] if len(value) == 3 and value[1].lower() == "as" else None
+        self.platform = next((f for f in from_cmd.flags if f.startswith("--platform=")), None)
+        self.commands = commands
+        self.line = from_cmd.start_line
+
+    def all(self, kind):
+        return [c for c in self.commands if c.cmd.upper() == kind]
+
+    def last(self, kind):
+        found = self.all(kind)
+        return found[-1] if found else None
+
+
+def read(text):
+    """(global commands, stages), or raises ValueError with BuildKit's message."""
+    try:
+        commands = dockerfile.parse_string(text)
+    except dockerfile.GoParseError as e:
+        raise ValueError(f"BuildKit cannot parse it: {e}")
+    known = {"ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK",
+             "LABEL", "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME",
+             "WORKDIR"}
+    stages, current, globals_ = [], None, []
+    for c in commands:
+        kind = c.cmd.upper()
+        if kind not in known:
+            raise ValueError(f"line {c.start_line}: unknown instruction {c.cmd}")
+        if kind == "FROM":
+            if len(c.value) not in (1, 3):
+                raise ValueError(f"line {c.start_line}: FROM needs an image")
+            current = Stage(len(stages), c, [])
+            stages.append(current)
+        elif current is None:
+            globals_.append(c)
+        else:
+            current.commands.append(c)
+    if not stages:
+        raise ValueError("no FROM")
+    return globals_, stages
+
+
+def command_words(c):
+    """A CMD/ENTRYPOINT/HEALTHCHECK command as argv: exec form as is, shell form under sh."""
+    values = list(c.value)
+    if c.cmd.upper() == "HEALTHCHECK":
+        values = values[1:] if values and values[0].upper() == "CMD" else []
+    if c.json:
+        return values
+    return ["/bin/sh", "-c", " ".join(values)] if values else []
+
+
+def effective(stage, base):
+    """The image configuration a stage ends with, its base's defaults overlaid."""
+    entry, cmd = list(base["entrypoint"]), list(base["cmd"])
+    cmd_set = False
+    workdir, user = base["workdir"], base["user"]
+    env, labels, expose, volumes = {}, set(), set(), set()
+    healthcheck, stopsignal = None, None
+    for c in stage.commands:
+        kind, value = c.cmd.upper(), list(c.value)
+        if kind == "ENTRYPOINT":
+            entry = command_words(c)
+            if not cmd_set:
+                cmd = []
+        elif kind == "CMD":
+            cmd, cmd_set = command_words(c), True
+        elif kind == "WORKDIR":
+            path = value[0] if value else "/"
+            workdir = path if path.startswith("/") else workdir.rstrip("/") + "/" + path
+        elif kind == "USER":
+            user = value[0] if value else ""
+        elif kind == "ENV":
+            for k, v in zip(value[0::3], value[1::3]):
+                env[k] = v
+        elif kind == "LABEL":
+            labels.update(value[0::3])
+        elif kind == "EXPOSE":
+            expose.update(v if "/" in v else v + "/tcp" for v in value)
+        elif kind == "VOLUME":
+            volumes.update(value)
+        elif kind == "HEALTHCHECK":
+            healthcheck = (tuple(c.flags), tuple(value))
+        elif kind == "STOPSIGNAL":
+            stopsignal = value[0] if value else None
+    return {
+        "argv": entry + cmd, "workdir": normpath(workdir), "user": user or "root",
+        "env": set(env), "labels": labels, "expose": expose, "volumes": volumes,
+        "healthcheck": healthcheck, "stopsignal": stopsignal,
+    }
+
+
+def normpath(path):
+    parts = []
+    for p in path.split("/"):
+        if p in ("", "."):
+            continue
+        if p == "..":
+            parts and parts.pop()
+        else:
+            parts.append(p)
+    return "/" + "/".join(parts)
+
+
+def process_argv(argv, package_json):
+    """The argv as the process that runs sees it, with the allowed normalisations applied:
+    docker-entrypoint.sh and distroless paths stripped to node, scripts resolved, shell
+    forms without shell syntax split. Returns (argv, set of ALLOWED keys used)."""
+    used = set()
+    argv = list(argv)
+    if argv[:1] == ["docker-entrypoint.sh"]:
+        used.add("node-entrypoint")
+        argv = argv[1:]
+        if not argv or argv[0].startswith("-"):
+            argv = ["node"] + argv
+    if argv[:1] == ["/nodejs/bin/node"]:
+        used.add("distroless-node")
+        argv = ["node"] + argv[1:]
+    if argv[:2] == ["/bin/sh", "-c"] and len(argv) == 3 and not re.search(r"[$`'\"\\|&;<>()*?\[\]{}~#\n]", argv[2]):
+        used.add("shell-to-exec")
+        argv = argv[2].split()
+    if len(argv) >= 2 and argv[0] in ("npm", "yarn", "pnpm") and package_json is not None:
+        script = argv[1] if argv[1] != "run" else (argv[2] if len(argv) > 2 else "")
+        body = package_json.get("scripts", {}).get(script if argv[1] != "start" else "start")
+        if body and not re.search(r"[$`'\"\\|&;<>()*?\[\]{}~#\n]", body):
+            words = body.split()
+            if words[:1] == ["node"]:
+                used.add("script-to-node")
+                argv = words
+    return argv, used
+
+
+def lint_hadolint(hadolint, text):
+    """hadolint's warning and error codes for a Dockerfile."""
+    import subprocess
+    out = subprocess.run([hadolint, "--no-fail", "-f", "json", "-"], input=text,
+                         capture_output=True, text=True, check=True).stdout
+    return {f["code"] for f in json.loads(out or "[]") if f["level"] in ("warning", "error")}
+
+
+def lint_dockerfile_utils(binary, path):
+    """dockerfile-utils' messages (it has no codes) for a Dockerfile."""
+    import subprocess
+    out = subprocess.run([binary, "lint", "-j", path], capture_output=True, text=True).stdout
+    return {re.sub(r"\d+", "N", d["message"]) for d in json.loads(out or "[]")
+            if d.get("severity") in ("error", "warning")}
+
+
+def check(original, rewritten, package_json=None):
+    """The problems with a rewrite, as a list of messages (empty when it passes)."""
+    problems = []
+    try:
+        _, before = read(original)
+    except ValueError as e:
+        return [f"the original does not parse: {e}"]
+    try:
+        _, after = read(rewritten)
+    except ValueError as e:
+        return [f"the rewrite does not parse: {e}"]
+    if rewritten == original:
+        return []
+    if len(before) != 1:
+        return ["a multi-stage original was rewritten"]
+    orig, final = before[0], after[-1]
+
+    # Stage wiring.
+    names = []
+    for s in after:
+        for c in s.commands:
+            for flag in c.flags:
+                ref = None
+                if flag.startswith("--from="):
+                    ref = flag[len("--from="):]
+                elif flag.startswith("--mount=") and "from=" in flag:
+                    ref = re.search(r"from=([^,]+)", flag).group(1)
+                if ref is not None and ref not in names and not ref.isdigit() and ":" not in ref and "/" not in ref:
+                    problems.append(f"line {c.start_line}: {flag} names no earlier stage")
+                if ref is not None and ref.isdigit() and int(ref) >= s.index:
+                    problems.append(f"line {c.start_line}: {flag} names a later stage")
+        if s.name:
+            names.append(s.name)
+    if final.image in names or final.image == "builder":
+        problems.append("the final stage is FROM the builder")
+    lean = re.search(r"(-alpine|-slim|distroless|^scratch$)", final.image)
+    if final.image == orig.image and not lean:
+        problems.append(f"the final stage stands on the builder's own image {final.image}")
+
+    base_before, base_after = base_of(orig.image), base_of(final.image)
+    if base_before is None or base_after is None:
+        return problems + [f"unknown base image {orig.image if base_before is None else final.image}"]
+    a, b = effective(orig, base_before), effective(final, base_after)
+
+    # The runtime contract.
+    argv_a, _ = process_argv(a["argv"], package_json)
+    argv_b, _ = process_argv(b["argv"], package_json)
+    if argv_a != argv_b:
+        problems.append(f"the command differs: {a['argv']} runs {argv_a}, the rewrite {b['argv']} runs {argv_b}")
+    for key in ("expose", "user", "workdir", "env", "labels", "healthcheck", "volumes", "stopsignal"):
+        if a[key] != b[key]:
+            problems.append(f"{key.upper()} differs: {a[key]} before, {b[key]} after")
+
+    # No shell where there is none.
+    if not base_after["shell"]:
+        for c in final.commands:
+            kind = c.cmd.upper()
+            if kind in ("CMD", "ENTRYPOINT", "RUN") and not c.json and c.value:
+                problems.append(f"line {c.start_line}: shell-form {kind} on an image with no shell")
+            if kind == "HEALTHCHECK" and list(c.value)[:1] == ["CMD"] and not c.json:
+                problems.append(f"line {c.start_line}: shell-form HEALTHCHECK on an image with no shell")
+
+    # What runs exists.
+    have = set(base_after["programs"])
+    users = set(base_after["users"])
+    for c in final.commands:
+        kind, value = c.cmd.upper(), list(c.value)
+        if kind == "RUN":
+            text = " ".join(value)
+            for m in re.finditer(r"(?:apt-get|apt) install ([^&;|]*)|apk add ([^&;|]*)", text):
+                have.update(w for w in (m.group(1) or m.group(2)).split() if not w.startswith("-"))
+            for m in re.finditer(r"npm (?:install|i) ([^&;|]*)", text):
+                if re.search(r"(^|\s)(-g|--global)(\s|$)", m.group(1)):
+                    for w in m.group(1).split():
+                        if not w.startswith("-"):
+                            name = w.rsplit("@", 1)[0] if w.rfind("@") > 0 else w
+                            have.update({name, name + "-runtime", name + "-dev", name + "-docker"})
+            for m in re.finditer(r"(?:useradd|adduser)\s[^&;|]*?(\S+)\s*(?:$|&&|;)", text):
+                users.add(m.group(1))
+            for m in re.finditer(r"(?:groupadd|addgroup)\s", text):
+                pass
+        if kind == "COPY":
+            dest = value[-1] if value else ""
+            if dest in ("/etc/passwd",):
+                users.add("*")
+            for src in value[:-1]:
+                have.add(dest.rstrip("/").rsplit("/", 1)[-1] if not dest.endswith("/") else src.rsplit("/", 1)[-1])
+                have.add(dest)
+    workdir = b["workdir"]
+    for name, argv in (("the command", argv_b), ("HEALTHCHECK", list(b["healthcheck"][1]) if b["healthcheck"] else [])):
+        if name == "HEALTHCHECK" and argv:
+            argv = argv[1:] if argv[0].upper() == "CMD" else []
+            if argv and not healthcheck_is_exec(final):
+                argv = shlex.split(" ".join(argv), posix=True)
+        if not argv:
+            continue
+        program = argv[0]
+        if program in ("/bin/sh", "sh") and len(argv) > 2:
+            program = shlex.split(argv[2])[0] if argv[2].strip() else "sh"
+        short = program.rsplit("/", 1)[-1]
+        inside_app = not program.startswith("/") and "/" in program or program.startswith(workdir + "/")
+        if not (program in have or short in have or inside_app):
+            problems.append(f"{name} runs {program}, which the final image does not have")
+    user = b["user"].split(":")[0]
+    if user not in users and "*" not in users and not user.isdigit():
+        problems.append(f"USER {user} does not exist in the final image")
+
+    # ARG scope: variables Docker substitutes in the final stage must be declared there.
+    declared = set(PREDEFINED_ARGS)
+    for c in final.commands:
+        kind, value = c.cmd.upper(), list(c.value)
+        if kind == "ARG":
+            declared.update(v.split("=", 1)[0] for v in value)
+        if kind in ("ENV", "LABEL", "EXPOSE", "WORKDIR", "USER", "COPY", "ADD", "VOLUME", "STOPSIGNAL"):
+            for var in re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", " ".join(value + list(c.flags))):
+                if var not in declared and var not in base_env(final.image):
+                    problems.append(f"line {c.start_line}: ${var} is not declared in the final stage")
+        if kind == "ENV":
+            declared.update(value[0::3])
+    return problems
+
+
+def healthcheck_is_exec(stage):
+    h = stage.last("HEALTHCHECK")
+    return bool(h and h.json)
+
+
+def base_env(image):
+    """Environment variables the base images set (usable as $VAR in instructions)."""
+    return {"PATH", "NODE_VERSION", "YARN_VERSION", "HOME", "HOSTNAME"}

@@ -1,0 +1,89 @@
+"""The checker's own tests: it passes a good rewrite and fails each kind of broken one."""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import checker  # noqa: E402
+
+ORIGINAL = """FROM node:20
+WORKDIR /app
+COPY . .
+RUN npm ci
+EXPOSE 3000
+HEALTHCHECK CMD curl -f http://localhost:3000/ || exit 1
+USER node
+CMD ["node", "server.js"]
+"""
+
+GOOD = ORIGINAL.replace("FROM node:20\n", "FROM node:20 AS builder\n") + """
+FROM node:20-slim
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=builder /app /app
+EXPOSE 3000
+HEALTHCHECK CMD curl -f http://localhost:3000/ || exit 1
+USER node
+CMD ["node", "server.js"]
+"""
+
+
+class Checker(unittest.TestCase):
+    def assert_fails(self, rewritten, words, original=ORIGINAL):
+        problems = checker.check(original, rewritten)
+        self.assertTrue(any(words in p for p in problems), f"expected {words!r} in {problems}")
+
+    def test_a_good_rewrite_passes(self):
+        self.assertEqual(checker.check(ORIGINAL, GOOD), [])
+
+    def test_a_lost_expose_fails(self):
+        self.assert_fails(GOOD.replace("EXPOSE 3000\nHEALTHCHECK", "HEALTHCHECK", 1).rsplit("EXPOSE 3000\n", 1)[0]
+                          + GOOD.rsplit("EXPOSE 3000\n", 1)[1], "EXPOSE differs")
+
+    def test_shell_form_cmd_on_scratch_fails(self):
+        original = "FROM node:20\nWORKDIR /app\nCMD node server.js\n"
+        broken = "FROM node:20 AS builder\nWORKDIR /app\nCMD node server.js\n\nFROM scratch\nWORKDIR /app\nCOPY --from=builder /app /app\nCMD node server.js\n"
+        self.assert_fails(broken, "shell-form CMD on an image with no shell", original)
+
+    def test_copy_from_a_missing_stage_fails(self):
+        self.assert_fails(GOOD.replace("COPY --from=builder /app /app", "COPY --from=build /app /app"),
+                          "names no earlier stage")
+
+    def test_a_user_that_does_not_exist_fails(self):
+        original = "FROM node:20\nRUN useradd app\nWORKDIR /app\nUSER app\nCMD [\"node\", \"x.js\"]\n"
+        final = "\nFROM node:20-slim\nWORKDIR /app\nCOPY --from=builder /app /app\nUSER app\nCMD [\"node\", \"x.js\"]\n"
+        broken = original.replace("FROM node:20\n", "FROM node:20 AS builder\n") + final
+        self.assert_fails(broken, "USER app does not exist", original)
+        fixed = broken.replace("FROM node:20-slim\n", "FROM node:20-slim\nRUN useradd app\n")
+        self.assertEqual(checker.check(original, fixed), [])
+
+    def test_healthcheck_curl_without_curl_fails(self):
+        broken = GOOD.replace("RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n", "")
+        self.assert_fails(broken, "HEALTHCHECK runs curl")
+
+    def test_a_changed_command_fails(self):
+        self.assert_fails(GOOD.rsplit('CMD ["node", "server.js"]', 1)[0] + 'CMD ["node", "other.js"]\n',
+                          "the command differs")
+
+    def test_a_variable_not_declared_in_the_final_stage_fails(self):
+        original = "FROM node:20\nARG PORT=3000\nWORKDIR /app\nEXPOSE ${PORT}\nCMD [\"node\", \"x.js\"]\n"
+        broken = original.replace("FROM node:20\n", "FROM node:20 AS builder\n") + (
+            "\nFROM node:20-slim\nWORKDIR /app\nCOPY --from=builder /app /app\nEXPOSE ${PORT}\nCMD [\"node\", \"x.js\"]\n")
+        self.assert_fails(broken, "$PORT is not declared")
+
+    def test_distroless_cmd_without_node_passes(self):
+        original = "FROM node:22\nWORKDIR /app\nCMD [\"node\", \"x.js\"]\n"
+        rewritten = original.replace("FROM node:22\n", "FROM node:22 AS builder\n") + (
+            "\nFROM gcr.io/distroless/nodejs22-debian13\nWORKDIR /app\nCOPY --from=builder /app /app\nCMD [\"x.js\"]\n")
+        self.assertEqual(checker.check(original, rewritten), [])
+
+    def test_the_final_stage_from_the_builder_fails(self):
+        self.assert_fails(GOOD.replace("FROM node:20-slim", "FROM builder"), "FROM the builder")
+
+    def test_an_unparsable_rewrite_fails(self):
+        self.assert_fails(GOOD + "FROBNICATE\n", "does not parse")
+
+
+if __name__ == "__main__":
+    unittest.main()
