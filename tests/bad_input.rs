@@ -338,3 +338,50 @@ fn a_symlink_to_outside_the_tree_is_not_written() {
         .file_type()
         .is_symlink());
 }
+
+/// A rename that fails leaves the original and no temporary file: in a sticky
+/// folder (like /tmp), a user may write a file another user owns but not
+/// rename over it, so the write gets as far as the rename and fails there.
+/// This needs a second user: CI runs as root and uses `nobody`.
+#[test]
+fn a_failed_rename_leaves_no_partial_file() {
+    if !is_root() {
+        eprintln!("a_failed_rename_leaves_no_partial_file: needs root to set up a file owned by another user; not run");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o1777)).unwrap();
+    let path = dir.path().join("Dockerfile");
+    fs::write(&path, GOOD).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).unwrap();
+    let o = run_unprivileged(&["--write", "--context", ".", "Dockerfile"], dir.path());
+    assert!(stderr(&o).contains("cannot write"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("left as it was"), "{}", stderr(&o));
+    assert_eq!(fs::read_to_string(&path).unwrap(), GOOD);
+    let names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["Dockerfile"], "a temporary file was left");
+}
+
+/// --write keeps the file's owner (root may give it back; others keep their own).
+#[test]
+fn write_keeps_the_owner() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Dockerfile");
+    fs::write(&path, GOOD).unwrap();
+    let owner = if is_root() {
+        65534
+    } else {
+        fs::metadata(&path).unwrap().uid()
+    };
+    if is_root() {
+        std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+    }
+    let o = run(&["--write", "--context", ".", "Dockerfile"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(fs::read_to_string(&path).unwrap().contains("AS builder"));
+    assert_eq!(fs::metadata(&path).unwrap().uid(), owner);
+}
