@@ -718,7 +718,14 @@ fn plan_rewrite(
         Flavor::Slim
     });
     let distroless = flavor == Flavor::Distroless;
-    let runtime_image = runtime_image(&tag, flavor, &read_native(ctx, pm), t, line)?;
+    // The lock file is read for native code only when alpine from glibc asks.
+    let needs_native = flavor == Flavor::Alpine && tag.variant != Variant::Alpine;
+    let native = if needs_native {
+        read_native(ctx, pm)
+    } else {
+        Native::default()
+    };
+    let runtime_image = runtime_image(&tag, flavor, &native, t, line)?;
     if matches!(tag.variant, Variant::Slim | Variant::Alpine)
         && !has_build_step(facts, t)
         && !dev_installed
