@@ -3,6 +3,8 @@
 use std::fs;
 use std::process::{Command, Output};
 
+mod common;
+
 fn slimfile(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_slimfile"))
         .args(args)
@@ -454,13 +456,9 @@ fn a_file_without_write_permission_is_refused_and_left_intact() {
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
         Command::new("setpriv")
-            .args([
-                "--reuid=nobody",
-                "--regid=nogroup",
-                "--clear-groups",
-                env!("CARGO_BIN_EXE_slimfile"),
-                "--write",
-            ])
+            .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+            .arg(common::binary_for_anyone())
+            .arg("--write")
             .arg(&path)
             .output()
             .expect("setpriv (util-linux) runs the permission case as an unprivileged user")

@@ -1,0 +1,23 @@
+//! Helpers shared by the integration tests.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// A copy of the binary that any user may run: the checkout may sit under a
+/// folder an unprivileged user cannot enter (such as /root).
+pub fn binary_for_anyone() -> &'static Path {
+    static COPY: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, path) = COPY.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("slimfile-bin")
+            .tempdir()
+            .unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = dir.path().join("slimfile");
+        std::fs::copy(env!("CARGO_BIN_EXE_slimfile"), &path).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        (dir, path)
+    });
+    path
+}
