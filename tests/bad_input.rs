@@ -38,12 +38,8 @@ fn run_unprivileged(args: &[&str], cwd: &Path) -> Output {
         return run(args, cwd);
     }
     Command::new("setpriv")
-        .args([
-            "--reuid=nobody",
-            "--regid=nogroup",
-            "--clear-groups",
-            env!("CARGO_BIN_EXE_slimfile"),
-        ])
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(common::binary_for_anyone())
         .args(args)
         .current_dir(cwd)
         .output()
