@@ -343,3 +343,31 @@ fn a_continuation_open_at_the_end_of_the_file_is_refused() {
         assert!(reason(&p).contains("line continuation"), "{}", reason(&p));
     }
 }
+
+#[test]
+fn commands_inside_sh_c_and_after_an_entrypoint_are_read_too() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("package.json"),
+        r#"{"scripts": {"migrate": "prisma migrate deploy", "start": "node dist/index.js"},
+            "dependencies": {"express": "4"}, "devDependencies": {"prisma": "5", "typescript": "5"}}"#,
+    )
+    .unwrap();
+    let ctx = Context::at(dir.path());
+    let run = |text: &str| process_bytes(text.as_bytes(), "Dockerfile", &ctx, Options::default());
+    // The migration needs prisma, a dev dependency: dev dependencies stay.
+    let p = run("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"sh\", \"-c\", \"npm run migrate && npm start\"]\n");
+    assert!(!output(&p).contains("prune"), "{}", output(&p));
+    assert!(p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("`prisma`")));
+    // The same behind an entrypoint script that ends with exec "$@".
+    let p = run("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCOPY entry.sh /usr/local/bin/entry.sh\nENTRYPOINT [\"entry.sh\"]\nCMD [\"npm\", \"run\", \"migrate\"]\n");
+    assert!(!output(&p).contains("prune"), "{}", output(&p));
+    // dumb-init in front of node: node is what runs.
+    let p = run("FROM node:20\nRUN apt-get update && apt-get install -y dumb-init\nWORKDIR /app\nCOPY . .\nRUN npm ci\nENTRYPOINT [\"dumb-init\", \"--\"]\nCMD [\"node\", \"dist/index.js\"]\n");
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(output(&p).contains("RUN npm prune --omit=dev"));
+}

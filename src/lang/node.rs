@@ -356,32 +356,81 @@ impl StartCommand {
             None => Some(Form::Exec(t.base_config.cmd.clone())),
         };
         let entry = facts.entrypoint.and_then(|i| i.form.clone());
-        let text = match (&entry, &cmd) {
-            (Some(e), _) => form_text(e),
-            (None, Some(c)) => form_text(c),
-            (None, None) => String::new(),
-        };
         let line = facts
             .entrypoint
             .or(facts.cmd)
             .map_or(facts.from.start_line, |i| i.start_line);
+        // What Docker runs: an exec-form ENTRYPOINT gets the CMD as arguments
+        // (a shell-form CMD as `/bin/sh -c …`); a shell-form one ignores CMD.
+        // A shell-form command with no shell syntax runs its words (that is
+        // how a final stage without a shell writes it).
+        let cmd_argv = |c: &Form| match c {
+            Form::Exec(items) => items.clone(),
+            Form::Shell(s) if !shell::needs_a_shell(s) => {
+                shell::commands(s).into_iter().next().unwrap_or_default()
+            }
+            Form::Shell(s) => vec!["/bin/sh".into(), "-c".into(), s.clone()],
+        };
+        let mut runs: Vec<Vec<String>> = Vec::new();
+        match (&entry, &cmd) {
+            (Some(Form::Exec(e)), c) => {
+                let mut argv = e.clone();
+                argv.extend(c.as_ref().map(cmd_argv).unwrap_or_default());
+                runs.push(argv);
+                // An entrypoint script usually ends with `exec "$@"`: what the
+                // CMD names runs too.
+                if let Some(c) = &cmd {
+                    runs.push(cmd_argv(c));
+                }
+            }
+            (Some(e @ Form::Shell(_)), _) => runs.push(cmd_argv(e)),
+            (None, Some(c)) => runs.push(cmd_argv(c)),
+            (None, None) => {}
+        }
+        let text = runs.first().map(|r| r.join(" ")).unwrap_or_default();
         let mut start = StartCommand {
             text,
             line,
             cmd,
             ..StartCommand::default()
         };
-        for command in shell::commands(&start.text.clone()) {
-            let words = shell::unwrap_wrappers(shell::program_words(&command), &mut start.programs);
-            let Some(program) = words.first() else {
-                continue;
+        for argv in runs {
+            // `sh -c "…"`: the shell is a program, and so is what it runs.
+            let commands = match argv.as_slice() {
+                [sh, flag, script, ..] if flag == "-c" && is_shell(sh) => {
+                    start.programs.push(sh.clone());
+                    shell::commands(script)
+                }
+                _ => vec![argv],
             };
-            start.programs.push(program.clone());
-            let pm = program.rsplit('/').next().unwrap_or(program);
-            if matches!(pm, "npm" | "yarn" | "pnpm") {
-                start.read_script(pm, words, manifest, t, warnings)?;
+            for command in commands {
+                let words =
+                    shell::unwrap_wrappers(shell::program_words(&command), &mut start.programs);
+                let Some(program) = words.first() else {
+                    continue;
+                };
+                if let [sh, flag, script, ..] = words {
+                    if flag == "-c" && is_shell(sh) {
+                        start.programs.push(sh.clone());
+                        for inner in shell::commands(script) {
+                            let w = shell::program_words(&inner);
+                            start.programs.extend(w.first().cloned());
+                            let pm = w.first().map_or("", |p| p.rsplit('/').next().unwrap_or(p));
+                            if matches!(pm, "npm" | "yarn" | "pnpm") {
+                                start.read_script(pm, w, manifest, t, warnings)?;
+                            }
+                        }
+                        continue;
+                    }
+                }
+                start.programs.push(program.clone());
+                let pm = program.rsplit('/').next().unwrap_or(program);
+                if matches!(pm, "npm" | "yarn" | "pnpm") {
+                    start.read_script(pm, words, manifest, t, warnings)?;
+                }
             }
         }
+        start.programs.dedup();
         start.dev_dependency = start
             .programs
             .iter()
@@ -616,6 +665,14 @@ fn healthcheck_tools(
         }
     }
     Ok(lines)
+}
+
+/// `sh`, `bash` and friends, by path or name.
+fn is_shell(program: &str) -> bool {
+    matches!(
+        program.rsplit('/').next().unwrap_or(program),
+        "sh" | "bash" | "ash" | "dash"
+    )
 }
 
 /// A `CMD` in exec form, as the final stage writes it.
