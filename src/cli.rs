@@ -207,9 +207,7 @@ pub fn run(cli: Cli) -> i32 {
         });
         for d in done {
             if let Some(text) = d.print {
-                progress.suspend(|| {
-                    let _ = out.write_all(text.as_bytes());
-                });
+                let _ = out.write_all(text.as_bytes());
             }
             progress.inc(1);
             reports.push(d.report);
@@ -272,9 +270,13 @@ struct Done {
 }
 
 fn progress_bar(cli: &Cli, files: usize) -> indicatif::ProgressBar {
+    // Diffs scrolling past on the same terminal say how far the run is; the
+    // bar is for runs that print nothing until the summary.
+    let diffs_on_terminal = !cli.write && std::io::stdout().is_terminal();
     let shown = files >= PROGRESS_FROM
         && cli.format == Format::Text
         && !cli.quiet
+        && !diffs_on_terminal
         && std::io::stderr().is_terminal();
     if !shown {
         return indicatif::ProgressBar::hidden();
