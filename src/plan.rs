@@ -138,6 +138,9 @@ pub struct StageFacts<'a> {
     pub has_workdir: bool,
     /// Every working directory set, absolute, in order (`None` where unknown).
     pub workdirs: Vec<Option<String>>,
+    /// The working directory each instruction runs in (parallel to
+    /// `instructions`).
+    pub workdir_at: Vec<Option<String>>,
     /// The last `USER`.
     pub user: Option<&'a Instruction>,
     pub entrypoint: Option<&'a Instruction>,
@@ -174,6 +177,7 @@ impl<'a> StageFacts<'a> {
             workdir: Some("/".into()),
             has_workdir: false,
             workdirs: Vec::new(),
+            workdir_at: Vec::new(),
             user: None,
             entrypoint: None,
             cmd: None,
@@ -185,6 +189,7 @@ impl<'a> StageFacts<'a> {
             env: Vec::new(),
         };
         for &i in &all[stage.instructions.clone()] {
+            facts.workdir_at.push(facts.workdir.clone());
             match i.keyword {
                 Keyword::Arg => {
                     for a in i.arg_decls() {
@@ -308,6 +313,12 @@ impl<'a> StageFacts<'a> {
             .min_by_key(|w| w.len())
             .cloned();
         Some(shallowest.unwrap_or(last))
+    }
+
+    /// The working directory `i` runs in.
+    pub fn workdir_of(&self, i: &Instruction) -> Option<&str> {
+        let at = self.instructions.iter().position(|x| std::ptr::eq(*x, i))?;
+        self.workdir_at.get(at)?.as_deref()
     }
 
     /// The `RUN` instructions, in order.

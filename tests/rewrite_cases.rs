@@ -371,3 +371,36 @@ fn commands_inside_sh_c_and_after_an_entrypoint_are_read_too() {
     assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
     assert!(output(&p).contains("RUN npm prune --omit=dev"));
 }
+
+/// Found on a real file: `yarn global add` is no project install, and the
+/// prune must run where the install ran.
+#[test]
+fn only_project_installs_are_pruned_and_where_they_ran() {
+    let p = rewrite("FROM node:20\nRUN yarn global add phantomjs-prebuilt\nWORKDIR /app\nCOPY . .\nCMD [\"node\", \"x.js\"]\n");
+    assert!(
+        !output(&p).contains("prune") && !output(&p).contains("--production"),
+        "{}",
+        output(&p)
+    );
+    // The global install comes again in the final stage.
+    assert!(
+        final_stage(&p).contains("RUN yarn global add phantomjs-prebuilt\n"),
+        "{}",
+        final_stage(&p)
+    );
+    // Installed in /app, then WORKDIR moves on: the prune stays in /app.
+    let p = rewrite("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\nWORKDIR /app/dist\nRUN node check.js\nCMD [\"node\", \"index.js\"]\n");
+    let out = output(&p);
+    assert!(
+        out.contains("RUN npm run build\nRUN npm prune --omit=dev\nWORKDIR /app/dist"),
+        "{out}"
+    );
+    // Installed outside the application directory: dev dependencies stay, with a warning.
+    let p = rewrite("FROM node:20\nWORKDIR /deps\nCOPY package.json .\nRUN npm ci\nWORKDIR /app\nCOPY . .\nCMD [\"node\", \"x.js\"]\n");
+    assert!(!output(&p).contains("prune"), "{}", output(&p));
+    assert!(p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("installed in /deps")));
+}

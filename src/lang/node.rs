@@ -508,32 +508,29 @@ impl StartCommand {
     }
 }
 
-/// `npm install -g` lines whose packages the start command runs.
-fn global_installs(facts: &StageFacts, start: &StartCommand) -> Vec<String> {
+/// The global installs (`npm install -g`, `yarn global add`, `pnpm add -g`)
+/// the builder ran, with their lines. What they install lives outside the
+/// application directory and may be run by the application or its scripts, so
+/// the final stage installs them again.
+fn global_installs<'a>(facts: &StageFacts<'a>) -> Vec<(&'a Instruction, Vec<String>)> {
     let mut out = Vec::new();
     for run in facts.runs() {
         let text = run.form.as_ref().map(form_text).unwrap_or_default();
         for c in shell::commands(&text) {
             let w = shell::program_words(&c);
-            let global = w.first().map(String::as_str) == Some("npm")
-                && matches!(w.get(1).map(String::as_str), Some("install" | "i" | "add"))
-                && w.iter().any(|x| x == "-g" || x == "--global");
-            if !global {
-                continue;
-            }
-            let used = w[2..].iter().filter(|x| !x.starts_with('-')).any(|p| {
-                // `pm2@5.4.2` → `pm2`; `@scope/pkg@1` → `@scope/pkg`.
-                let name = match p.rsplit_once('@') {
-                    Some((n, _)) if !n.is_empty() => n,
-                    _ => p.as_str(),
-                };
-                start.programs.iter().any(|prog| {
-                    let prog = prog.rsplit('/').next().unwrap_or(prog);
-                    prog == name || prog.starts_with(&format!("{name}-"))
-                }) || start.package_manager.as_deref() == Some(name)
-            });
-            if used {
-                out.push(w.join(" "));
+            let sub = w.get(1).map(String::as_str);
+            let global = match w.first().map(String::as_str) {
+                Some("npm" | "pnpm") => {
+                    matches!(sub, Some("install" | "i" | "add"))
+                        && w.iter().any(|x| x == "-g" || x == "--global")
+                }
+                Some("yarn") => {
+                    sub == Some("global") && w.get(2).map(String::as_str) == Some("add")
+                }
+                _ => false,
+            };
+            if global {
+                out.push((*run, w.to_vec()));
             }
         }
     }
@@ -745,7 +742,16 @@ fn plan_rewrite(
     let pm = detect_pm(facts, ctx, t);
     let installs = install_runs(facts, pm);
     let mut start = StartCommand::read(facts, &manifest, t, &mut warnings)?;
-    let globals = global_installs(facts, &start);
+    let global_runs = global_installs(facts);
+    let globals: Vec<String> = global_runs
+        .iter()
+        .map(|(_, w)| {
+            w.iter()
+                .map(|x| shell::quote(x))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect();
     let dev_installed = installs
         .iter()
         .any(|r| installs_dev(r, facts, pm, &manifest));
@@ -792,6 +798,26 @@ fn plan_rewrite(
             line,
             format!("the base `{}` is already lean and there is no build step or dev dependency to drop", image.raw),
         )));
+    }
+
+    // Global installs are made again in the final stage, with the same tool.
+    for (run, words) in &global_runs {
+        let tool = words[0].as_str();
+        let yarn_bundled = tag
+            .major
+            .is_some_and(|m| m < t.base_config.yarn_bundled_below);
+        let possible = !distroless && (tool == "npm" || (tool == "yarn" && yarn_bundled));
+        if !possible {
+            return Err(refused(
+                run.start_line,
+                format!(
+                    "`{}` installs outside the application directory, and the {} image cannot run it again; use --flavor slim{}",
+                    words.join(" "),
+                    flavor.name(),
+                    if tool == "npm" { "" } else { " or npm install -g" }
+                ),
+            ));
+        }
     }
 
     // The start command must run the same on the runtime image.
@@ -947,12 +973,26 @@ fn plan_rewrite(
                     || (pm.name == "yarn" && text.contains("install --production"))
             })
         });
-        if !pruned {
-            let after = last_node_run(facts, t).unwrap_or(installs[0].instruction);
+        // The prune runs where the install ran, after the last step there.
+        let last_install = installs.last().map(|r| r.instruction);
+        let install_dir = last_install.and_then(|i| facts.workdir_of(i));
+        let in_app = install_dir.is_some_and(|d| is_within(d, &app_dir));
+        if !pruned && in_app {
+            let after = last_node_run(facts, t, install_dir)
+                .or(last_install)
+                .expect("dev dependencies were installed by some RUN");
             builder_edits.push(BuilderEdit {
                 range: after.text_span.end..after.text_span.end,
                 text: format!("{}RUN {prune}", file.line_ending()),
                 why: "dev dependencies are dropped after the build".into(),
+            });
+        } else if !pruned {
+            warnings.push(Warning {
+                line: last_install.map(|i| i.start_line),
+                message: format!(
+                    "dependencies were installed in {}, not in the application directory {app_dir}: dev dependencies are kept",
+                    install_dir.unwrap_or("a folder slimfile cannot tell")
+                ),
             });
         }
     }
@@ -993,7 +1033,10 @@ fn plan_rewrite(
             message: format!("the builder's digest @{d} pins the builder only: pin {runtime_image} with its own digest"),
         });
     }
-    for arg in carry::arg_lines(file, facts, &carried) {
+    // The ARGs the carried instructions and the repeated global installs use.
+    let mut arg_users = carried.clone();
+    arg_users.extend(global_runs.iter().map(|(run, _)| *run));
+    for arg in carry::arg_lines(file, facts, &arg_users) {
         add(
             arg,
             "an ARG a carried instruction uses (ARGs do not cross FROM)",
@@ -1011,7 +1054,7 @@ fn plan_rewrite(
     for g in &globals {
         add(
             format!("RUN {g}"),
-            "a global package the start command uses",
+            "a global package the builder installed, installed again",
         );
     }
     let users = carry::user_commands(facts);
@@ -1161,6 +1204,22 @@ fn plan_rewrite(
     })
 }
 
+/// Whether a command installs the project's dependencies: the package
+/// manager's install command followed by options only (`npm ci`, `yarn`,
+/// `yarn install --frozen-lockfile`, `pnpm i --prod`), and not a global install.
+fn is_project_install(pm: &PackageManager, words: &[String]) -> bool {
+    if words.first() != Some(&pm.name) {
+        return false;
+    }
+    pm.install_commands.iter().any(|ic| {
+        let command: Vec<&str> = ic.split(' ').collect();
+        words.len() >= command.len()
+            && words.iter().zip(&command).all(|(w, c)| w == c)
+            && words[command.len()..].iter().all(|w| w.starts_with('-'))
+            && !words.iter().any(|w| w == "-g" || w == "--global")
+    })
+}
+
 /// The package manager: the lock file first, else the commands used.
 fn detect_pm<'t>(
     facts: &StageFacts,
@@ -1176,17 +1235,12 @@ fn detect_pm<'t>(
         let text = run.form.as_ref().map(form_text).unwrap_or_default();
         for c in shell::commands(&text) {
             let w = shell::program_words(&c);
-            for pm in &t.package_managers {
-                if w.first() == Some(&pm.name) {
-                    let joined = w.join(" ");
-                    if pm
-                        .install_commands
-                        .iter()
-                        .any(|ic| joined == *ic || joined.starts_with(&format!("{ic} ")))
-                    {
-                        return Some(pm);
-                    }
-                }
+            if let Some(pm) = t
+                .package_managers
+                .iter()
+                .find(|pm| is_project_install(pm, w))
+            {
+                return Some(pm);
             }
         }
     }
@@ -1201,14 +1255,7 @@ fn install_runs<'a>(facts: &StageFacts<'a>, pm: Option<&PackageManager>) -> Vec<
         let text = run.form.as_ref().map(form_text).unwrap_or_default();
         for c in shell::commands(&text) {
             let w = shell::program_words(&c).to_vec();
-            let joined = w.join(" ");
-            let global = w.iter().any(|x| x == "-g" || x == "--global");
-            if !global
-                && pm
-                    .install_commands
-                    .iter()
-                    .any(|ic| joined == *ic || joined.starts_with(&format!("{ic} ")))
-            {
+            if is_project_install(pm, &w) {
                 out.push(PmRun {
                     instruction: run,
                     words: w,
@@ -1257,10 +1304,15 @@ fn has_build_step(facts: &StageFacts, t: &NodeTemplate) -> bool {
     })
 }
 
-/// The last `RUN` that runs a Node.js tool: the prune goes after it.
-fn last_node_run<'a>(facts: &StageFacts<'a>, t: &NodeTemplate) -> Option<&'a Instruction> {
+/// The last `RUN` in `dir` that runs a Node.js tool: the prune goes after it.
+fn last_node_run<'a>(
+    facts: &StageFacts<'a>,
+    t: &NodeTemplate,
+    dir: Option<&str>,
+) -> Option<&'a Instruction> {
     facts
         .runs()
+        .filter(|r| facts.workdir_of(r) == dir)
         .filter(|r| {
             let text = r.form.as_ref().map(form_text).unwrap_or_default();
             shell::commands(&text).iter().any(|c| {
