@@ -12,8 +12,8 @@ use crate::shell;
 /// The instructions that configure the image, in their original order: every
 /// `ENV`, `LABEL`, `EXPOSE`, `VOLUME`, `ONBUILD`, `SHELL` and `MAINTAINER`,
 /// and the last (the effective) `USER`, `HEALTHCHECK`, `STOPSIGNAL`,
-/// `ENTRYPOINT` and `CMD`. `USER` is left out where [`user_before_workdir`]
-/// places it earlier.
+/// `ENTRYPOINT` and `CMD`. (A planner may place `USER` earlier, see
+/// [`user_before_workdir`] and [`dir_owner`].)
 pub fn runtime_configuration<'a>(facts: &StageFacts<'a>) -> Vec<&'a Instruction> {
     let last = |k: Keyword| {
         facts
@@ -24,7 +24,7 @@ pub fn runtime_configuration<'a>(facts: &StageFacts<'a>) -> Vec<&'a Instruction>
             .copied()
     };
     let effective = [
-        last(Keyword::User).filter(|_| user_before_workdir(facts).is_none()),
+        last(Keyword::User),
         last(Keyword::Healthcheck),
         last(Keyword::Stopsignal),
         last(Keyword::Entrypoint),
@@ -122,6 +122,81 @@ pub fn app_owner(facts: &StageFacts, app_dir: &str) -> Option<String> {
                     let name = u.split(':').next().unwrap_or("");
                     if name != "root" && name != "0" {
                         owner = Some(u.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    owner
+}
+
+/// Who owns the application directory itself in the builder, when it is not
+/// root: a `RUN chown` of it (or, with `-R`, of a folder above it), a
+/// `RUN mkdir` of it, or the `WORKDIR` that created it, run as a non-root
+/// `USER`. The final stage's copy sets the owner of the files, not of the
+/// folder, so the folder's owner is set apart.
+pub fn dir_owner(facts: &StageFacts, app_dir: &str) -> Option<String> {
+    let mut user = String::from("root");
+    let mut owner: Option<String> = None;
+    let non_root = |u: &str| !matches!(u.split(':').next().unwrap_or(""), "root" | "0" | "");
+    for (at, i) in facts.instructions.iter().enumerate() {
+        let cwd = facts
+            .workdir_at
+            .get(at)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| "/".into());
+        let absolute = |p: &str| {
+            if p.starts_with('/') {
+                crate::plan::normalize(p)
+            } else {
+                crate::plan::normalize(&format!("{cwd}/{p}"))
+            }
+        };
+        match i.keyword {
+            Keyword::User => user = i.value().map(unquote).unwrap_or_default(),
+            Keyword::Workdir => {
+                let made = match facts.workdir_at.get(at + 1) {
+                    Some(next) => next.clone(),
+                    None => facts.workdir.clone(),
+                };
+                let existed = facts.workdir_at[..=at]
+                    .iter()
+                    .flatten()
+                    .any(|w| is_within(w, app_dir));
+                if made.as_deref() == Some(app_dir) && !existed && non_root(&user) {
+                    owner = Some(user.clone());
+                }
+            }
+            Keyword::Run => {
+                let text = i.form.as_ref().map(form_text).unwrap_or_default();
+                for c in shell::commands(&text) {
+                    let w = shell::program_words(&c);
+                    match w.first().map(String::as_str) {
+                        Some("chown") => {
+                            let args: Vec<&String> =
+                                w[1..].iter().filter(|a| !a.starts_with('-')).collect();
+                            let recursive = w.iter().any(|a| a == "-R" || a == "--recursive");
+                            if let Some((who, paths)) = args.split_first() {
+                                let hit = paths.iter().any(|p| {
+                                    let p = absolute(p);
+                                    p == app_dir || (recursive && is_within(app_dir, &p))
+                                });
+                                if hit {
+                                    owner = non_root(who).then(|| who.to_string());
+                                }
+                            }
+                        }
+                        Some("mkdir") if non_root(&user) => {
+                            if w[1..]
+                                .iter()
+                                .any(|p| !p.starts_with('-') && absolute(p) == app_dir)
+                            {
+                                owner = Some(user.clone());
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -437,6 +512,29 @@ mod tests {
             writes_outside(&facts, "/app", &["/usr/local/bin/cli".into()]),
             None
         );
+    }
+
+    #[test]
+    fn the_application_folder_s_owner() {
+        let owner = |text: &str| {
+            let (file, stage) = facts_of(text);
+            let facts = StageFacts::read(&file, &stage);
+            dir_owner(&facts, "/app")
+        };
+        assert_eq!(
+            owner("FROM x\nRUN mkdir -p /app && chown -R node:node /app\nWORKDIR /app\n"),
+            Some("node:node".into())
+        );
+        assert_eq!(
+            owner("FROM x\nUSER node\nWORKDIR /app\n"),
+            Some("node".into())
+        );
+        assert_eq!(owner("FROM x\nWORKDIR /app\nUSER node\n"), None);
+        assert_eq!(
+            owner("FROM x\nWORKDIR /app\nRUN chown app .\n"),
+            Some("app".into())
+        );
+        assert_eq!(owner("FROM x\nRUN chown -R app /srv\nWORKDIR /app\n"), None);
     }
 
     #[test]

@@ -76,6 +76,9 @@ pub struct PackageManager {
     pub prune: String,
     #[serde(default)]
     pub prune_before_node_15: Option<String>,
+    /// Flags of the original install the prune repeats (yarn's lock-file flags).
+    #[serde(default)]
+    pub keep_install_flags: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -404,3 +404,33 @@ fn only_project_installs_are_pruned_and_where_they_ran() {
         .iter()
         .any(|w| w.message.contains("installed in /deps")));
 }
+
+/// The application folder keeps its owner: created owned by the final USER
+/// (USER before WORKDIR), or chowned when it belonged to someone else.
+#[test]
+fn the_application_folder_keeps_its_owner() {
+    let p = rewrite("FROM node:20\nRUN mkdir -p /app && chown -R node:node /app\nWORKDIR /app\nCOPY --chown=node:node . .\nUSER node\nRUN npm ci\nCMD [\"node\", \"x.js\"]\n");
+    let tail = final_stage(&p);
+    assert!(
+        tail.contains("USER node\nWORKDIR /app\nCOPY --from=builder --chown=node:node /app /app\n"),
+        "{tail}"
+    );
+    let p = rewrite("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && chown -R node /app\nCMD [\"node\", \"x.js\"]\n");
+    let tail = final_stage(&p);
+    assert!(
+        tail.contains("COPY --from=builder /app /app\nRUN chown node /app\n"),
+        "{tail}"
+    );
+}
+
+#[test]
+fn a_yarn_prune_keeps_the_lock_flags_and_skips_scripts() {
+    let p = rewrite_with("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN yarn --pure-lockfile\nRUN yarn build\nCMD [\"node\", \"dist/index.js\"]\n", &[("yarn.lock", "# yarn lockfile v1\n")], None);
+    assert!(
+        output(&p).contains(
+            "RUN yarn build\nRUN yarn install --production --ignore-scripts --pure-lockfile\n"
+        ),
+        "{}",
+        output(&p)
+    );
+}

@@ -960,17 +960,27 @@ fn plan_rewrite(
                 "cannot tell which package manager installed the dependencies",
             )
         })?;
-        let prune = match (&pm.prune_before_node_15, tag.major) {
+        let mut prune = match (&pm.prune_before_node_15, tag.major) {
             (Some(old), Some(m)) if m < 15 => old.clone(),
             _ => pm.prune.clone(),
         };
+        if let Some(last) = installs.last() {
+            for flag in last
+                .words
+                .iter()
+                .filter(|w| pm.keep_install_flags.contains(w))
+            {
+                prune.push(' ');
+                prune.push_str(flag);
+            }
+        }
         // A prune already there (this one, or the project's own) is kept.
         let pruned = facts.runs().any(|r| {
             r.form.as_ref().is_some_and(|f| {
                 let text = form_text(f);
                 text.contains(&prune)
                     || text.contains(&format!("{} prune", pm.name))
-                    || (pm.name == "yarn" && text.contains("install --production"))
+                    || (pm.name == "yarn" && text.contains("--production"))
             })
         });
         // The prune runs where the install ran, after the last step there.
@@ -998,7 +1008,20 @@ fn plan_rewrite(
     }
 
     // The final stage.
-    let carried = carry::runtime_configuration(facts);
+    // USER goes before WORKDIR where the original set it first, or where the
+    // application folder belongs to that user: WORKDIR then creates the folder
+    // owned by it, as the builder had it.
+    let folder_owner = carry::dir_owner(facts, &app_dir);
+    let owner_is_user = folder_owner.as_ref().is_some_and(|o| {
+        let user = |s: &str| s.split(':').next().unwrap_or("").to_string();
+        facts.user_name().is_some_and(|u| u == user(o))
+    });
+    let user_early =
+        carry::user_before_workdir(facts).or(if owner_is_user { facts.user } else { None });
+    let carried: Vec<&Instruction> = carry::runtime_configuration(facts)
+        .into_iter()
+        .filter(|i| !user_early.is_some_and(|u| std::ptr::eq(u, *i)))
+        .collect();
     if let Some(s) = carried.iter().find(|i| i.keyword == Keyword::Shell) {
         if distroless {
             return Err(refused(
@@ -1073,10 +1096,10 @@ fn plan_rewrite(
             "groups the builder created",
         );
     }
-    if let Some(u) = carry::user_before_workdir(facts) {
+    if let Some(u) = user_early {
         add(
             file.text(u.text_span.clone()).to_string(),
-            "the original's USER, set before its WORKDIR as there",
+            "the original's USER, set before WORKDIR so that the folder is created owned by it, as there",
         );
     }
     add(
@@ -1100,6 +1123,20 @@ fn plan_rewrite(
         format!("COPY --from={builder_name}{chown} {app_dir} {app_dir}"),
         "the application, with production dependencies only",
     );
+    // The folder itself belongs to someone the final USER is not.
+    if let (Some(o), None) = (&folder_owner, user_early) {
+        if distroless {
+            warnings.push(Warning {
+                line: None,
+                message: format!("{app_dir} belonged to {o} in the builder; distroless has no shell to chown it, so it belongs to root"),
+            });
+        } else {
+            add(
+                format!("RUN chown {o} {app_dir}"),
+                "the application folder belonged to this owner in the builder",
+            );
+        }
+    }
     let mut outside: Vec<String> = Vec::new();
     for c in facts
         .copies
@@ -1220,17 +1257,13 @@ fn is_project_install(pm: &PackageManager, words: &[String]) -> bool {
     })
 }
 
-/// The package manager: the lock file first, else the commands used.
+/// The package manager: the one whose install the `RUN`s run, else the one
+/// whose lock file is in the build context.
 fn detect_pm<'t>(
     facts: &StageFacts,
     ctx: &Context,
     t: &'t NodeTemplate,
 ) -> Option<&'t PackageManager> {
-    for pm in &t.package_managers {
-        if pm.lock_files.iter().any(|l| ctx.has(l)) {
-            return Some(pm);
-        }
-    }
     for run in facts.runs() {
         let text = run.form.as_ref().map(form_text).unwrap_or_default();
         for c in shell::commands(&text) {
@@ -1244,7 +1277,9 @@ fn detect_pm<'t>(
             }
         }
     }
-    None
+    t.package_managers
+        .iter()
+        .find(|pm| pm.lock_files.iter().any(|l| ctx.has(l)))
 }
 
 /// The `RUN`s that install dependencies.
