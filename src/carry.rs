@@ -188,13 +188,13 @@ pub fn dir_owner(facts: &StageFacts, app_dir: &str) -> Option<String> {
                                 }
                             }
                         }
-                        Some("mkdir") if non_root(&user) => {
-                            if w[1..]
-                                .iter()
-                                .any(|p| !p.starts_with('-') && absolute(p) == app_dir)
-                            {
-                                owner = Some(user.clone());
-                            }
+                        Some("mkdir")
+                            if non_root(&user)
+                                && w[1..]
+                                    .iter()
+                                    .any(|p| !p.starts_with('-') && absolute(p) == app_dir) =>
+                        {
+                            owner = Some(user.clone());
                         }
                         _ => {}
                     }

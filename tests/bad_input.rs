@@ -37,13 +37,14 @@ fn run_unprivileged(args: &[&str], cwd: &Path) -> Output {
     if !is_root() {
         return run(args, cwd);
     }
-    Command::new("setpriv")
-        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
-        .arg(common::binary_for_anyone())
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("setpriv (util-linux) runs the permission cases as an unprivileged user")
+    common::output_retrying(|| {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+            .arg(common::binary_for_anyone())
+            .args(args)
+            .current_dir(cwd);
+        c
+    })
 }
 
 fn stderr(o: &Output) -> String {

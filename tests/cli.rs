@@ -455,13 +455,14 @@ fn a_file_without_write_permission_is_refused_and_left_intact() {
         // read but not write.
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
-        Command::new("setpriv")
-            .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
-            .arg(common::binary_for_anyone())
-            .arg("--write")
-            .arg(&path)
-            .output()
-            .expect("setpriv (util-linux) runs the permission case as an unprivileged user")
+        common::output_retrying(|| {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+                .arg(common::binary_for_anyone())
+                .arg("--write")
+                .arg(&path);
+            c
+        })
     } else {
         fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
         slimfile(&["--write", path.to_str().unwrap()])

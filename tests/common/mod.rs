@@ -21,3 +21,17 @@ pub fn binary_for_anyone() -> &'static Path {
     });
     path
 }
+
+/// Runs `command`, again when the kernel says the binary is busy: a test
+/// thread that forks while the copy of the binary is still open for writing
+/// holds it open until its child execs (ETXTBSY, "Text file busy").
+pub fn output_retrying(mut make: impl FnMut() -> std::process::Command) -> std::process::Output {
+    for _ in 0..50 {
+        let output = make().output().expect("the command runs");
+        if !String::from_utf8_lossy(&output.stderr).contains("Text file busy") {
+            return output;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("the binary stayed busy");
+}
