@@ -731,11 +731,6 @@ fn plan_rewrite(
             "a WORKDIR uses a variable whose value is not known here; write the path",
         )
     })?;
-    if !facts.has_workdir || app_dir == "/" {
-        return Err(Stop::Refused(Reason::file(
-            "no WORKDIR: the application directory would be / (the whole builder image); add a WORKDIR for the application and copy it there",
-        )));
-    }
 
     // Dependencies and what starts the application.
     let manifest = read_manifest(ctx, t);
@@ -797,6 +792,13 @@ fn plan_rewrite(
         return Err(Stop::Unchanged(Reason::at(
             line,
             format!("the base `{}` is already lean and there is no build step or dev dependency to drop", image.raw),
+        )));
+    }
+
+    // Past here there is something to gain, and it needs an application folder.
+    if !facts.has_workdir || app_dir == "/" {
+        return Err(Stop::Refused(Reason::file(
+            "no WORKDIR: the application directory would be / (the whole builder image); add a WORKDIR for the application and copy it there",
         )));
     }
 
