@@ -29,6 +29,8 @@ Examples:
       Read stdin, write the rewritten file to stdout.
   slimfile --format json services/ > report.json
       One JSON report for tools and bulk runs.
+  slimfile --config slimfile.toml --write services/
+      With a team's defaults and template overrides.
   slimfile --dump-syntax Dockerfile
       Print how slimfile reads each instruction (a debugging aid).
 
@@ -88,6 +90,11 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "FLAVOR")]
     pub flavor: Option<Flavor>,
 
+    /// A slimfile.toml with defaults (flavor, include, exclude) and template
+    /// overrides ([templates.node]); see the README.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     /// The build context used for detection (default: each Dockerfile's own
     /// folder; the current folder for stdin). Only with a single Dockerfile.
     #[arg(long, value_name = "DIR")]
@@ -133,9 +140,24 @@ pub fn run(cli: Cli) -> i32 {
         eprintln!("slimfile: no PATH given: name Dockerfiles or directories, or `-` for stdin (see --help)");
         return 2;
     }
+    let mut cli = cli;
+    let mut default_flavor = None;
+    if let Some(path) = &cli.config {
+        match crate::config::load(path) {
+            Ok(config) => {
+                default_flavor = config.flavor;
+                cli.include.extend(config.include);
+                cli.exclude.extend(config.exclude);
+            }
+            Err(e) => {
+                eprintln!("slimfile: {e}");
+                return 2;
+            }
+        }
+    }
     let opts = Options {
         lang: cli.lang,
-        flavor: cli.flavor,
+        flavor: cli.flavor.or(default_flavor),
     };
     if cli.paths.len() == 1 && cli.paths[0] == Path::new("-") {
         return run_stdin(&cli, opts);

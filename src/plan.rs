@@ -12,7 +12,7 @@ use crate::detect::{Detection, Language};
 use crate::parse::{Dockerfile, Form, Instruction, Keyword, Stage};
 
 /// The `--flavor` of the final stage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Flavor {
     Slim,

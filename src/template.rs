@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 /// The Node.js template.
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NodeTemplate {
     pub language: String,
     pub display_name: String,
@@ -95,13 +96,41 @@ pub struct ToolInstall {
     pub alpine: Option<String>,
 }
 
-/// The compiled-in Node.js template.
+const NODE_TOML: &str = include_str!("../templates/node.toml");
+
+static NODE: OnceLock<NodeTemplate> = OnceLock::new();
+
+/// The Node.js template: the compiled-in one, with a config file's
+/// overrides when [`configure_node`] ran first.
 pub fn node() -> &'static NodeTemplate {
-    static NODE: OnceLock<NodeTemplate> = OnceLock::new();
     NODE.get_or_init(|| {
-        toml::from_str(include_str!("../templates/node.toml"))
-            .expect("templates/node.toml is checked by the template tests")
+        toml::from_str(NODE_TOML).expect("templates/node.toml is checked by the template tests")
     })
+}
+
+/// Merges `overrides` into the compiled-in Node.js template, key by key
+/// (tables merge, other values replace), and fixes the result for the run.
+pub fn configure_node(overrides: &toml::Table) -> Result<(), String> {
+    let mut base: toml::Table = NODE_TOML
+        .parse()
+        .map_err(|e: toml::de::Error| e.to_string())?;
+    merge(&mut base, overrides);
+    let merged: NodeTemplate = toml::Value::Table(base)
+        .try_into()
+        .map_err(|e: toml::de::Error| e.to_string().trim().to_string())?;
+    NODE.set(merged)
+        .map_err(|_| "the Node.js template was already in use".to_string())
+}
+
+fn merge(base: &mut toml::Table, overrides: &toml::Table) {
+    for (key, value) in overrides {
+        match (base.get_mut(key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            _ => {
+                base.insert(key.clone(), value.clone());
+            }
+        }
+    }
 }
 
 impl NodeTemplate {
@@ -113,6 +142,17 @@ impl NodeTemplate {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn overrides_merge_key_by_key() {
+        let mut base: toml::Table = "[a]\nx = 1\ny = [1]\n[b]\nz = 'k'\n".parse().unwrap();
+        let over: toml::Table = "[a]\ny = [2, 3]\n".parse().unwrap();
+        super::merge(&mut base, &over);
+        assert_eq!(
+            base.to_string(),
+            "[a]\nx = 1\ny = [2, 3]\n\n[b]\nz = \"k\"\n"
+        );
+    }
+
     #[test]
     fn the_node_template_loads() {
         let t = super::node();

@@ -531,3 +531,51 @@ fn the_readme_json_example_is_true() {
     let actual: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(shown, actual, "update the README's JSON example");
 }
+
+#[test]
+fn a_config_file_sets_defaults_and_overrides_templates() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("slimfile.toml");
+    fs::write(
+        &config,
+        "flavor = \"distroless\"\n\n[templates.node.images.distroless]\nmajors = [20]\nimage = \"mirror.example.com/distroless/nodejs{major}-debian13\"\n",
+    )
+    .unwrap();
+    let o = slimfile(&[
+        "--config",
+        config.to_str().unwrap(),
+        "examples/node-classic/Dockerfile",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("+FROM mirror.example.com/distroless/nodejs20-debian13\n"),
+        "{}",
+        stdout(&o)
+    );
+    // --flavor on the command line wins over the file's default.
+    let o = slimfile(&[
+        "--config",
+        config.to_str().unwrap(),
+        "--flavor",
+        "slim",
+        "examples/node-classic/Dockerfile",
+    ]);
+    assert!(
+        stdout(&o).contains("+FROM node:20-slim\n"),
+        "{}",
+        stdout(&o)
+    );
+    // A mistake names the file and the key.
+    fs::write(&config, "flavr = \"slim\"\n").unwrap();
+    let o = slimfile(&[
+        "--config",
+        config.to_str().unwrap(),
+        "examples/node-classic/Dockerfile",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("slimfile.toml") && stderr(&o).contains("unknown field `flavr`"),
+        "{}",
+        stderr(&o)
+    );
+}
