@@ -285,7 +285,7 @@ def check(original, rewritten, package_json=None):
             names.append(s.name)
     if final.image in names or final.image == "builder":
         problems.append("the final stage is FROM the builder")
-    lean = re.search(r"(-alpine|-slim|distroless|^scratch$)", final.image)
+    lean = re.search(r"[:-](alpine|slim)([\d.-]|$)|distroless|^scratch$", final.image)
     if final.image == orig.image and not lean:
         problems.append(f"the final stage stands on the builder's own image {final.image}")
 

@@ -81,6 +81,14 @@ class Checker(unittest.TestCase):
     def test_the_final_stage_from_the_builder_fails(self):
         self.assert_fails(GOOD.replace("FROM node:20-slim", "FROM builder"), "FROM the builder")
 
+    def test_alpine_to_the_same_alpine_passes(self):
+        original = "FROM node:alpine\nWORKDIR /app\nRUN npm ci\nCMD [\"node\", \"x.js\"]\n"
+        rewritten = original.replace("FROM node:alpine\n", "FROM node:alpine AS builder\n") + (
+            "\nFROM node:alpine\nWORKDIR /app\nCOPY --from=builder /app /app\nCMD [\"node\", \"x.js\"]\n")
+        self.assertEqual(checker.check(original, rewritten), [])
+        full = rewritten.replace("node:alpine", "node:20")
+        self.assert_fails(full, "stands on the builder's own image", original.replace("node:alpine", "node:20"))
+
     def test_an_unparsable_rewrite_fails(self):
         self.assert_fails(GOOD + "FROBNICATE\n", "does not parse")
 
