@@ -1,0 +1,192 @@
+//! Node image tags: reading them, and the runtime image of each flavour.
+
+use super::*;
+
+/// The C library and release a node tag stands on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Variant {
+    /// `node:20`, `node:20-bookworm`: the full Debian image.
+    Full { codename: Option<String> },
+    /// `node:20-slim`, `node:20-bookworm-slim`.
+    Slim,
+    /// `node:20-alpine`, `node:20-alpine3.20` (musl).
+    Alpine,
+}
+
+/// A node image reference read for the rewrite.
+#[derive(Debug, Clone)]
+pub(super) struct NodeTag {
+    /// Everything before the tag (`docker.io/library/node`).
+    pub(super) name: String,
+    /// The tag as written (`20`, `${NODE_VERSION}`), `None` for no tag.
+    pub(super) tag: Option<String>,
+    /// The tag with an `ARG` default substituted, for reading.
+    pub(super) known_tag: String,
+    /// `20`, `lts`, `latest`: the part before the variant.
+    pub(super) version: String,
+    pub(super) variant: Variant,
+    pub(super) major: Option<u32>,
+    pub(super) digest: Option<String>,
+    /// Whether the tag comes from an `ARG`.
+    pub(super) from_arg: bool,
+}
+
+pub(super) fn read_tag(
+    image: &ImageRef,
+    facts: &StageFacts,
+    t: &NodeTemplate,
+) -> Result<NodeTag, String> {
+    let tag = image.tag.clone();
+    let raw_tag = tag.clone().unwrap_or_else(|| "latest".into());
+    let from_arg = raw_tag.contains('$');
+    let known_tag = if from_arg {
+        let names = variables(&raw_tag);
+        let mut known = raw_tag.clone();
+        for name in &names {
+            let Some(Some(default)) = facts.global_args.get(name) else {
+                return Err(format!(
+                    "the image tag uses ${name}, which has no default before the first FROM; \
+                     give `ARG {name}=<version>` a default"
+                ));
+            };
+            if default.contains('-') {
+                return Err(format!(
+                    "the image tag comes from ARG {name}={default}, which names a variant; \
+                     slimfile composes a runtime tag only from a plain version such as `20`"
+                ));
+            }
+            known = known
+                .replace(&format!("${{{name}}}"), default)
+                .replace(&format!("${name}"), default);
+        }
+        if known.contains('$') {
+            return Err(format!("cannot read the image tag `{raw_tag}`"));
+        }
+        known
+    } else {
+        raw_tag
+    };
+    let parts: Vec<&str> = known_tag.split('-').collect();
+    let (version, rest) = match parts[0] {
+        "alpine" | "slim" => ("latest".to_string(), &parts[..]),
+        p if t.images.debian_codenames.iter().any(|c| c == p) => ("latest".to_string(), &parts[..]),
+        p => (p.to_string(), &parts[1..]),
+    };
+    let variant = if rest.iter().any(|p| p.starts_with("alpine")) {
+        Variant::Alpine
+    } else if rest.contains(&"slim") {
+        Variant::Slim
+    } else {
+        match rest {
+            [] => Variant::Full { codename: None },
+            [c] if t.images.debian_codenames.iter().any(|k| k == c) => Variant::Full {
+                codename: Some(c.to_string()),
+            },
+            _ => return Err(format!("unknown node image variant `{known_tag}`")),
+        }
+    };
+    let major = version.split('.').next().and_then(|m| m.parse().ok());
+    let name = match image.raw.find('@') {
+        Some(at) => &image.raw[..at],
+        None => &image.raw[..],
+    };
+    let name = match &tag {
+        Some(t) => name[..name.len() - t.len() - 1].to_string(),
+        None => name.to_string(),
+    };
+    Ok(NodeTag {
+        name,
+        tag,
+        known_tag,
+        version,
+        variant,
+        major,
+        digest: image.digest.clone(),
+        from_arg,
+    })
+}
+
+impl NodeTag {
+    /// The written tag with a suffix added (`20` → `20-slim`,
+    /// `${V}` → `${V}-slim`), or a floating name mapped.
+    pub(super) fn with_suffix(
+        &self,
+        suffix: &str,
+        floating: &std::collections::BTreeMap<String, String>,
+    ) -> String {
+        let written = self.tag.clone().unwrap_or_else(|| "latest".into());
+        if !self.from_arg {
+            if let Some(mapped) = floating.get(&self.known_tag) {
+                return mapped.clone();
+            }
+            if self.version == "latest" {
+                // `node:bookworm` → `node:bookworm-slim`.
+                return format!("{written}-{suffix}");
+            }
+        }
+        format!("{written}-{suffix}")
+    }
+
+    pub(super) fn image(&self, tag: &str) -> String {
+        format!("{}:{tag}", self.name)
+    }
+}
+
+/// The runtime image for the flavour, or why there is none.
+pub(super) fn runtime_image(
+    tag: &NodeTag,
+    flavor: Flavor,
+    native: &Native,
+    t: &NodeTemplate,
+    line: usize,
+) -> Result<String, Stop> {
+    match (flavor, &tag.variant) {
+        (Flavor::Scratch, _) => Err(refused(line, "scratch has no Node.js runtime; use --flavor slim, alpine or distroless")),
+        (Flavor::Slim, Variant::Alpine) => Err(refused(
+            line,
+            "the builder is alpine (musl): dependencies built there do not run on a glibc slim image; use the default alpine flavour",
+        )),
+        (Flavor::Slim, Variant::Slim) => Ok(tag.image(tag.tag.as_deref().unwrap_or("slim"))),
+        (Flavor::Slim, Variant::Full { .. }) => Ok(tag.image(&tag.with_suffix("slim", &t.images.floating_slim))),
+        (Flavor::Alpine, Variant::Alpine) => Ok(tag.image(tag.tag.as_deref().unwrap_or("alpine"))),
+        (Flavor::Alpine, _) if native.any() => Err(refused(
+            line,
+            format!(
+                "--flavor alpine from a glibc builder: {}, and modules built on glibc fail on musl; use the slim flavour",
+                native.describe()
+            ),
+        )),
+        (Flavor::Alpine, variant) => {
+            // The plain version tag, without the Debian release or `-slim`.
+            let mut plain = tag.clone();
+            if let Some(written) = &tag.tag {
+                let mut stripped = written.replace("-slim", "");
+                if let Variant::Full { codename: Some(c) } = variant {
+                    stripped = stripped.replace(&format!("-{c}"), "");
+                }
+                if stripped == "slim" {
+                    stripped = "latest".into();
+                }
+                plain.tag = Some(stripped.clone());
+                plain.known_tag = stripped;
+            }
+            Ok(tag.image(&plain.with_suffix("alpine", &t.images.floating_alpine)))
+        }
+        (Flavor::Distroless, Variant::Alpine) => Err(refused(line, "the builder is alpine (musl) and distroless is glibc; use the alpine flavour")),
+        (Flavor::Distroless, variant) => {
+            let Some(major) = tag.major.filter(|m| t.images.distroless.majors.contains(m)) else {
+                return Err(refused(
+                    line,
+                    format!(
+                        "no supported distroless image for node `{}`: gcr.io/distroless/nodejs is published for majors {:?} only",
+                        tag.known_tag, t.images.distroless.majors
+                    ),
+                ));
+            };
+            if matches!(variant, Variant::Full { codename: Some(c) } if c == "forky") {
+                return Err(refused(line, "the builder's Debian (forky) is newer than distroless debian13"));
+            }
+            Ok(t.images.distroless.image.replace("{major}", &major.to_string()))
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! The project as the build context shows it: `package.json`, the lock files
+//! and native code, the package manager and its installs.
+
+use super::*;
+
+/// `package.json`, as far as the rewrite needs it.
+#[derive(Debug, Default)]
+pub(super) struct Manifest {
+    pub(super) found: bool,
+    pub(super) scripts: std::collections::BTreeMap<String, String>,
+    pub(super) dependencies: BTreeSet<String>,
+    pub(super) dev_dependencies: BTreeSet<String>,
+}
+
+pub(super) fn read_manifest(ctx: &Context, t: &NodeTemplate) -> Manifest {
+    let Some(json) = ctx.read_json(&t.files.manifest) else {
+        return Manifest::default();
+    };
+    let names = |key: &str| -> BTreeSet<String> {
+        json.get(key)
+            .and_then(|v| v.as_object())
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    Manifest {
+        found: true,
+        scripts: json
+            .get("scripts")
+            .and_then(|v| v.as_object())
+            .map(|o| {
+                o.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        dependencies: names("dependencies"),
+        dev_dependencies: names("devDependencies"),
+    }
+}
+
+/// What the lock file says about native code.
+#[derive(Debug, Default)]
+pub(super) struct Native {
+    /// Packages with native code or platform-specific builds.
+    pub(super) packages: Vec<String>,
+    /// No lock file could tell: assume native.
+    pub(super) unknown: bool,
+}
+
+impl Native {
+    pub(super) fn any(&self) -> bool {
+        self.unknown || !self.packages.is_empty()
+    }
+
+    pub(super) fn describe(&self) -> String {
+        if self.packages.is_empty() {
+            "no lock file tells which dependencies carry native code, so they are assumed to".into()
+        } else {
+            let shown: Vec<&str> = self.packages.iter().take(3).map(String::as_str).collect();
+            format!("the lock file lists native code ({})", shown.join(", "))
+        }
+    }
+}
+
+pub(super) fn platform_specific(name: &str) -> bool {
+    [
+        "-gnu",
+        "-musl",
+        "-linux-x64",
+        "-linux-arm64",
+        "-linux-arm",
+        "-darwin-",
+        "-win32-",
+    ]
+    .iter()
+    .any(|p| name.contains(p))
+        || name.ends_with("-darwin")
+}
+
+pub(super) fn read_native(ctx: &Context, pm: Option<&PackageManager>) -> Native {
+    let mut native = Native::default();
+    if ctx.has("binding.gyp") {
+        native
+            .packages
+            .push("binding.gyp (the project itself)".into());
+    }
+    if let Some(lock) = ctx
+        .read_json("package-lock.json")
+        .or_else(|| ctx.read_json("npm-shrinkwrap.json"))
+    {
+        match lock.get("packages").and_then(|p| p.as_object()) {
+            Some(packages) => {
+                for (path, entry) in packages {
+                    let name = path.rsplit("node_modules/").next().unwrap_or(path);
+                    if name.is_empty() {
+                        continue;
+                    }
+                    let flagged = ["hasInstallScript", "os", "cpu", "libc"].iter().any(|k| {
+                        entry
+                            .get(k)
+                            .is_some_and(|v| v != &serde_json::Value::Bool(false))
+                    });
+                    if flagged || platform_specific(name) {
+                        native.packages.push(name.to_string());
+                    }
+                }
+            }
+            // lockfileVersion 1 records no install scripts.
+            None => native.unknown = true,
+        }
+        return native;
+    }
+    if let Some(lock) = ctx.read("pnpm-lock.yaml") {
+        for line in lock.lines() {
+            let l = line.trim();
+            if l == "requiresBuild: true"
+                || l.starts_with("libc:")
+                || l.starts_with("os:")
+                || l.starts_with("cpu:")
+            {
+                native.packages.push(format!("pnpm-lock.yaml: {l}"));
+            }
+        }
+        return native;
+    }
+    if let Some(lock) = ctx.read("yarn.lock") {
+        for line in lock.lines() {
+            if !line.starts_with(' ') && line.ends_with(':') {
+                let name = line.trim_end_matches(':').trim_matches('"');
+                if platform_specific(name) {
+                    native.packages.push(
+                        name.split('@')
+                            .find(|s| !s.is_empty())
+                            .unwrap_or(name)
+                            .to_string(),
+                    );
+                }
+            }
+        }
+        // yarn.lock does not record install scripts.
+        native.unknown = true;
+        return native;
+    }
+    let _ = pm;
+    native.unknown = true;
+    native
+}
+
+/// A package-manager command seen in a `RUN`.
+#[derive(Debug)]
+pub(super) struct PmRun<'a> {
+    pub(super) instruction: &'a Instruction,
+    pub(super) words: Vec<String>,
+}
+
+/// The global installs (`npm install -g`, `yarn global add`, `pnpm add -g`)
+/// the builder ran, with their lines. What they install lives outside the
+/// application directory and may be run by the application or its scripts, so
+/// the final stage installs them again.
+pub(super) fn global_installs<'a>(facts: &StageFacts<'a>) -> Vec<(&'a Instruction, Vec<String>)> {
+    let mut out = Vec::new();
+    for run in facts.runs() {
+        let text = run.form.as_ref().map(form_text).unwrap_or_default();
+        for c in shell::commands(&text) {
+            let w = shell::program_words(&c);
+            let sub = w.get(1).map(String::as_str);
+            let global = match w.first().map(String::as_str) {
+                Some("npm" | "pnpm") => {
+                    matches!(sub, Some("install" | "i" | "add"))
+                        && w.iter().any(|x| x == "-g" || x == "--global")
+                }
+                Some("yarn") => {
+                    sub == Some("global") && w.get(2).map(String::as_str) == Some("add")
+                }
+                _ => false,
+            };
+            if global {
+                out.push((*run, w.to_vec()));
+            }
+        }
+    }
+    out
+}
+
+/// Whether a command installs the project's dependencies: the package
+/// manager's install command followed by options only (`npm ci`, `yarn`,
+/// `yarn install --frozen-lockfile`, `pnpm i --prod`), and not a global install.
+pub(super) fn is_project_install(pm: &PackageManager, words: &[String]) -> bool {
+    if words.first() != Some(&pm.name) {
+        return false;
+    }
+    pm.install_commands.iter().any(|ic| {
+        let command: Vec<&str> = ic.split(' ').collect();
+        words.len() >= command.len()
+            && words.iter().zip(&command).all(|(w, c)| w == c)
+            && words[command.len()..].iter().all(|w| w.starts_with('-'))
+            && !words.iter().any(|w| w == "-g" || w == "--global")
+    })
+}
+
+/// The package manager: the one whose install the `RUN`s run, else the one
+/// whose lock file is in the build context.
+pub(super) fn detect_pm<'t>(
+    facts: &StageFacts,
+    ctx: &Context,
+    t: &'t NodeTemplate,
+) -> Option<&'t PackageManager> {
+    for run in facts.runs() {
+        let text = run.form.as_ref().map(form_text).unwrap_or_default();
+        for c in shell::commands(&text) {
+            let w = shell::program_words(&c);
+            if let Some(pm) = t
+                .package_managers
+                .iter()
+                .find(|pm| is_project_install(pm, w))
+            {
+                return Some(pm);
+            }
+        }
+    }
+    t.package_managers
+        .iter()
+        .find(|pm| pm.lock_files.iter().any(|l| ctx.has(l)))
+}
+
+/// The `RUN`s that install dependencies.
+pub(super) fn install_runs<'a>(
+    facts: &StageFacts<'a>,
+    pm: Option<&PackageManager>,
+) -> Vec<PmRun<'a>> {
+    let Some(pm) = pm else { return Vec::new() };
+    let mut out = Vec::new();
+    for run in facts.runs() {
+        let text = run.form.as_ref().map(form_text).unwrap_or_default();
+        for c in shell::commands(&text) {
+            let w = shell::program_words(&c).to_vec();
+            if is_project_install(pm, &w) {
+                out.push(PmRun {
+                    instruction: run,
+                    words: w,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Whether an install brings in dev dependencies.
+pub(super) fn installs_dev(
+    run: &PmRun,
+    facts: &StageFacts,
+    pm: Option<&PackageManager>,
+    manifest: &Manifest,
+) -> bool {
+    let Some(pm) = pm else { return false };
+    if run.words.iter().any(|w| pm.production_flags.contains(w)) {
+        return false;
+    }
+    if facts.env_before("NODE_ENV", "production", run.instruction.start_line) {
+        return false;
+    }
+    !manifest.found || !manifest.dev_dependencies.is_empty()
+}
+
+pub(super) fn has_build_step(facts: &StageFacts, t: &NodeTemplate) -> bool {
+    facts.runs().any(|r| {
+        let text = r.form.as_ref().map(form_text).unwrap_or_default();
+        shell::commands(&text).iter().any(|c| {
+            let w = shell::program_words(c);
+            let script = match (w.first().map(String::as_str), w.get(1).map(String::as_str)) {
+                (Some("npm" | "pnpm" | "yarn"), Some("run" | "run-script")) => {
+                    w.get(2).map(String::as_str)
+                }
+                (Some("yarn" | "pnpm"), Some(s)) => Some(s),
+                (Some("npx"), Some(s)) => Some(s),
+                (Some(p), _) => Some(p),
+                _ => None,
+            };
+            script.is_some_and(|s| {
+                t.run_hints.build_scripts.iter().any(|b| b == s) || s.starts_with("build")
+            })
+        })
+    })
+}
+
+/// The last `RUN` in `dir` that runs a Node.js tool: the prune goes after it.
+pub(super) fn last_node_run<'a>(
+    facts: &StageFacts<'a>,
+    t: &NodeTemplate,
+    dir: Option<&str>,
+) -> Option<&'a Instruction> {
+    facts
+        .runs()
+        .filter(|r| facts.workdir_of(r) == dir)
+        .filter(|r| {
+            let text = r.form.as_ref().map(form_text).unwrap_or_default();
+            shell::commands(&text).iter().any(|c| {
+                shell::program_words(c)
+                    .first()
+                    .is_some_and(|p| t.run_hints.commands.iter().any(|h| h == p))
+            })
+        })
+        .last()
+        .copied()
+}
