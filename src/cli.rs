@@ -160,6 +160,10 @@ pub fn run(cli: Cli) -> i32 {
         flavor: cli.flavor.or(default_flavor),
     };
     if cli.paths.len() == 1 && cli.paths[0] == Path::new("-") {
+        if cli.write {
+            eprintln!("slimfile: --write needs a file to write; with `-` the rewritten file goes to stdout");
+            return 2;
+        }
         return run_stdin(&cli, opts);
     }
     if cli.paths.iter().any(|p| p == Path::new("-")) {

@@ -579,3 +579,13 @@ fn a_config_file_sets_defaults_and_overrides_templates() {
         stderr(&o)
     );
 }
+
+#[test]
+fn write_with_stdin_is_a_usage_error() {
+    let o = slimfile_stdin(&["--write", "-"], b"FROM node:20\n");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--write needs a file"));
+    let o = slimfile(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no PATH given"));
+}
