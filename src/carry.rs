@@ -128,6 +128,10 @@ pub fn app_owner(facts: &StageFacts, app_dir: &str) -> Option<String> {
             _ => {}
         }
     }
+    // A recursive chown of the application folder owns all of it.
+    if let Some(o) = dir_owner(facts, app_dir) {
+        owner = Some(o);
+    }
     owner
 }
 
@@ -224,6 +228,29 @@ pub fn user_commands(facts: &StageFacts) -> Vec<String> {
                         .collect::<Vec<_>>()
                         .join(" "),
                 );
+            }
+        }
+    }
+    out
+}
+
+/// The names of the users the builder created (`useradd … NAME`,
+/// `adduser … NAME`): the last word of each command that is not an option.
+pub fn created_users(facts: &StageFacts) -> Vec<String> {
+    let mut out = Vec::new();
+    for run in facts.runs() {
+        let text = run.form.as_ref().map(form_text).unwrap_or_default();
+        for c in shell::commands(&text) {
+            let w = shell::program_words(&c);
+            if matches!(w.first().map(String::as_str), Some("useradd" | "adduser")) {
+                if let Some(name) = w
+                    .iter()
+                    .rev()
+                    .find(|x| !x.starts_with('-'))
+                    .filter(|_| w.len() > 1)
+                {
+                    out.push(name.clone());
+                }
             }
         }
     }

@@ -562,7 +562,14 @@ fn plan_rewrite(
         format!("WORKDIR {workdir}"),
         "the working directory, at the same path",
     );
-    let owner = carry::app_owner(facts, &app_dir);
+    // COPY --from keeps the owners the files had in the builder. Where they
+    // belong to a user the builder created, its id may differ when it is
+    // created again, so the copy names the owner instead.
+    let created = carry::created_users(facts);
+    let owner = carry::app_owner(facts, &app_dir).filter(|o| {
+        let user = o.split(':').next().unwrap_or("");
+        created.iter().any(|c| c == user)
+    });
     let chown = owner
         .as_ref()
         .map(|o| format!(" --chown={o}"))
@@ -571,7 +578,8 @@ fn plan_rewrite(
         warnings.push(Warning {
             line: None,
             message: format!(
-                "the application directory is copied with --chown={o}, as the original set it"
+                "the application directory is copied with --chown={o}: {} is created again in the final stage, perhaps with another id",
+                o.split(':').next().unwrap_or(o)
             ),
         });
     }
