@@ -6,6 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_slimfile");
 
 fn git(dir: &Path, args: &[&str]) -> Output {
@@ -30,19 +32,6 @@ fn git(dir: &Path, args: &[&str]) -> Output {
     o
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// Repositories made from examples: one service at the top, or nested ones.
 fn make_repos(root: &Path) -> Vec<PathBuf> {
     let mut repos = Vec::new();
@@ -58,11 +47,11 @@ fn make_repos(root: &Path) -> Vec<PathBuf> {
     {
         let repo = root.join(format!("repo-{i}"));
         if i % 2 == 0 {
-            copy_dir(&Path::new("examples").join(example), &repo);
+            common::copy_dir(&Path::new("examples").join(example), &repo);
         } else {
             // A monorepo: the service in a subfolder, and a node_modules
             // folder that must never be entered.
-            copy_dir(
+            common::copy_dir(
                 &Path::new("examples").join(example),
                 &repo.join("services/api"),
             );
@@ -175,7 +164,7 @@ fn generated_tree(root: &Path, n: usize) {
             "nginx-static",
             "node-no-workdir",
         ] {
-            copy_dir(
+            common::copy_dir(
                 &Path::new("examples").join(example),
                 &root.join(format!("{i:03}/{example}")),
             );

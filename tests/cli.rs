@@ -203,21 +203,8 @@ use std::path::Path;
 /// A copy of an example in a temporary folder (the Dockerfile and its context).
 fn example_copy(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&Path::new("examples").join(name), dir.path());
+    common::copy_dir(&Path::new("examples").join(name), dir.path());
     dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn slimfile_stdin(args: &[&str], input: &[u8]) -> Output {
