@@ -2,7 +2,7 @@
 //!
 //! The pipeline (see `design.md`), one module a step: [`discover`] → [`read`]
 //! → [`parse`] → [`detect`] → [`plan`] (with [`template`] data and the
-//! per-language logic in [`lang`]) → [`render`] → [`diff`] / [`write`] /
+//! per-language logic in [`lang`]) → [`render`] → [`diff`] / [`write`](mod@write) /
 //! [`report`]. [`process`] takes one file through it.
 //!
 //! ```
