@@ -316,60 +316,208 @@ const SCRATCH_PATHS: &[&str] = &[
     "/usr/local/share/.cache",
     "/var/cache",
     "/var/lib/apt",
-    "/var/log",
     "/etc/apt",
     "/etc/apk",
 ];
 
-/// Programs that write the paths they are given.
-const WRITERS: &[&str] = &[
-    "cp", "mv", "ln", "tar", "curl", "wget", "git", "mkdir", "unzip", "install", "touch", "tee",
-    "chmod", "chown", "sed",
-];
-
-/// The first `RUN` (its line, and the path) that writes a file outside the
-/// application directory and the copied files: `cp`, `mv`, `ln`, `tar -C`,
-/// `curl -o`, `git clone`, `mkdir`, a redirection. What it builds there would
-/// not reach the final stage.
-pub fn writes_outside(
+/// What the `RUN` steps wrote outside the application directory, the copied
+/// files and the scratch places, read from the commands that write files
+/// (`cp`, `mv`, `install`, `mkdir`, `touch`, `tee`, `chmod`, `chown`, `sed -i`,
+/// `curl -o`, `wget -O`, `tar -C`, `unzip -d`, `git clone`, a redirection).
+/// Returns the paths the final stage copies from the builder — a copy keeps
+/// their content, mode and owner — or the first write it cannot carry (the
+/// line, and what was written): a whole system folder, a symlink, a path
+/// with a variable it cannot resolve.
+pub fn outside_writes(
     facts: &StageFacts,
     app_dir: &str,
     copied: &[String],
-) -> Option<(usize, String)> {
-    let allowed = |path: &str| {
-        is_within(path, app_dir)
-            || SCRATCH_PATHS.iter().any(|s| is_within(path, s))
-            || copied
-                .iter()
-                .any(|c| is_within(path, c.trim_end_matches('/')))
-    };
-    for run in facts.runs() {
+) -> Result<Vec<String>, (usize, String)> {
+    let mut targets: Vec<String> = Vec::new();
+    for (at, run) in facts.instructions.iter().enumerate() {
+        if run.keyword != Keyword::Run {
+            continue;
+        }
+        let cwd = facts
+            .workdir_at
+            .get(at)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| "/".into());
         let text = run.form.as_ref().map(form_text).unwrap_or_default();
         for c in shell::commands(&text) {
             let w = shell::program_words(&c);
-            let program = w.first().map_or("", |p| p.rsplit('/').next().unwrap_or(p));
-            // `sed` writes only with -i; the others write what they name.
-            let writes = WRITERS.contains(&program)
-                && (program != "sed" || w.iter().any(|x| x.starts_with("-i")));
-            for (i, word) in w.iter().enumerate() {
-                // `> /path` or `>/path`, whatever the program.
-                let redirected = word.strip_prefix(">>").or_else(|| word.strip_prefix('>'));
-                let path = match redirected {
-                    Some("") => w.get(i + 1).map(String::as_str),
-                    Some(p) => Some(p),
-                    None if writes && i > 0 => Some(word.as_str()),
-                    None => None,
+            for (path, whole_dir_ok) in written_paths(w) {
+                let stop = |what: String| (run.start_line, what);
+                let expanded = facts
+                    .expand(&path)
+                    .ok_or_else(|| stop(format!("{path} (a variable slimfile cannot resolve)")))?;
+                let absolute = if expanded.starts_with('/') {
+                    crate::plan::normalize(&expanded)
+                } else {
+                    crate::plan::normalize(&format!("{cwd}/{expanded}"))
                 };
-                let Some(path) = path.filter(|p| p.starts_with('/')) else {
+                let carried = is_within(&absolute, app_dir)
+                    || SCRATCH_PATHS.iter().any(|s| is_within(&absolute, s))
+                    || copied
+                        .iter()
+                        .any(|c| is_within(&absolute, c.trim_end_matches('/')))
+                    || targets.iter().any(|t| is_within(&absolute, t));
+                if carried {
                     continue;
-                };
-                if !allowed(path) {
-                    return Some((run.start_line, path.to_string()));
                 }
+                if SYSTEM_DIRS.contains(&absolute.as_str()) {
+                    if whole_dir_ok {
+                        // `mkdir -p /usr/local/bin`: there already.
+                        continue;
+                    }
+                    return Err(stop(format!("{absolute}/ (a whole system folder)")));
+                }
+                if path == "<symlink>" {
+                    return Err(stop("a symlink".into()));
+                }
+                targets.push(absolute);
             }
         }
     }
-    None
+    Ok(targets)
+}
+
+/// The paths one command writes, as written, each with whether it is a
+/// folder that may already exist (then nothing needs copying). A symlink is
+/// reported as `<symlink>` when it lands outside the working folder.
+fn written_paths(w: &[String]) -> Vec<(String, bool)> {
+    let mut out: Vec<(String, bool)> = Vec::new();
+    let mut skip_next = false;
+    let mut args: Vec<&String> = Vec::new();
+    for (i, word) in w.iter().enumerate().skip(1) {
+        if skip_next {
+            skip_next = false;
+            continue;
+        }
+        if let Some(target) = word.strip_prefix(">>").or_else(|| word.strip_prefix('>')) {
+            match target {
+                "" => {
+                    if let Some(next) = w.get(i + 1) {
+                        out.push((next.clone(), false));
+                    }
+                    skip_next = true;
+                }
+                t if !t.starts_with('&') => out.push((t.to_string(), false)),
+                _ => {}
+            }
+            continue;
+        }
+        args.push(word);
+    }
+    // Redirections in the first word (`>file cmd`) are rare and left out.
+    let program = w.first().map_or("", |p| p.rsplit('/').next().unwrap_or(p));
+    let plain: Vec<&String> = args
+        .iter()
+        .copied()
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let value_of = |names: &[&str]| -> Vec<String> {
+        let mut values = Vec::new();
+        for (i, a) in args.iter().enumerate() {
+            for n in names {
+                if a.as_str() == *n {
+                    values.extend(args.get(i + 1).map(|v| v.to_string()));
+                } else if let Some(v) = a.strip_prefix(&format!("{n}=")) {
+                    values.push(v.to_string());
+                } else if n.len() == 2 && a.starts_with(n) && a.len() > 2 && !a.starts_with("--") {
+                    values.push(a[2..].to_string());
+                }
+            }
+        }
+        values
+    };
+    match program {
+        "cp" | "mv" | "install" if plain.len() >= 2 => {
+            let dest = plain[plain.len() - 1];
+            if dest.ends_with('/') {
+                for src in &plain[..plain.len() - 1] {
+                    let name = src.trim_end_matches('/').rsplit('/').next().unwrap_or(src);
+                    out.push((format!("{dest}{name}"), false));
+                }
+            } else {
+                out.push((dest.to_string(), false));
+            }
+        }
+        "mkdir" => out.extend(plain.iter().map(|p| (p.to_string(), true))),
+        "touch" | "tee" => out.extend(plain.iter().map(|p| (p.to_string(), false))),
+        "chmod" | "chown" | "chgrp" => {
+            out.extend(plain.iter().skip(1).map(|p| (p.to_string(), true)))
+        }
+        "sed" if args.iter().any(|a| a.starts_with("-i")) => {
+            out.extend(plain.iter().skip(1).map(|p| (p.to_string(), false)))
+        }
+        "curl" => out.extend(
+            value_of(&["-o", "--output"])
+                .into_iter()
+                .map(|p| (p, false)),
+        ),
+        "wget" => {
+            out.extend(
+                value_of(&["-O", "--output-document"])
+                    .into_iter()
+                    .map(|p| (p, false)),
+            );
+            out.extend(
+                value_of(&["-P", "--directory-prefix"])
+                    .into_iter()
+                    .map(|p| (p, false)),
+            );
+        }
+        "tar" => {
+            // `-C DIR`, `--directory=DIR`, or C in a cluster (`xzC DIR`, `-xzf F -C DIR`,
+            // `xJC DIR F`): its value follows the values of the letters before it.
+            for (i, a) in args.iter().enumerate() {
+                if let Some(v) = a.strip_prefix("--directory=") {
+                    out.push((v.to_string(), false));
+                    continue;
+                }
+                let cluster = a.strip_prefix('-').unwrap_or(a);
+                let is_cluster = !a.starts_with("--")
+                    && !cluster.is_empty()
+                    && cluster.chars().all(|c| c.is_ascii_alphabetic());
+                if is_cluster && (i == 0 || a.starts_with('-')) {
+                    if let Some(at) = cluster.find('C') {
+                        let before = cluster[..at]
+                            .chars()
+                            .filter(|c| {
+                                matches!(
+                                    c,
+                                    'f' | 'T' | 'X' | 'g' | 'b' | 'H' | 'L' | 'K' | 'N' | 'V'
+                                )
+                            })
+                            .count();
+                        if let Some(dir) = args.get(i + 1 + before) {
+                            out.push((dir.to_string(), false));
+                        }
+                    }
+                }
+            }
+        }
+        "unzip" => out.extend(value_of(&["-d"]).into_iter().map(|p| (p, false))),
+        "git" if plain.first().map(|a| a.as_str()) == Some("clone") && plain.len() >= 3 => {
+            out.push((plain[plain.len() - 1].to_string(), false))
+        }
+        "ln" if plain.len() >= 2 => {
+            let link = plain[plain.len() - 1];
+            if link.starts_with('/') {
+                out.push(("<symlink>".into(), false));
+                out.push((link.to_string(), false));
+            }
+        }
+        _ => {}
+    }
+    // A `<symlink>` marker goes with the link path after it; report the pair
+    // as one refusal by keeping the marker only.
+    if out.iter().any(|(p, _)| p == "<symlink>") {
+        out.retain(|(p, _)| p == "<symlink>" || !p.starts_with('/'));
+    }
+    out
 }
 
 /// The packages `apt-get install` or `apk add` installed that are not
@@ -526,18 +674,43 @@ mod tests {
     }
 
     #[test]
-    fn writes_outside_the_application_are_found() {
-        let (file, stage) = facts_of(
-            "FROM x\nWORKDIR /app\nRUN npm ci > /tmp/log && cp dist/cli /usr/local/bin/cli\nRUN echo hi > /app/x\n",
-        );
-        let facts = StageFacts::read(&file, &stage);
+    fn writes_outside_the_application_are_carried_or_refused() {
+        let writes = |text: &str| {
+            let (file, stage) = facts_of(text);
+            let facts = StageFacts::read(&file, &stage);
+            outside_writes(&facts, "/app", &[])
+        };
         assert_eq!(
-            writes_outside(&facts, "/app", &[]),
-            Some((3, "/usr/local/bin/cli".into()))
+            writes("FROM x\nWORKDIR /app\nRUN npm ci > /tmp/log && cp dist/cli /usr/local/bin/cli\nRUN echo hi > /app/x\n"),
+            Ok(vec!["/usr/local/bin/cli".to_string()])
         );
         assert_eq!(
-            writes_outside(&facts, "/app", &["/usr/local/bin/cli".into()]),
-            None
+            writes("FROM x\nRUN mkdir -p /var/log/app /usr/local/bin && chown node /var/log/app\nWORKDIR /app\n"),
+            Ok(vec!["/var/log/app".to_string()])
+        );
+        assert_eq!(
+            writes("FROM x\nRUN curl -sSL https://x/t.tgz | tar xz -C /opt/tool && git clone https://x/y /srv/y\n"),
+            Ok(vec!["/opt/tool".to_string(), "/srv/y".to_string()])
+        );
+        assert_eq!(
+            writes("FROM x\nRUN curl -sSL https://x | tar xJC /usr/bin/ f\n")
+                .unwrap_err()
+                .0,
+            2
+        );
+        assert_eq!(
+            writes("FROM x\nRUN ln -sf /usr/bin/python3 /usr/bin/python\n")
+                .unwrap_err()
+                .1,
+            "a symlink"
+        );
+        assert!(writes("FROM x\nRUN echo x > $HOME/.rc\n").is_err());
+        assert_eq!(
+            writes("FROM x\nRUN cp a b /usr/local/bin/\n"),
+            Ok(vec![
+                "/usr/local/bin/a".to_string(),
+                "/usr/local/bin/b".to_string()
+            ])
         );
     }
 

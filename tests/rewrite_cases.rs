@@ -435,3 +435,17 @@ fn a_yarn_prune_keeps_the_lock_flags_and_skips_scripts() {
         output(&p)
     );
 }
+
+/// What RUN steps write outside the application directory comes along with
+/// a copy (which keeps content, mode and owner), where it can be told.
+#[test]
+fn files_runs_write_outside_the_application_are_copied() {
+    let p = rewrite("FROM node:20\nRUN mkdir -p /var/log/app && chown node:node /var/log/app\nRUN curl -fsSL https://example.com/tool.tgz | tar xz -C /opt/tool\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN cp bin/cli.js /usr/local/bin/app-cli\nCMD [\"node\", \"x.js\"]\n");
+    let tail = final_stage(&p);
+    for path in ["/var/log/app", "/opt/tool", "/usr/local/bin/app-cli"] {
+        assert!(
+            tail.contains(&format!("COPY --from=builder {path} {path}\n")),
+            "{path}: {tail}"
+        );
+    }
+}

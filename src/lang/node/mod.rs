@@ -375,17 +375,17 @@ fn plan_rewrite(
             ),
         ));
     }
-    if let Some((run_line, path)) =
-        carry::writes_outside(facts, &app_dir, &carry::copied_files(facts))
-    {
-        return Err(refused(
-            run_line,
-            format!(
-                "this RUN writes {path}, outside the application directory {app_dir}: slimfile \
-                 cannot carry what it builds there to the final stage"
-            ),
-        ));
-    }
+    // What RUN steps wrote outside the application directory is copied too.
+    let written_outside = carry::outside_writes(facts, &app_dir, &carry::copied_files(facts))
+        .map_err(|(run_line, what)| {
+            refused(
+                run_line,
+                format!(
+                    "this RUN writes {what} outside the application directory {app_dir}: slimfile \
+                     cannot carry it to the final stage"
+                ),
+            )
+        })?;
     if !matches!(facts.user_name().as_deref(), Some(u) if u != "root" && u != "0") {
         warnings.push(Warning {
             line: facts.user.map(|u| u.start_line),
@@ -625,6 +625,11 @@ fn plan_rewrite(
             if !outside.contains(&p) {
                 outside.push(p);
             }
+        }
+    }
+    for p in written_outside {
+        if !outside.iter().any(|o| is_within(&p, o)) {
+            outside.push(p);
         }
     }
     for p in &outside {
