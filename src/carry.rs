@@ -332,8 +332,8 @@ pub fn outside_writes(
     facts: &StageFacts,
     app_dir: &str,
     copied: &[String],
-) -> Result<Vec<String>, (usize, String)> {
-    let mut targets: Vec<String> = Vec::new();
+) -> Result<Vec<OutsideWrite>, (usize, String)> {
+    let mut targets: Vec<OutsideWrite> = Vec::new();
     for (at, run) in facts.instructions.iter().enumerate() {
         if run.keyword != Keyword::Run {
             continue;
@@ -357,12 +357,15 @@ pub fn outside_writes(
                 } else {
                     crate::plan::normalize(&format!("{cwd}/{expanded}"))
                 };
+                if let Some(target) = targets.iter_mut().find(|t| is_within(&absolute, &t.path)) {
+                    target.folder_only &= whole_dir_ok;
+                    continue;
+                }
                 let carried = is_within(&absolute, app_dir)
                     || SCRATCH_PATHS.iter().any(|s| is_within(&absolute, s))
                     || copied
                         .iter()
-                        .any(|c| is_within(&absolute, c.trim_end_matches('/')))
-                    || targets.iter().any(|t| is_within(&absolute, t));
+                        .any(|c| is_within(&absolute, c.trim_end_matches('/')));
                 if carried {
                     continue;
                 }
@@ -376,11 +379,27 @@ pub fn outside_writes(
                 if path == "<symlink>" {
                     return Err(stop("a symlink".into()));
                 }
-                targets.push(absolute);
+                targets.push(OutsideWrite {
+                    path: absolute,
+                    line: run.start_line,
+                    folder_only: whole_dir_ok,
+                });
             }
         }
     }
     Ok(targets)
+}
+
+/// A path a `RUN` step wrote outside the application directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutsideWrite {
+    /// Absolute and normalised.
+    pub path: String,
+    /// The first line of the `RUN` that first wrote it.
+    pub line: usize,
+    /// Only made or re-owned (`mkdir`, `chown`), never filled: no program
+    /// or library built for the builder's C library can be inside.
+    pub folder_only: bool,
 }
 
 /// The paths one command writes, as written, each with whether it is a
@@ -679,6 +698,7 @@ mod tests {
             let (file, stage) = facts_of(text);
             let facts = StageFacts::read(&file, &stage);
             outside_writes(&facts, "/app", &[])
+                .map(|w| w.into_iter().map(|w| w.path).collect::<Vec<_>>())
         };
         assert_eq!(
             writes("FROM x\nWORKDIR /app\nRUN npm ci > /tmp/log && cp dist/cli /usr/local/bin/cli\nRUN echo hi > /app/x\n"),
@@ -711,6 +731,27 @@ mod tests {
                 "/usr/local/bin/a".to_string(),
                 "/usr/local/bin/b".to_string()
             ])
+        );
+    }
+
+    #[test]
+    fn a_folder_only_made_holds_nothing_built() {
+        let (file, stage) = facts_of(
+            "FROM x\nRUN mkdir -p /var/log/app /opt/tool && chown node /var/log/app\nRUN tar xzf t.tgz -C /opt/tool\nRUN touch /etc/app.conf\n",
+        );
+        let facts = StageFacts::read(&file, &stage);
+        let writes = outside_writes(&facts, "/app", &[]).unwrap();
+        let seen: Vec<(&str, usize, bool)> = writes
+            .iter()
+            .map(|w| (w.path.as_str(), w.line, w.folder_only))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("/var/log/app", 2, true),
+                ("/opt/tool", 2, false),
+                ("/etc/app.conf", 4, false)
+            ]
         );
     }
 

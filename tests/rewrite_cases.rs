@@ -106,6 +106,28 @@ fn a_run_that_writes_outside_the_application_is_refused() {
     assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
 }
 
+/// A glibc builder's downloads are not copied onto musl; folders it only
+/// made are.
+#[test]
+fn alpine_from_glibc_refuses_what_runs_downloaded_outside_the_application() {
+    let p = rewrite_with(
+        "FROM node:20\nRUN mkdir -p /var/log/app\nRUN curl -fsSL https://x/tool.tgz | tar xz -C /opt/tool\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"x.js\"]\n",
+        &[],
+        Some(Flavor::Alpine),
+    );
+    assert_eq!(p.report.status, Status::Refused);
+    assert!(reason(&p).contains("/opt/tool"), "{}", reason(&p));
+    assert!(reason(&p).contains("musl"), "{}", reason(&p));
+    assert_eq!(p.report.reason.unwrap().line, Some(3));
+    let p = rewrite_with(
+        "FROM node:20\nRUN mkdir -p /var/log/app && chown node /var/log/app\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"x.js\"]\n",
+        &[],
+        Some(Flavor::Alpine),
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(final_stage(&p).contains("COPY --from=builder /var/log/app /var/log/app\n"));
+}
+
 #[test]
 fn a_dev_server_is_refused() {
     let p = rewrite("FROM node:20\nWORKDIR /app\nRUN npm ci\nCMD [\"npm\", \"run\", \"dev\"]\n");

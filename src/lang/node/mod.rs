@@ -386,6 +386,21 @@ fn plan_rewrite(
                 ),
             )
         })?;
+    // A glibc builder's downloads and builds outside the application may be
+    // programs or libraries that fail on musl, as native modules do.
+    if flavor == Flavor::Alpine && tag.variant != Variant::Alpine {
+        if let Some(w) = written_outside.iter().find(|w| !w.folder_only) {
+            return Err(refused(
+                w.line,
+                format!(
+                    "this RUN writes {} outside the application directory on a glibc builder; \
+                     programs or libraries there may be built for glibc and fail on musl; use the \
+                     slim flavour",
+                    w.path
+                ),
+            ));
+        }
+    }
     if !matches!(facts.user_name().as_deref(), Some(u) if u != "root" && u != "0") {
         warnings.push(Warning {
             line: facts.user.map(|u| u.start_line),
@@ -627,9 +642,9 @@ fn plan_rewrite(
             }
         }
     }
-    for p in written_outside {
-        if !outside.iter().any(|o| is_within(&p, o)) {
-            outside.push(p);
+    for w in written_outside {
+        if !outside.iter().any(|o| is_within(&w.path, o)) {
+            outside.push(w.path);
         }
     }
     for p in &outside {
