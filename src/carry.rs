@@ -6,7 +6,7 @@
 
 use crate::context::Context;
 use crate::parse::{Dockerfile, Instruction, Keyword};
-use crate::plan::{form_text, is_within, unquote, variables, CopyFact, StageFacts};
+use crate::plan::{command_words, is_within, resolve, unquote, variables, CopyFact, StageFacts};
 use crate::shell;
 
 /// The instructions that configure the image, in their original order: every
@@ -145,19 +145,8 @@ pub fn dir_owner(facts: &StageFacts, app_dir: &str) -> Option<String> {
     let mut owner: Option<String> = None;
     let non_root = |u: &str| !matches!(u.split(':').next().unwrap_or(""), "root" | "0" | "");
     for (at, i) in facts.instructions.iter().enumerate() {
-        let cwd = facts
-            .workdir_at
-            .get(at)
-            .cloned()
-            .flatten()
-            .unwrap_or_else(|| "/".into());
-        let absolute = |p: &str| {
-            if p.starts_with('/') {
-                crate::plan::normalize(p)
-            } else {
-                crate::plan::normalize(&format!("{cwd}/{p}"))
-            }
-        };
+        let cwd = facts.cwd_at(at);
+        let absolute = |p: &str| resolve(&cwd, p);
         match i.keyword {
             Keyword::User => user = i.value().map(unquote).unwrap_or_default(),
             Keyword::Workdir => {
@@ -174,9 +163,7 @@ pub fn dir_owner(facts: &StageFacts, app_dir: &str) -> Option<String> {
                 }
             }
             Keyword::Run => {
-                let text = i.form.as_ref().map(form_text).unwrap_or_default();
-                for c in shell::commands(&text) {
-                    let w = shell::program_words(&c);
+                for w in command_words(i) {
                     match w.first().map(String::as_str) {
                         Some("chown") => {
                             let args: Vec<&String> =
@@ -213,48 +200,31 @@ pub fn dir_owner(facts: &StageFacts, app_dir: &str) -> Option<String> {
 /// The user and group commands (`useradd`, `adduser`, `groupadd`,
 /// `addgroup`) the builder ran, quoted again for a `RUN`.
 pub fn user_commands(facts: &StageFacts) -> Vec<String> {
-    let mut out = Vec::new();
-    for run in facts.runs() {
-        let text = run.form.as_ref().map(form_text).unwrap_or_default();
-        for c in shell::commands(&text) {
-            let w = shell::program_words(&c);
-            if matches!(
+    facts
+        .run_commands()
+        .filter(|(_, w)| {
+            matches!(
                 w.first().map(String::as_str),
                 Some("useradd" | "adduser" | "groupadd" | "addgroup")
-            ) {
-                out.push(
-                    w.iter()
-                        .map(|x| shell::quote(x))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                );
-            }
-        }
-    }
-    out
+            )
+        })
+        .map(|(_, w)| {
+            w.iter()
+                .map(|x| shell::quote(x))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
 }
 
 /// The names of the users the builder created (`useradd … NAME`,
 /// `adduser … NAME`): the last word of each command that is not an option.
 pub fn created_users(facts: &StageFacts) -> Vec<String> {
-    let mut out = Vec::new();
-    for run in facts.runs() {
-        let text = run.form.as_ref().map(form_text).unwrap_or_default();
-        for c in shell::commands(&text) {
-            let w = shell::program_words(&c);
-            if matches!(w.first().map(String::as_str), Some("useradd" | "adduser")) {
-                if let Some(name) = w
-                    .iter()
-                    .rev()
-                    .find(|x| !x.starts_with('-'))
-                    .filter(|_| w.len() > 1)
-                {
-                    out.push(name.clone());
-                }
-            }
-        }
-    }
-    out
+    facts
+        .run_commands()
+        .filter(|(_, w)| w.len() > 1 && matches!(w[0].as_str(), "useradd" | "adduser"))
+        .filter_map(|(_, w)| w.iter().rev().find(|x| !x.starts_with('-')).cloned())
+        .collect()
 }
 
 /// System packages that only a build needs: compilers, headers, version
@@ -338,25 +308,14 @@ pub fn outside_writes(
         if run.keyword != Keyword::Run {
             continue;
         }
-        let cwd = facts
-            .workdir_at
-            .get(at)
-            .cloned()
-            .flatten()
-            .unwrap_or_else(|| "/".into());
-        let text = run.form.as_ref().map(form_text).unwrap_or_default();
-        for c in shell::commands(&text) {
-            let w = shell::program_words(&c);
-            for (path, whole_dir_ok) in written_paths(w) {
+        let cwd = facts.cwd_at(at);
+        for w in command_words(run) {
+            for (path, whole_dir_ok) in written_paths(&w) {
                 let stop = |what: String| (run.start_line, what);
                 let expanded = facts
                     .expand(&path)
                     .ok_or_else(|| stop(format!("{path} (a variable slimfile cannot resolve)")))?;
-                let absolute = if expanded.starts_with('/') {
-                    crate::plan::normalize(&expanded)
-                } else {
-                    crate::plan::normalize(&format!("{cwd}/{expanded}"))
-                };
+                let absolute = resolve(&cwd, &expanded);
                 if let Some(target) = targets.iter_mut().find(|t| is_within(&absolute, &t.path)) {
                     target.folder_only &= whole_dir_ok;
                     continue;
@@ -543,21 +502,17 @@ fn written_paths(w: &[String]) -> Vec<(String, bool)> {
 /// build-only: the final stage needs them too.
 pub fn runtime_packages(facts: &StageFacts) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for run in facts.runs() {
-        let text = run.form.as_ref().map(form_text).unwrap_or_default();
-        for c in shell::commands(&text) {
-            let w = shell::program_words(&c);
-            let installs = matches!(
-                (w.first().map(String::as_str), w.get(1).map(String::as_str)),
-                (Some("apt-get" | "apt"), Some("install")) | (Some("apk"), Some("add"))
-            );
-            if !installs {
-                continue;
-            }
-            for p in w[2..].iter().filter(|x| !x.starts_with('-')) {
-                if !build_only(p) && !out.contains(p) {
-                    out.push(p.clone());
-                }
+    for (_, w) in facts.run_commands() {
+        let installs = matches!(
+            (w.first().map(String::as_str), w.get(1).map(String::as_str)),
+            (Some("apt-get" | "apt"), Some("install")) | (Some("apk"), Some("add"))
+        );
+        if !installs {
+            continue;
+        }
+        for p in w[2..].iter().filter(|x| !x.starts_with('-')) {
+            if !build_only(p) && !out.contains(p) {
+                out.push(p.clone());
             }
         }
     }

@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::parse::{Dockerfile, Form, ImageRef, Keyword, Stage};
-use crate::shell;
+use crate::parse::{Dockerfile, ImageRef, Keyword, Stage};
+use crate::plan::command_words;
 
 /// The languages slimfile knows of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
@@ -184,15 +184,9 @@ pub fn detect(
         if i.keyword != Keyword::Run {
             continue;
         }
-        let text = match &i.form {
-            Some(Form::Shell(s)) => s.clone(),
-            Some(Form::Exec(items)) => items.join(" "),
-            None => continue,
-        };
         let mut seen = Vec::new();
-        for command in shell::commands(&text) {
-            let words = shell::program_words(&command);
-            if let Some((lang, weight)) = program_language(words) {
+        for words in command_words(i) {
+            if let Some((lang, weight)) = program_language(&words) {
                 if !seen.contains(&lang) {
                     seen.push(lang);
                     evidence.push(Evidence {

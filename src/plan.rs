@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::detect::{Detection, Language};
 use crate::parse::{Dockerfile, Form, Instruction, Keyword, Stage};
+use crate::shell;
 
 /// The `--flavor` of the final stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
@@ -321,11 +322,28 @@ impl<'a> StageFacts<'a> {
         self.workdir_at.get(at)?.as_deref()
     }
 
+    /// The working folder the instruction at `at` runs in (`/` before any
+    /// `WORKDIR`, as Docker does).
+    pub fn cwd_at(&self, at: usize) -> String {
+        self.workdir_at
+            .get(at)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| "/".into())
+    }
+
     /// The `RUN` instructions, in order.
     pub fn runs(&self) -> impl Iterator<Item = &&'a Instruction> {
         self.instructions
             .iter()
             .filter(|i| i.keyword == Keyword::Run)
+    }
+
+    /// Every command the `RUN`s run, in order, each with its `RUN`: the
+    /// words from the program on, as [`command_words`] reads them.
+    pub fn run_commands(&self) -> impl Iterator<Item = (&'a Instruction, Vec<String>)> + '_ {
+        self.runs()
+            .flat_map(|run| command_words(run).into_iter().map(move |w| (*run, w)))
     }
 
     /// The user name or id of the last `USER` (before any `:group`).
@@ -344,6 +362,17 @@ pub fn form_text(form: &Form) -> String {
     }
 }
 
+/// The commands of a `RUN` (`a && b | c` is three), each as its words from
+/// the program on: leading variable assignments and wrappers such as `sudo`
+/// are dropped by [`shell::program_words`].
+pub fn command_words(run: &Instruction) -> Vec<Vec<String>> {
+    let text = run.form.as_ref().map(form_text).unwrap_or_default();
+    shell::commands(&text)
+        .iter()
+        .map(|c| shell::program_words(c).to_vec())
+        .collect()
+}
+
 /// Removes one level of matching quotes.
 pub fn unquote(s: &str) -> String {
     let t = s.trim();
@@ -353,6 +382,15 @@ pub fn unquote(s: &str) -> String {
         }
     }
     t.to_string()
+}
+
+/// `path` as an absolute, normalised path, read from the folder `cwd`.
+pub fn resolve(cwd: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        normalize(path)
+    } else {
+        normalize(&format!("{cwd}/{path}"))
+    }
 }
 
 /// Normalises an absolute path: no `.`, no `..`, no repeated or trailing `/`.

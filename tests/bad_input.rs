@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 mod common;
+use common::stderr;
 
 const GOOD: &str =
     "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"index.js\"]\n";
@@ -45,10 +46,6 @@ fn run_unprivileged(args: &[&str], cwd: &Path) -> Output {
             .current_dir(cwd);
         c
     })
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// A folder with one good Dockerfile (`good/Dockerfile`), open to everyone.

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod common;
+use common::stderr;
 
 const BIN: &str = env!("CARGO_BIN_EXE_slimfile");
 
@@ -24,11 +25,7 @@ fn git(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .output()
         .unwrap();
-    assert!(
-        o.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
     o
 }
 
@@ -81,12 +78,7 @@ fn the_step_script_rewrites_each_repository_once() {
             .current_dir(repo)
             .output()
             .unwrap();
-        assert!(
-            o.status.success(),
-            "{}: {}",
-            repo.display(),
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert!(o.status.success(), "{}: {}", repo.display(), stderr(&o));
     }
     let changed: Vec<bool> = repos
         .iter()
@@ -124,12 +116,7 @@ fn the_step_script_rewrites_each_repository_once() {
         .arg(root.path())
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
 #[test]
@@ -141,13 +128,8 @@ fn the_local_checkouts_script_writes_then_checks() {
         .env("SLIMFILE", BIN)
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
     assert!(
         err.contains("5 files: 1 refused, 3 rewritten, 1 unchanged"),
         "{err}"

@@ -17,6 +17,8 @@ fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
+/// Standard error, which must be UTF-8 (unlike `common::stderr`, which
+/// reads any bytes for a failure message).
 fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).unwrap()
 }

@@ -39,6 +39,11 @@ pub fn output_retrying(mut make: impl FnMut() -> std::process::Command) -> std::
     panic!("the binary stayed busy");
 }
 
+/// A command's standard error, for assertion messages.
+pub fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 /// Copies a folder and everything in it.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

@@ -11,8 +11,8 @@ use crate::context::Context;
 use crate::detect::Language;
 use crate::parse::{Dockerfile, Form, ImageRef, Instruction, Keyword, Stage};
 use crate::plan::{
-    form_text, is_within, variables, BuilderEdit, Decision, FinalLine, Flavor, Plan, Reason,
-    StageFacts, Warning,
+    command_words, form_text, is_within, variables, BuilderEdit, Decision, FinalLine, Flavor, Plan,
+    Reason, StageFacts, Warning,
 };
 use crate::shell;
 use crate::template::{self, NodeTemplate, PackageManager};

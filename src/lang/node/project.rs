@@ -158,13 +158,11 @@ pub(super) struct PmRun<'a> {
 /// application directory and may be run by the application or its scripts, so
 /// the final stage installs them again.
 pub(super) fn global_installs<'a>(facts: &StageFacts<'a>) -> Vec<(&'a Instruction, Vec<String>)> {
-    let mut out = Vec::new();
-    for run in facts.runs() {
-        let text = run.form.as_ref().map(form_text).unwrap_or_default();
-        for c in shell::commands(&text) {
-            let w = shell::program_words(&c);
+    facts
+        .run_commands()
+        .filter(|(_, w)| {
             let sub = w.get(1).map(String::as_str);
-            let global = match w.first().map(String::as_str) {
+            match w.first().map(String::as_str) {
                 Some("npm" | "pnpm") => {
                     matches!(sub, Some("install" | "i" | "add"))
                         && w.iter().any(|x| x == "-g" || x == "--global")
@@ -173,13 +171,9 @@ pub(super) fn global_installs<'a>(facts: &StageFacts<'a>) -> Vec<(&'a Instructio
                     sub == Some("global") && w.get(2).map(String::as_str) == Some("add")
                 }
                 _ => false,
-            };
-            if global {
-                out.push((*run, w.to_vec()));
             }
-        }
-    }
-    out
+        })
+        .collect()
 }
 
 /// Whether a command installs the project's dependencies: the package
@@ -205,17 +199,13 @@ pub(super) fn detect_pm<'t>(
     ctx: &Context,
     t: &'t NodeTemplate,
 ) -> Option<&'t PackageManager> {
-    for run in facts.runs() {
-        let text = run.form.as_ref().map(form_text).unwrap_or_default();
-        for c in shell::commands(&text) {
-            let w = shell::program_words(&c);
-            if let Some(pm) = t
-                .package_managers
-                .iter()
-                .find(|pm| is_project_install(pm, w))
-            {
-                return Some(pm);
-            }
+    for (_, w) in facts.run_commands() {
+        if let Some(pm) = t
+            .package_managers
+            .iter()
+            .find(|pm| is_project_install(pm, &w))
+        {
+            return Some(pm);
         }
     }
     t.package_managers
@@ -229,20 +219,11 @@ pub(super) fn install_runs<'a>(
     pm: Option<&PackageManager>,
 ) -> Vec<PmRun<'a>> {
     let Some(pm) = pm else { return Vec::new() };
-    let mut out = Vec::new();
-    for run in facts.runs() {
-        let text = run.form.as_ref().map(form_text).unwrap_or_default();
-        for c in shell::commands(&text) {
-            let w = shell::program_words(&c).to_vec();
-            if is_project_install(pm, &w) {
-                out.push(PmRun {
-                    instruction: run,
-                    words: w,
-                });
-            }
-        }
-    }
-    out
+    facts
+        .run_commands()
+        .filter(|(_, w)| is_project_install(pm, w))
+        .map(|(instruction, words)| PmRun { instruction, words })
+        .collect()
 }
 
 /// Whether an install brings in dev dependencies.
@@ -263,22 +244,18 @@ pub(super) fn installs_dev(
 }
 
 pub(super) fn has_build_step(facts: &StageFacts, t: &NodeTemplate) -> bool {
-    facts.runs().any(|r| {
-        let text = r.form.as_ref().map(form_text).unwrap_or_default();
-        shell::commands(&text).iter().any(|c| {
-            let w = shell::program_words(c);
-            let script = match (w.first().map(String::as_str), w.get(1).map(String::as_str)) {
-                (Some("npm" | "pnpm" | "yarn"), Some("run" | "run-script")) => {
-                    w.get(2).map(String::as_str)
-                }
-                (Some("yarn" | "pnpm"), Some(s)) => Some(s),
-                (Some("npx"), Some(s)) => Some(s),
-                (Some(p), _) => Some(p),
-                _ => None,
-            };
-            script.is_some_and(|s| {
-                t.run_hints.build_scripts.iter().any(|b| b == s) || s.starts_with("build")
-            })
+    facts.run_commands().any(|(_, w)| {
+        let script = match (w.first().map(String::as_str), w.get(1).map(String::as_str)) {
+            (Some("npm" | "pnpm" | "yarn"), Some("run" | "run-script")) => {
+                w.get(2).map(String::as_str)
+            }
+            (Some("yarn" | "pnpm"), Some(s)) => Some(s),
+            (Some("npx"), Some(s)) => Some(s),
+            (Some(p), _) => Some(p),
+            _ => None,
+        };
+        script.is_some_and(|s| {
+            t.run_hints.build_scripts.iter().any(|b| b == s) || s.starts_with("build")
         })
     })
 }
@@ -293,10 +270,8 @@ pub(super) fn last_node_run<'a>(
         .runs()
         .filter(|r| facts.workdir_of(r) == dir)
         .filter(|r| {
-            let text = r.form.as_ref().map(form_text).unwrap_or_default();
-            shell::commands(&text).iter().any(|c| {
-                shell::program_words(c)
-                    .first()
+            command_words(r).iter().any(|w| {
+                w.first()
                     .is_some_and(|p| t.run_hints.commands.iter().any(|h| h == p))
             })
         })
