@@ -310,14 +310,15 @@ pub fn outside_writes(
         }
         let cwd = facts.cwd_at(at);
         for w in command_words(run) {
-            for (path, whole_dir_ok) in written_paths(&w) {
+            for (path, written) in written_paths(&w) {
+                let folder = written == Written::Folder;
                 let stop = |what: String| (run.start_line, what);
                 let expanded = facts
                     .expand(&path)
                     .ok_or_else(|| stop(format!("{path} (a variable slimfile cannot resolve)")))?;
                 let absolute = resolve(&cwd, &expanded);
                 if let Some(target) = targets.iter_mut().find(|t| is_within(&absolute, &t.path)) {
-                    target.folder_only &= whole_dir_ok;
+                    target.folder_only &= folder;
                     continue;
                 }
                 let carried = is_within(&absolute, app_dir)
@@ -328,20 +329,20 @@ pub fn outside_writes(
                 if carried {
                     continue;
                 }
+                if written == Written::Link {
+                    return Err(stop(format!("a symlink ({absolute})")));
+                }
                 if SYSTEM_DIRS.contains(&absolute.as_str()) {
-                    if whole_dir_ok {
+                    if folder {
                         // `mkdir -p /usr/local/bin`: there already.
                         continue;
                     }
                     return Err(stop(format!("{absolute}/ (a whole system folder)")));
                 }
-                if path == "<symlink>" {
-                    return Err(stop("a symlink".into()));
-                }
                 targets.push(OutsideWrite {
                     path: absolute,
                     line: run.start_line,
-                    folder_only: whole_dir_ok,
+                    folder_only: folder,
                 });
             }
         }
@@ -361,11 +362,20 @@ pub struct OutsideWrite {
     pub folder_only: bool,
 }
 
-/// The paths one command writes, as written, each with whether it is a
-/// folder that may already exist (then nothing needs copying). A symlink is
-/// reported as `<symlink>` when it lands outside the working folder.
-fn written_paths(w: &[String]) -> Vec<(String, bool)> {
-    let mut out: Vec<(String, bool)> = Vec::new();
+/// What a command does at a path it writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Written {
+    /// Makes or re-owns a folder (`mkdir`, `chown`) that may already exist.
+    Folder,
+    /// Puts content there: a file, or what a download unpacks.
+    Content,
+    /// Makes a link (`ln`), which a copy to another stage would follow.
+    Link,
+}
+
+/// The paths one command writes, as written, each with what it does there.
+fn written_paths(w: &[String]) -> Vec<(String, Written)> {
+    let mut out: Vec<(String, Written)> = Vec::new();
     let mut skip_next = false;
     let mut args: Vec<&String> = Vec::new();
     for (i, word) in w.iter().enumerate().skip(1) {
@@ -377,11 +387,11 @@ fn written_paths(w: &[String]) -> Vec<(String, bool)> {
             match target {
                 "" => {
                     if let Some(next) = w.get(i + 1) {
-                        out.push((next.clone(), false));
+                        out.push((next.clone(), Written::Content));
                     }
                     skip_next = true;
                 }
-                t if !t.starts_with('&') => out.push((t.to_string(), false)),
+                t if !t.starts_with('&') => out.push((t.to_string(), Written::Content)),
                 _ => {}
             }
             continue;
@@ -416,35 +426,41 @@ fn written_paths(w: &[String]) -> Vec<(String, bool)> {
             if dest.ends_with('/') {
                 for src in &plain[..plain.len() - 1] {
                     let name = src.trim_end_matches('/').rsplit('/').next().unwrap_or(src);
-                    out.push((format!("{dest}{name}"), false));
+                    out.push((format!("{dest}{name}"), Written::Content));
                 }
             } else {
-                out.push((dest.to_string(), false));
+                out.push((dest.to_string(), Written::Content));
             }
         }
-        "mkdir" => out.extend(plain.iter().map(|p| (p.to_string(), true))),
-        "touch" | "tee" => out.extend(plain.iter().map(|p| (p.to_string(), false))),
-        "chmod" | "chown" | "chgrp" => {
-            out.extend(plain.iter().skip(1).map(|p| (p.to_string(), true)))
-        }
-        "sed" if args.iter().any(|a| a.starts_with("-i")) => {
-            out.extend(plain.iter().skip(1).map(|p| (p.to_string(), false)))
-        }
+        "mkdir" => out.extend(plain.iter().map(|p| (p.to_string(), Written::Folder))),
+        "touch" | "tee" => out.extend(plain.iter().map(|p| (p.to_string(), Written::Content))),
+        "chmod" | "chown" | "chgrp" => out.extend(
+            plain
+                .iter()
+                .skip(1)
+                .map(|p| (p.to_string(), Written::Folder)),
+        ),
+        "sed" if args.iter().any(|a| a.starts_with("-i")) => out.extend(
+            plain
+                .iter()
+                .skip(1)
+                .map(|p| (p.to_string(), Written::Content)),
+        ),
         "curl" => out.extend(
             value_of(&["-o", "--output"])
                 .into_iter()
-                .map(|p| (p, false)),
+                .map(|p| (p, Written::Content)),
         ),
         "wget" => {
             out.extend(
                 value_of(&["-O", "--output-document"])
                     .into_iter()
-                    .map(|p| (p, false)),
+                    .map(|p| (p, Written::Content)),
             );
             out.extend(
                 value_of(&["-P", "--directory-prefix"])
                     .into_iter()
-                    .map(|p| (p, false)),
+                    .map(|p| (p, Written::Content)),
             );
         }
         "tar" => {
@@ -452,7 +468,7 @@ fn written_paths(w: &[String]) -> Vec<(String, bool)> {
             // `xJC DIR F`): its value follows the values of the letters before it.
             for (i, a) in args.iter().enumerate() {
                 if let Some(v) = a.strip_prefix("--directory=") {
-                    out.push((v.to_string(), false));
+                    out.push((v.to_string(), Written::Content));
                     continue;
                 }
                 let cluster = a.strip_prefix('-').unwrap_or(a);
@@ -471,29 +487,18 @@ fn written_paths(w: &[String]) -> Vec<(String, bool)> {
                             })
                             .count();
                         if let Some(dir) = args.get(i + 1 + before) {
-                            out.push((dir.to_string(), false));
+                            out.push((dir.to_string(), Written::Content));
                         }
                     }
                 }
             }
         }
-        "unzip" => out.extend(value_of(&["-d"]).into_iter().map(|p| (p, false))),
+        "unzip" => out.extend(value_of(&["-d"]).into_iter().map(|p| (p, Written::Content))),
         "git" if plain.first().map(|a| a.as_str()) == Some("clone") && plain.len() >= 3 => {
-            out.push((plain[plain.len() - 1].to_string(), false))
+            out.push((plain[plain.len() - 1].to_string(), Written::Content))
         }
-        "ln" if plain.len() >= 2 => {
-            let link = plain[plain.len() - 1];
-            if link.starts_with('/') {
-                out.push(("<symlink>".into(), false));
-                out.push((link.to_string(), false));
-            }
-        }
+        "ln" if plain.len() >= 2 => out.push((plain[plain.len() - 1].to_string(), Written::Link)),
         _ => {}
-    }
-    // A `<symlink>` marker goes with the link path after it; report the pair
-    // as one refusal by keeping the marker only.
-    if out.iter().any(|(p, _)| p == "<symlink>") {
-        out.retain(|(p, _)| p == "<symlink>" || !p.starts_with('/'));
     }
     out
 }
@@ -677,7 +682,22 @@ mod tests {
             writes("FROM x\nRUN ln -sf /usr/bin/python3 /usr/bin/python\n")
                 .unwrap_err()
                 .1,
-            "a symlink"
+            "a symlink (/usr/bin/python)"
+        );
+        // Read from the working folder, wherever that is.
+        assert_eq!(
+            writes("FROM x\nWORKDIR /app\nRUN ln -s /app/bin/cli.js /usr/local/bin/cli\n")
+                .unwrap_err(),
+            (3, "a symlink (/usr/local/bin/cli)".to_string())
+        );
+        assert_eq!(
+            writes("FROM x\nWORKDIR /usr/local/bin\nRUN ln -s /app/bin/cli.js cli\n").unwrap_err(),
+            (3, "a symlink (/usr/local/bin/cli)".to_string())
+        );
+        // Inside the application, the link comes with the folder's copy.
+        assert_eq!(
+            writes("FROM x\nWORKDIR /app\nRUN ln -s dist/cli.js cli\n"),
+            Ok(vec![])
         );
         assert!(writes("FROM x\nRUN echo x > $HOME/.rc\n").is_err());
         assert_eq!(

@@ -382,7 +382,8 @@ fn plan_rewrite(
                 run_line,
                 format!(
                     "this RUN writes {what} outside the application directory {app_dir}: slimfile \
-                     cannot carry it to the final stage"
+                     cannot carry it to the final stage; make it inside {app_dir}, or write the \
+                     final stage by hand"
                 ),
             )
         })?;
