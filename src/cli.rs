@@ -453,7 +453,8 @@ fn run_dump_syntax(paths: &[PathBuf]) -> i32 {
         let file = match read_dockerfile(path) {
             Ok(file) => file,
             Err(e) => {
-                eprintln!("slimfile: {e}");
+                let at = e.line().map(|l| format!(":{l}")).unwrap_or_default();
+                eprintln!("slimfile: {}{at}: {e}", path.display());
                 code = 2;
                 continue;
             }

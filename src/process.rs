@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::context::Context;
 use crate::parse::Dockerfile;
 use crate::plan::{plan_file, Decision, Options, Planned, Reason};
-use crate::read::ReadError;
+use crate::read::{read_bytes, ReadError};
 use crate::render::render;
 use crate::report::{FileReport, Status};
 
@@ -27,12 +27,12 @@ pub fn process_path(path: &Path, display: &str, ctx: &Context, opts: Options) ->
         Ok(b) => b,
         Err(e) => {
             return Processed {
-                report: FileReport::bare(display, Status::Error, Some(Reason::file(e.to_string()))),
+                report: FileReport::bare(display, Status::Error, Some(read_reason(&e))),
                 original: None,
                 rewritten: None,
                 tail_start: 0,
                 planned: None,
-            }
+            };
         }
     };
     let mut p = process_bytes(&bytes, display, ctx, opts);
@@ -40,8 +40,12 @@ pub fn process_path(path: &Path, display: &str, ctx: &Context, opts: Options) ->
     p
 }
 
-fn read_bytes(path: &Path) -> Result<Vec<u8>, ReadError> {
-    crate::read::read_bytes(path)
+/// A read error as a report's reason, on its line where it has one.
+fn read_reason(e: &ReadError) -> Reason {
+    Reason {
+        line: e.line(),
+        message: e.to_string(),
+    }
 }
 
 /// Processes a file's bytes (from disk or stdin).
@@ -62,15 +66,7 @@ pub fn process_bytes(bytes: &[u8], display: &str, ctx: &Context, opts: Options) 
     }
     let file = match Dockerfile::parse_bytes(bytes) {
         Ok(f) => f,
-        Err(e) => {
-            return error(Reason::at(
-                e.line,
-                format!(
-                    "not UTF-8 text (invalid byte at offset {}); convert it to UTF-8 and run again",
-                    e.offset
-                ),
-            ))
-        }
+        Err(e) => return error(read_reason(&ReadError::from(e))),
     };
     if let Some(p) = file.problems().first() {
         let hint = if p.message.contains("no instructions") {

@@ -3,76 +3,68 @@
 
 use std::fs;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::parse::Dockerfile;
+use crate::parse::{Dockerfile, NotUtf8};
 
 /// Files larger than this are refused: no real Dockerfile comes near it, and
 /// a bulk run must not load a stray multi-gigabyte file into memory.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
-/// Why a file could not be read as a Dockerfile.
+/// Why a file could not be read as a Dockerfile. The message leaves out the
+/// path: every report already starts with it.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("{}: cannot read: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{}: is a directory, not a Dockerfile", path.display())]
-    Directory { path: PathBuf },
+    #[error("cannot read: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("is a directory, not a Dockerfile")]
+    Directory,
+    #[error("{size} bytes is over the {limit}-byte limit for a Dockerfile; is it one?")]
+    TooLarge { size: u64, limit: u64 },
     #[error(
-        "{}: {size} bytes is over the {limit}-byte limit for a Dockerfile; is it one?",
-        path.display()
+        "not UTF-8 text (invalid byte at offset {offset}); convert it to UTF-8 (for example with iconv) and run again"
     )]
-    TooLarge {
-        path: PathBuf,
-        size: u64,
-        limit: u64,
-    },
-    #[error(
-        "{}:{line}: not UTF-8 text (invalid byte at offset {offset}); convert it to UTF-8 (for example with iconv) and run again",
-        path.display()
-    )]
-    NotUtf8 {
-        path: PathBuf,
-        offset: usize,
-        line: usize,
-    },
+    NotUtf8 { offset: usize, line: usize },
+}
+
+impl From<NotUtf8> for ReadError {
+    fn from(e: NotUtf8) -> ReadError {
+        ReadError::NotUtf8 {
+            offset: e.offset,
+            line: e.line,
+        }
+    }
+}
+
+impl ReadError {
+    /// The line the error is on, where there is one.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            ReadError::NotUtf8 { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
 }
 
 /// Reads and parses the file at `path`.
 pub fn read_dockerfile(path: &Path) -> Result<Dockerfile, ReadError> {
     let bytes = read_bytes(path)?;
-    Dockerfile::parse_bytes(&bytes).map_err(|e| ReadError::NotUtf8 {
-        path: path.to_path_buf(),
-        offset: e.offset,
-        line: e.line,
-    })
+    Ok(Dockerfile::parse_bytes(&bytes)?)
 }
 
 /// Reads the bytes of the file at `path`, within the size limit.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, ReadError> {
-    let io = |source| ReadError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let meta = fs::metadata(path).map_err(io)?;
+    let meta = fs::metadata(path)?;
     if meta.is_dir() {
-        return Err(ReadError::Directory {
-            path: path.to_path_buf(),
-        });
+        return Err(ReadError::Directory);
     }
-    let file = fs::File::open(path).map_err(io)?;
+    let file = fs::File::open(path)?;
     let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_BYTES) as usize);
     // Read one byte past the limit so a file that grew since `metadata` is
     // still caught without reading all of it.
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(ReadError::TooLarge {
-            path: path.to_path_buf(),
             size: meta.len().max(bytes.len() as u64),
             limit: MAX_FILE_BYTES,
         });

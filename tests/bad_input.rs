@@ -166,7 +166,7 @@ fn a_path_that_does_not_exist_and_a_directory_named_dockerfile() {
     let o = run(&["missing/Dockerfile", "good/Dockerfile"], dir.path());
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("missing/Dockerfile: error: missing/Dockerfile: cannot read"),
+        stderr(&o).contains("missing/Dockerfile: error: cannot read: No such file"),
         "{}",
         stderr(&o)
     );
@@ -203,7 +203,7 @@ fn an_unreadable_file_is_an_error_and_the_rest_still_run() {
     let o = run_unprivileged(&["Dockerfile", "good/Dockerfile"], dir.path());
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("Dockerfile: cannot read: Permission denied"),
+        stderr(&o).contains("slimfile: Dockerfile: error: cannot read: Permission denied"),
         "{}",
         stderr(&o)
     );
