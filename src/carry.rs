@@ -6,7 +6,9 @@
 
 use crate::context::Context;
 use crate::parse::{Dockerfile, Instruction, Keyword};
-use crate::plan::{command_words, is_within, resolve, unquote, variables, CopyFact, StageFacts};
+use crate::plan::{
+    command_words, is_root, is_within, resolve, unquote, variables, CopyFact, StageFacts,
+};
 use crate::shell;
 
 /// The instructions that configure the image, in their original order: every
@@ -87,7 +89,7 @@ fn quote_value(value: &str) -> String {
 pub fn user_before_workdir<'a>(facts: &StageFacts<'a>) -> Option<&'a Instruction> {
     let user = facts.user?;
     let name = facts.user_name()?;
-    if name == "root" || name == "0" {
+    if is_root(&name) {
         return None;
     }
     let last_workdir = facts
@@ -118,11 +120,8 @@ pub fn app_owner(facts: &StageFacts, app_dir: &str) -> Option<String> {
         match i.keyword {
             Keyword::User => user = i.value().map(unquote),
             Keyword::Run => {
-                if let Some(u) = &user {
-                    let name = u.split(':').next().unwrap_or("");
-                    if name != "root" && name != "0" {
-                        owner = Some(u.clone());
-                    }
+                if let Some(u) = user.as_ref().filter(|u| !is_root(u)) {
+                    owner = Some(u.clone());
                 }
             }
             _ => {}
@@ -143,7 +142,7 @@ pub fn app_owner(facts: &StageFacts, app_dir: &str) -> Option<String> {
 pub fn dir_owner(facts: &StageFacts, app_dir: &str) -> Option<String> {
     let mut user = String::from("root");
     let mut owner: Option<String> = None;
-    let non_root = |u: &str| !matches!(u.split(':').next().unwrap_or(""), "root" | "0" | "");
+    let non_root = |u: &str| !u.is_empty() && !is_root(u);
     for (at, i) in facts.instructions.iter().enumerate() {
         let cwd = facts.cwd_at(at);
         let absolute = |p: &str| resolve(&cwd, p);

@@ -354,6 +354,11 @@ impl<'a> StageFacts<'a> {
     }
 }
 
+/// Whether a `USER` value (`name`, `uid`, `name:group`) is root.
+pub fn is_root(user: &str) -> bool {
+    matches!(user.split(':').next().unwrap_or(""), "root" | "0")
+}
+
 /// The text of a `RUN`/`CMD`-like form as one shell line.
 pub fn form_text(form: &Form) -> String {
     match form {

@@ -11,8 +11,8 @@ use crate::context::Context;
 use crate::detect::Language;
 use crate::parse::{Dockerfile, Form, ImageRef, Instruction, Keyword, Stage};
 use crate::plan::{
-    command_words, form_text, is_within, variables, BuilderEdit, Decision, FinalLine, Flavor, Plan,
-    Reason, StageFacts, Warning,
+    command_words, form_text, is_root, is_within, variables, BuilderEdit, Decision, FinalLine,
+    Flavor, Plan, Reason, StageFacts, Warning,
 };
 use crate::shell;
 use crate::template::{self, NodeTemplate, PackageManager};
@@ -402,7 +402,7 @@ fn plan_rewrite(
             ));
         }
     }
-    if !matches!(facts.user_name().as_deref(), Some(u) if u != "root" && u != "0") {
+    if facts.user_name().as_deref().is_none_or(is_root) {
         warnings.push(Warning {
             line: facts.user.map(|u| u.start_line),
             message: "the image runs as root, as the original did; consider a USER".into(),
