@@ -6,10 +6,8 @@
 
 use crate::context::Context;
 use crate::parse::{Dockerfile, Instruction, Keyword};
-use crate::plan::{
-    command_words, is_root, is_within, resolve, unquote, variables, CopyFact, StageFacts,
-};
-use crate::shell;
+use crate::plan::{is_root, is_within, resolve, unquote, variables, CopyFact, StageFacts};
+use crate::shell::{self, WriteKind};
 
 /// The instructions that configure the image, in their original order: every
 /// `ENV`, `LABEL`, `EXPOSE`, `VOLUME`, `ONBUILD`, `SHELL` and `MAINTAINER`,
@@ -144,8 +142,6 @@ pub fn dir_owner(facts: &StageFacts, app_dir: &str) -> Option<String> {
     let mut owner: Option<String> = None;
     let non_root = |u: &str| !u.is_empty() && !is_root(u);
     for (at, i) in facts.instructions.iter().enumerate() {
-        let cwd = facts.cwd_at(at);
-        let absolute = |p: &str| resolve(&cwd, p);
         match i.keyword {
             Keyword::User => user = i.value().map(unquote).unwrap_or_default(),
             Keyword::Workdir => {
@@ -162,9 +158,15 @@ pub fn dir_owner(facts: &StageFacts, app_dir: &str) -> Option<String> {
                 }
             }
             Keyword::Run => {
-                for w in command_words(i) {
-                    match w.first().map(String::as_str) {
-                        Some("chown") => {
+                for c in facts.commands_of(i) {
+                    let Some(cwd) = c.dir.as_deref() else {
+                        continue;
+                    };
+                    let absolute = |p: &str| resolve(cwd, p);
+                    let w = c.words();
+                    let runner = c.user.clone().unwrap_or_default();
+                    match c.name() {
+                        "chown" => {
                             let args: Vec<&String> =
                                 w[1..].iter().filter(|a| !a.starts_with('-')).collect();
                             let recursive = w.iter().any(|a| a == "-R" || a == "--recursive");
@@ -178,13 +180,13 @@ pub fn dir_owner(facts: &StageFacts, app_dir: &str) -> Option<String> {
                                 }
                             }
                         }
-                        Some("mkdir")
-                            if non_root(&user)
+                        "mkdir"
+                            if non_root(&runner)
                                 && w[1..]
                                     .iter()
                                     .any(|p| !p.starts_with('-') && absolute(p) == app_dir) =>
                         {
-                            owner = Some(user.clone());
+                            owner = Some(runner.clone());
                         }
                         _ => {}
                     }
@@ -201,14 +203,10 @@ pub fn dir_owner(facts: &StageFacts, app_dir: &str) -> Option<String> {
 pub fn user_commands(facts: &StageFacts) -> Vec<String> {
     facts
         .run_commands()
-        .filter(|(_, w)| {
-            matches!(
-                w.first().map(String::as_str),
-                Some("useradd" | "adduser" | "groupadd" | "addgroup")
-            )
-        })
-        .map(|(_, w)| {
-            w.iter()
+        .filter(|(_, c)| matches!(c.name(), "useradd" | "adduser" | "groupadd" | "addgroup"))
+        .map(|(_, c)| {
+            c.words()
+                .iter()
                 .map(|x| shell::quote(x))
                 .collect::<Vec<_>>()
                 .join(" ")
@@ -221,8 +219,8 @@ pub fn user_commands(facts: &StageFacts) -> Vec<String> {
 pub fn created_users(facts: &StageFacts) -> Vec<String> {
     facts
         .run_commands()
-        .filter(|(_, w)| w.len() > 1 && matches!(w[0].as_str(), "useradd" | "adduser"))
-        .filter_map(|(_, w)| w.iter().rev().find(|x| !x.starts_with('-')).cloned())
+        .filter(|(_, c)| !c.args.is_empty() && matches!(c.name(), "useradd" | "adduser"))
+        .filter_map(|(_, c)| c.words().into_iter().rev().find(|x| !x.starts_with('-')))
         .collect()
 }
 
@@ -290,32 +288,42 @@ const SCRATCH_PATHS: &[&str] = &[
 ];
 
 /// What the `RUN` steps wrote outside the application directory, the copied
-/// files and the scratch places, read from the commands that write files
-/// (`cp`, `mv`, `install`, `mkdir`, `touch`, `tee`, `chmod`, `chown`, `sed -i`,
-/// `curl -o`, `wget -O`, `tar -C`, `unzip -d`, `git clone`, a redirection).
-/// Returns the paths the final stage copies from the builder — a copy keeps
-/// their content, mode and owner — or the first write it cannot carry (the
-/// line, and what was written): a whole system folder, a symlink, a path
-/// with a variable it cannot resolve.
+/// files and the scratch places, as the shell reader sees the writes
+/// (redirections, `cp`, `mv`, `install`, `mkdir`, `touch`, `tee`, `chmod`,
+/// `chown`, `sed -i`, `curl -o`, `wget -O`, `tar -C`, `unzip -d`,
+/// `git clone`, `ln`), each from the folder it ran in. Returns the paths the
+/// final stage copies from the builder — a copy keeps their content, mode
+/// and owner — or the first thing it cannot carry, with its line and what
+/// to say: a whole system folder, a symlink, a path it cannot resolve, or a
+/// step the reader could not follow, which may write anywhere.
 pub fn outside_writes(
     facts: &StageFacts,
     app_dir: &str,
     copied: &[String],
-) -> Result<Vec<OutsideWrite>, (usize, String)> {
+) -> Result<Vec<OutsideWrite>, Uncarried> {
     let mut targets: Vec<OutsideWrite> = Vec::new();
-    for (at, run) in facts.instructions.iter().enumerate() {
-        if run.keyword != Keyword::Run {
-            continue;
-        }
-        let cwd = facts.cwd_at(at);
-        for w in command_words(run) {
-            for (path, written) in written_paths(&w) {
-                let folder = written == Written::Folder;
-                let stop = |what: String| (run.start_line, what);
-                let expanded = facts
-                    .expand(&path)
-                    .ok_or_else(|| stop(format!("{path} (a variable slimfile cannot resolve)")))?;
-                let absolute = resolve(&cwd, &expanded);
+    for run in &facts.run_steps {
+        let line = run.instruction.start_line;
+        let stop = |what: String| Uncarried::Write { line, what };
+        for step in &run.steps {
+            let c = match step {
+                shell::Step::Run(c) => c,
+                shell::Step::Unknown(u) => {
+                    return Err(Uncarried::Unknown {
+                        line,
+                        text: u.text.clone(),
+                        reason: u.reason.clone(),
+                    })
+                }
+            };
+            for w in &c.writes {
+                let folder = w.kind == WriteKind::Folder;
+                let Some(absolute) = w.path.clone() else {
+                    return Err(stop(format!(
+                        "{} (a variable or folder slimfile cannot resolve)",
+                        w.raw
+                    )));
+                };
                 if let Some(target) = targets.iter_mut().find(|t| is_within(&absolute, &t.path)) {
                     target.folder_only &= folder;
                     continue;
@@ -328,7 +336,7 @@ pub fn outside_writes(
                 if carried {
                     continue;
                 }
-                if written == Written::Link {
+                if w.kind == WriteKind::Link {
                     return Err(stop(format!("a symlink ({absolute})")));
                 }
                 if SYSTEM_DIRS.contains(&absolute.as_str()) {
@@ -340,13 +348,35 @@ pub fn outside_writes(
                 }
                 targets.push(OutsideWrite {
                     path: absolute,
-                    line: run.start_line,
+                    line,
                     folder_only: folder,
                 });
             }
         }
     }
     Ok(targets)
+}
+
+/// Why a `RUN` step's effects cannot be carried to the final stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Uncarried {
+    /// It writes something outside the application that cannot be copied.
+    Write { line: usize, what: String },
+    /// The shell reader could not follow it, so it may write anywhere.
+    Unknown {
+        line: usize,
+        text: String,
+        reason: String,
+    },
+}
+
+impl Uncarried {
+    /// The line of the `RUN`.
+    pub fn line(&self) -> usize {
+        match self {
+            Uncarried::Write { line, .. } | Uncarried::Unknown { line, .. } => *line,
+        }
+    }
 }
 
 /// A path a `RUN` step wrote outside the application directory.
@@ -361,155 +391,15 @@ pub struct OutsideWrite {
     pub folder_only: bool,
 }
 
-/// What a command does at a path it writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Written {
-    /// Makes or re-owns a folder (`mkdir`, `chown`) that may already exist.
-    Folder,
-    /// Puts content there: a file, or what a download unpacks.
-    Content,
-    /// Makes a link (`ln`), which a copy to another stage would follow.
-    Link,
-}
-
-/// The paths one command writes, as written, each with what it does there.
-fn written_paths(w: &[String]) -> Vec<(String, Written)> {
-    let mut out: Vec<(String, Written)> = Vec::new();
-    let mut skip_next = false;
-    let mut args: Vec<&String> = Vec::new();
-    for (i, word) in w.iter().enumerate().skip(1) {
-        if skip_next {
-            skip_next = false;
-            continue;
-        }
-        if let Some(target) = word.strip_prefix(">>").or_else(|| word.strip_prefix('>')) {
-            match target {
-                "" => {
-                    if let Some(next) = w.get(i + 1) {
-                        out.push((next.clone(), Written::Content));
-                    }
-                    skip_next = true;
-                }
-                t if !t.starts_with('&') => out.push((t.to_string(), Written::Content)),
-                _ => {}
-            }
-            continue;
-        }
-        args.push(word);
-    }
-    // Redirections in the first word (`>file cmd`) are rare and left out.
-    let program = w.first().map_or("", |p| p.rsplit('/').next().unwrap_or(p));
-    let plain: Vec<&String> = args
-        .iter()
-        .copied()
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let value_of = |names: &[&str]| -> Vec<String> {
-        let mut values = Vec::new();
-        for (i, a) in args.iter().enumerate() {
-            for n in names {
-                if a.as_str() == *n {
-                    values.extend(args.get(i + 1).map(|v| v.to_string()));
-                } else if let Some(v) = a.strip_prefix(&format!("{n}=")) {
-                    values.push(v.to_string());
-                } else if n.len() == 2 && a.starts_with(n) && a.len() > 2 && !a.starts_with("--") {
-                    values.push(a[2..].to_string());
-                }
-            }
-        }
-        values
-    };
-    match program {
-        "cp" | "mv" | "install" if plain.len() >= 2 => {
-            let dest = plain[plain.len() - 1];
-            if dest.ends_with('/') {
-                for src in &plain[..plain.len() - 1] {
-                    let name = src.trim_end_matches('/').rsplit('/').next().unwrap_or(src);
-                    out.push((format!("{dest}{name}"), Written::Content));
-                }
-            } else {
-                out.push((dest.to_string(), Written::Content));
-            }
-        }
-        "mkdir" => out.extend(plain.iter().map(|p| (p.to_string(), Written::Folder))),
-        "touch" | "tee" => out.extend(plain.iter().map(|p| (p.to_string(), Written::Content))),
-        "chmod" | "chown" | "chgrp" => out.extend(
-            plain
-                .iter()
-                .skip(1)
-                .map(|p| (p.to_string(), Written::Folder)),
-        ),
-        "sed" if args.iter().any(|a| a.starts_with("-i")) => out.extend(
-            plain
-                .iter()
-                .skip(1)
-                .map(|p| (p.to_string(), Written::Content)),
-        ),
-        "curl" => out.extend(
-            value_of(&["-o", "--output"])
-                .into_iter()
-                .map(|p| (p, Written::Content)),
-        ),
-        "wget" => {
-            out.extend(
-                value_of(&["-O", "--output-document"])
-                    .into_iter()
-                    .map(|p| (p, Written::Content)),
-            );
-            out.extend(
-                value_of(&["-P", "--directory-prefix"])
-                    .into_iter()
-                    .map(|p| (p, Written::Content)),
-            );
-        }
-        "tar" => {
-            // `-C DIR`, `--directory=DIR`, or C in a cluster (`xzC DIR`, `-xzf F -C DIR`,
-            // `xJC DIR F`): its value follows the values of the letters before it.
-            for (i, a) in args.iter().enumerate() {
-                if let Some(v) = a.strip_prefix("--directory=") {
-                    out.push((v.to_string(), Written::Content));
-                    continue;
-                }
-                let cluster = a.strip_prefix('-').unwrap_or(a);
-                let is_cluster = !a.starts_with("--")
-                    && !cluster.is_empty()
-                    && cluster.chars().all(|c| c.is_ascii_alphabetic());
-                if is_cluster && (i == 0 || a.starts_with('-')) {
-                    if let Some(at) = cluster.find('C') {
-                        let before = cluster[..at]
-                            .chars()
-                            .filter(|c| {
-                                matches!(
-                                    c,
-                                    'f' | 'T' | 'X' | 'g' | 'b' | 'H' | 'L' | 'K' | 'N' | 'V'
-                                )
-                            })
-                            .count();
-                        if let Some(dir) = args.get(i + 1 + before) {
-                            out.push((dir.to_string(), Written::Content));
-                        }
-                    }
-                }
-            }
-        }
-        "unzip" => out.extend(value_of(&["-d"]).into_iter().map(|p| (p, Written::Content))),
-        "git" if plain.first().map(|a| a.as_str()) == Some("clone") && plain.len() >= 3 => {
-            out.push((plain[plain.len() - 1].to_string(), Written::Content))
-        }
-        "ln" if plain.len() >= 2 => out.push((plain[plain.len() - 1].to_string(), Written::Link)),
-        _ => {}
-    }
-    out
-}
-
 /// The packages `apt-get install` or `apk add` installed that are not
 /// build-only: the final stage needs them too.
 pub fn runtime_packages(facts: &StageFacts) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for (_, w) in facts.run_commands() {
+    for (_, c) in facts.run_commands() {
+        let w = c.words();
         let installs = matches!(
-            (w.first().map(String::as_str), w.get(1).map(String::as_str)),
-            (Some("apt-get" | "apt"), Some("install")) | (Some("apk"), Some("add"))
+            (c.name(), w.get(1).map(String::as_str)),
+            ("apt-get" | "apt", Some("install")) | ("apk", Some("add"))
         );
         if !installs {
             continue;
@@ -651,6 +541,13 @@ mod tests {
         assert_eq!(runtime_packages(&facts), ["tini", "ffmpeg"]);
     }
 
+    fn write(line: usize, what: &str) -> Uncarried {
+        Uncarried::Write {
+            line,
+            what: what.into(),
+        }
+    }
+
     #[test]
     fn writes_outside_the_application_are_carried_or_refused() {
         let writes = |text: &str| {
@@ -674,25 +571,38 @@ mod tests {
         assert_eq!(
             writes("FROM x\nRUN curl -sSL https://x | tar xJC /usr/bin/ f\n")
                 .unwrap_err()
-                .0,
+                .line(),
             2
         );
         assert_eq!(
-            writes("FROM x\nRUN ln -sf /usr/bin/python3 /usr/bin/python\n")
-                .unwrap_err()
-                .1,
-            "a symlink (/usr/bin/python)"
+            writes("FROM x\nRUN ln -sf /usr/bin/python3 /usr/bin/python\n").unwrap_err(),
+            write(2, "a symlink (/usr/bin/python)")
         );
         // Read from the working folder, wherever that is.
         assert_eq!(
             writes("FROM x\nWORKDIR /app\nRUN ln -s /app/bin/cli.js /usr/local/bin/cli\n")
                 .unwrap_err(),
-            (3, "a symlink (/usr/local/bin/cli)".to_string())
+            write(3, "a symlink (/usr/local/bin/cli)")
         );
         assert_eq!(
             writes("FROM x\nWORKDIR /usr/local/bin\nRUN ln -s /app/bin/cli.js cli\n").unwrap_err(),
-            (3, "a symlink (/usr/local/bin/cli)".to_string())
+            write(3, "a symlink (/usr/local/bin/cli)")
         );
+        // A `cd` moves the folder the writes are read from.
+        assert_eq!(
+            writes("FROM x\nWORKDIR /app\nRUN cd /usr/local/bin && ln -s /app/bin/cli.js cli\n")
+                .unwrap_err(),
+            write(3, "a symlink (/usr/local/bin/cli)")
+        );
+        assert_eq!(
+            writes("FROM x\nWORKDIR /app\nRUN (cd /opt && echo x > a) && echo y > b\n"),
+            Ok(vec!["/opt/a".to_string()])
+        );
+        // A step the reader cannot follow may write anywhere.
+        assert!(matches!(
+            writes("FROM x\nWORKDIR /app\nRUN eval \"$(./configure)\"\n"),
+            Err(Uncarried::Unknown { line: 3, .. })
+        ));
         // Inside the application, the link comes with the folder's copy.
         assert_eq!(
             writes("FROM x\nWORKDIR /app\nRUN ln -s dist/cli.js cli\n"),

@@ -185,7 +185,7 @@ pub fn detect(
             continue;
         }
         let mut seen = Vec::new();
-        for words in command_words(i) {
+        for words in command_words(file, i) {
             if let Some((lang, weight)) = program_language(&words) {
                 if !seen.contains(&lang) {
                     seen.push(lang);

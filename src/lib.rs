@@ -33,6 +33,7 @@ pub mod process;
 pub mod read;
 pub mod render;
 pub mod report;
+pub mod scripts;
 pub mod shell;
 pub mod sizes;
 pub mod template;

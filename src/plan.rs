@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::detect::{Detection, Language};
 use crate::parse::{Dockerfile, Form, Instruction, Keyword, Stage};
-use crate::shell;
+use crate::shell::{self, Command, Scope, Step, Unknown};
 
 /// The `--flavor` of the final stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
@@ -160,11 +160,33 @@ pub struct StageFacts<'a> {
     /// `ENV` values as set, in order (later ones win), expanded where the
     /// variables they use are known (`None` where not).
     pub env: Vec<(String, Option<String>, usize)>,
+    /// What each `RUN` does, as the shell reader reads it, in order.
+    pub run_steps: Vec<RunSteps<'a>>,
+}
+
+/// One `RUN` and what the shell would do for it.
+#[derive(Debug)]
+pub struct RunSteps<'a> {
+    pub instruction: &'a Instruction,
+    /// Its index in [`StageFacts::instructions`].
+    pub at: usize,
+    pub steps: Vec<Step>,
 }
 
 impl<'a> StageFacts<'a> {
-    /// Reads the stage.
+    /// Reads the stage with no build context: scripts that `RUN` steps run
+    /// are unknown.
     pub fn read(file: &'a Dockerfile, stage: &Stage) -> StageFacts<'a> {
+        StageFacts::read_in(file, stage, &crate::context::Context::none())
+    }
+
+    /// Reads the stage; the scripts `RUN` steps run are read from `ctx`
+    /// where a `COPY` put them in the image.
+    pub fn read_in(
+        file: &'a Dockerfile,
+        stage: &Stage,
+        ctx: &crate::context::Context,
+    ) -> StageFacts<'a> {
         let all: Vec<&Instruction> = file.instructions().collect();
         let mut global_args = BTreeMap::new();
         for i in file.global_args() {
@@ -188,6 +210,7 @@ impl<'a> StageFacts<'a> {
             args: BTreeMap::new(),
             global_args,
             env: Vec::new(),
+            run_steps: Vec::new(),
         };
         for &i in &all[stage.instructions.clone()] {
             facts.workdir_at.push(facts.workdir.clone());
@@ -254,7 +277,65 @@ impl<'a> StageFacts<'a> {
                 _ => {}
             }
         }
+        facts.run_steps = facts.read_runs(file, ctx);
         facts
+    }
+
+    /// Reads every `RUN` with the folder, user, variables and `SHELL` in
+    /// force where it runs, and the scripts copied before it.
+    fn read_runs(&self, file: &Dockerfile, ctx: &crate::context::Context) -> Vec<RunSteps<'a>> {
+        let mut out = Vec::new();
+        let mut user = String::from("root");
+        let mut shell_form: Option<Vec<String>> = None;
+        let mut args: BTreeMap<String, Option<String>> = BTreeMap::new();
+        for (at, &i) in self.instructions.iter().enumerate() {
+            match i.keyword {
+                Keyword::User => {
+                    let u = unquote(i.value().unwrap_or("root"));
+                    user = self.expand(&u).unwrap_or(u);
+                    user = user.split(':').next().unwrap_or("").to_string();
+                }
+                Keyword::Shell => {
+                    if let Some(Form::Exec(items)) = &i.form {
+                        shell_form = Some(items.clone());
+                    }
+                }
+                Keyword::Arg => {
+                    for a in i.arg_decls() {
+                        let default = self.args.get(&a.name).cloned().flatten();
+                        args.insert(a.name, default);
+                    }
+                }
+                Keyword::Run => {
+                    let mut vars = args.clone();
+                    for (k, v, line) in &self.env {
+                        if *line < i.start_line {
+                            vars.insert(k.clone(), v.clone());
+                        }
+                    }
+                    let scope = Scope {
+                        dir: Some(self.cwd_at(at)),
+                        user: Some(user.clone()),
+                        vars,
+                    };
+                    let copies: Vec<&CopyFact> = self
+                        .copies
+                        .iter()
+                        .filter(|c| c.instruction.start_line < i.start_line)
+                        .collect();
+                    let scripts = crate::scripts::CopiedScripts::new(ctx, &copies);
+                    let steps =
+                        shell::read_instruction(file, i, shell_form.as_deref(), &scope, &scripts);
+                    out.push(RunSteps {
+                        instruction: i,
+                        at,
+                        steps,
+                    });
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     /// Expands `$NAME` and `${NAME}` from `ENV` and `ARG` values known so far;
@@ -339,11 +420,30 @@ impl<'a> StageFacts<'a> {
             .filter(|i| i.keyword == Keyword::Run)
     }
 
-    /// Every command the `RUN`s run, in order, each with its `RUN`: the
-    /// words from the program on, as [`command_words`] reads them.
-    pub fn run_commands(&self) -> impl Iterator<Item = (&'a Instruction, Vec<String>)> + '_ {
-        self.runs()
-            .flat_map(|run| command_words(run).into_iter().map(move |w| (*run, w)))
+    /// Every command the `RUN`s run, in order, each with its `RUN`.
+    pub fn run_commands(&self) -> impl Iterator<Item = (&'a Instruction, &Command)> + '_ {
+        self.run_steps
+            .iter()
+            .flat_map(|r| shell::commands(&r.steps).map(move |c| (r.instruction, c)))
+    }
+
+    /// What the reader could not follow in the `RUN`s, each with its `RUN`.
+    pub fn run_unknowns(&self) -> impl Iterator<Item = (&'a Instruction, &Unknown)> + '_ {
+        self.run_steps.iter().flat_map(|r| {
+            r.steps.iter().filter_map(move |s| match s {
+                Step::Unknown(u) => Some((r.instruction, u)),
+                Step::Run(_) => None,
+            })
+        })
+    }
+
+    /// The commands one `RUN` runs.
+    pub fn commands_of(&self, run: &Instruction) -> Vec<&Command> {
+        self.run_steps
+            .iter()
+            .filter(|r| std::ptr::eq(r.instruction, run))
+            .flat_map(|r| shell::commands(&r.steps))
+            .collect()
     }
 
     /// The user name or id of the last `USER` (before any `:group`).
@@ -367,14 +467,17 @@ pub fn form_text(form: &Form) -> String {
     }
 }
 
-/// The commands of a `RUN` (`a && b | c` is three), each as its words from
-/// the program on: leading variable assignments and wrappers such as `sudo`
-/// are dropped by [`shell::program_words`].
-pub fn command_words(run: &Instruction) -> Vec<Vec<String>> {
-    let text = run.form.as_ref().map(form_text).unwrap_or_default();
-    shell::commands(&text)
-        .iter()
-        .map(|c| shell::program_words(c).to_vec())
+/// The programs a `RUN` runs, read with nothing known of the stage (for
+/// detection): each known command's words, and the file an unknown step
+/// names (`./mvnw`).
+pub fn command_words(file: &Dockerfile, run: &Instruction) -> Vec<Vec<String>> {
+    let scope = Scope::at("/", "root");
+    shell::read_instruction(file, run, None, &scope, &shell::NoScripts)
+        .into_iter()
+        .filter_map(|s| match s {
+            Step::Run(c) => Some(c.words()),
+            Step::Unknown(u) => u.program.map(|p| vec![p]),
+        })
         .collect()
 }
 
@@ -502,7 +605,7 @@ pub fn plan_file(file: &Dockerfile, ctx: &crate::context::Context, opts: Options
         return planned;
     };
     planned.builder_image = stage.base.as_ref().map(|b| b.raw.clone());
-    let facts = StageFacts::read(file, stage);
+    let facts = StageFacts::read_in(file, stage, ctx);
     let detection = crate::detect::detect(file, stage, ctx, opts.lang);
     let line = facts.from.start_line;
     planned.decision = match detection.language {

@@ -11,10 +11,10 @@ use crate::context::Context;
 use crate::detect::Language;
 use crate::parse::{Dockerfile, Form, ImageRef, Instruction, Keyword, Stage};
 use crate::plan::{
-    command_words, form_text, is_root, is_within, variables, BuilderEdit, Decision, FinalLine,
-    Flavor, Plan, Reason, StageFacts, Warning,
+    form_text, is_root, is_within, variables, BuilderEdit, Decision, FinalLine, Flavor, Plan,
+    Reason, StageFacts, Warning,
 };
-use crate::shell;
+use crate::shell::{self, Command, NoScripts, Scope, Step};
 use crate::template::{self, NodeTemplate, PackageManager};
 
 /// What `--flavor` and friends ask of the Node planner.
@@ -81,10 +81,7 @@ fn healthcheck_tools(
         ));
     }
     let mut lines = Vec::new();
-    for c in shell::commands(&form_text(&form)) {
-        let Some(p) = shell::program_words(&c).first().cloned() else {
-            continue;
-        };
+    for p in programs_run(&form, h.start_line)? {
         let on_image = match flavor {
             Flavor::Slim => t.base_config.programs_slim.contains(&p),
             Flavor::Alpine => t.base_config.programs_alpine.contains(&p),
@@ -124,6 +121,50 @@ fn healthcheck_tools(
         }
     }
     Ok(lines)
+}
+
+/// The programs a command runs (`HEALTHCHECK CMD curl … || exit 1` runs
+/// `curl` and `exit`; `sh -c "…"` runs `sh` and what the script runs), as
+/// written; a refusal where the reader cannot tell.
+fn programs_run(form: &Form, line: usize) -> Result<Vec<String>, Stop> {
+    let scope = Scope::at("/", "root");
+    let steps = match form {
+        Form::Exec(argv) => shell::read_argv(argv, &scope, &NoScripts),
+        Form::Shell(s) => shell::read(s, &scope, &NoScripts),
+    };
+    let mut programs: Vec<String> = Vec::new();
+    let mut add = |p: &str| {
+        // Shell keywords that are not programs on the image.
+        if !matches!(p, "exec" | "command" | "builtin" | "time") && !programs.iter().any(|x| x == p)
+        {
+            programs.push(p.to_string());
+        }
+    };
+    for step in &steps {
+        match step {
+            Step::Run(c) => {
+                c.via
+                    .iter()
+                    .for_each(|v| add(v.split(' ').next().unwrap_or(v)));
+                add(&c.program);
+            }
+            Step::Unknown(u) => match &u.program {
+                Some(p) => {
+                    u.via
+                        .iter()
+                        .for_each(|v| add(v.split(' ').next().unwrap_or(v)));
+                    add(p)
+                }
+                None => {
+                    return Err(refused(
+                        line,
+                        format!("cannot tell what `{}` runs: {}", u.text, u.reason),
+                    ))
+                }
+            },
+        }
+    }
+    Ok(programs)
 }
 
 /// A `CMD` in exec form, as the final stage writes it.
@@ -376,17 +417,21 @@ fn plan_rewrite(
         ));
     }
     // What RUN steps wrote outside the application directory is copied too.
-    let written_outside = carry::outside_writes(facts, &app_dir, &carry::copied_files(facts))
-        .map_err(|(run_line, what)| {
-            refused(
-                run_line,
-                format!(
-                    "this RUN writes {what} outside the application directory {app_dir}: slimfile \
-                     cannot carry it to the final stage; make it inside {app_dir}, or write the \
-                     final stage by hand"
-                ),
-            )
-        })?;
+    let written_outside = carry::outside_writes(facts, &app_dir, &copied).map_err(|u| {
+        let message = match &u {
+            carry::Uncarried::Write { what, .. } => format!(
+                "this RUN writes {what} outside the application directory {app_dir}: slimfile \
+                 cannot carry it to the final stage; make it inside {app_dir}, or write the \
+                 final stage by hand"
+            ),
+            carry::Uncarried::Unknown { text, reason, .. } => format!(
+                "this RUN runs `{text}`, which slimfile cannot follow ({reason}): it may install \
+                 or write anything, anywhere; write it as commands slimfile can read (copy the \
+                 script into the image from the build context), or write the final stage by hand"
+            ),
+        };
+        refused(u.line(), message)
+    })?;
     // A glibc builder's downloads and builds outside the application may be
     // programs or libraries that fail on musl, as native modules do.
     if flavor == Flavor::Alpine && tag.variant != Variant::Alpine {
@@ -455,14 +500,21 @@ fn plan_rewrite(
                     || (pm.name == "yarn" && text.contains("--production"))
             })
         });
-        // The prune runs where the install ran, after the last step there.
+        // The prune runs where the install ran (its WORKDIR, or the folder
+        // a `cd` took it to), after the last step there.
         let last_install = installs.last().map(|r| r.instruction);
-        let install_dir = last_install.and_then(|i| facts.workdir_of(i));
+        let install_dir = installs.last().and_then(|r| r.command.dir.as_deref());
         let in_app = install_dir.is_some_and(|d| is_within(d, &app_dir));
         if !pruned && in_app {
             let after = last_node_run(facts, t, install_dir)
                 .or(last_install)
                 .expect("dev dependencies were installed by some RUN");
+            let prune = match install_dir {
+                Some(d) if facts.workdir_of(after) != Some(d) => {
+                    format!("cd {} && {prune}", shell::quote(d))
+                }
+                _ => prune,
+            };
             builder_edits.push(BuilderEdit {
                 range: after.text_span.end..after.text_span.end,
                 text: format!("{}RUN {prune}", file.line_ending()),
@@ -683,7 +735,7 @@ fn plan_rewrite(
         } else {
             let words = match &i.form {
                 Some(Form::Exec(items)) => items.clone(),
-                Some(Form::Shell(s)) => shell::commands(s).into_iter().next().unwrap_or_default(),
+                Some(Form::Shell(s)) => shell::plain_words(s).unwrap_or_default(),
                 None => Vec::new(),
             };
             match words.first().map(String::as_str) {

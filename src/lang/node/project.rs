@@ -150,6 +150,8 @@ pub(super) fn read_native(ctx: &Context, pm: Option<&PackageManager>) -> Native 
 #[derive(Debug)]
 pub(super) struct PmRun<'a> {
     pub(super) instruction: &'a Instruction,
+    /// The command as the shell reader read it: its folder, user, variables.
+    pub(super) command: Command,
     pub(super) words: Vec<String>,
 }
 
@@ -160,6 +162,7 @@ pub(super) struct PmRun<'a> {
 pub(super) fn global_installs<'a>(facts: &StageFacts<'a>) -> Vec<(&'a Instruction, Vec<String>)> {
     facts
         .run_commands()
+        .map(|(i, c)| (i, c.words()))
         .filter(|(_, w)| {
             let sub = w.get(1).map(String::as_str);
             match w.first().map(String::as_str) {
@@ -192,25 +195,38 @@ pub(super) fn is_project_install(pm: &PackageManager, words: &[String]) -> bool 
     })
 }
 
-/// The package manager: the one whose install the `RUN`s run, else the one
-/// whose lock file is in the build context.
+/// The package manager: the one whose install the `RUN`s run (where
+/// branches install with different ones, `if [ -f yarn.lock ]; then yarn;
+/// else npm ci; fi`, the one whose lock file is in the build context), else
+/// the one whose lock file is in the build context.
 pub(super) fn detect_pm<'t>(
     facts: &StageFacts,
     ctx: &Context,
     t: &'t NodeTemplate,
 ) -> Option<&'t PackageManager> {
-    for (_, w) in facts.run_commands() {
+    let has_lock = |pm: &PackageManager| pm.lock_files.iter().any(|l| ctx.has(l));
+    let mut installing: Vec<&'t PackageManager> = Vec::new();
+    for (_, c) in facts.run_commands() {
+        let w = c.words();
         if let Some(pm) = t
             .package_managers
             .iter()
             .find(|pm| is_project_install(pm, &w))
         {
-            return Some(pm);
+            if !installing.iter().any(|p| p.name == pm.name) {
+                installing.push(pm);
+            }
         }
     }
-    t.package_managers
-        .iter()
-        .find(|pm| pm.lock_files.iter().any(|l| ctx.has(l)))
+    match installing.as_slice() {
+        [] => t.package_managers.iter().find(|pm| has_lock(pm)),
+        [one] => Some(*one),
+        several => several
+            .iter()
+            .copied()
+            .find(|pm| has_lock(pm))
+            .or(several.first().copied()),
+    }
 }
 
 /// The `RUN`s that install dependencies.
@@ -221,8 +237,12 @@ pub(super) fn install_runs<'a>(
     let Some(pm) = pm else { return Vec::new() };
     facts
         .run_commands()
-        .filter(|(_, w)| is_project_install(pm, w))
-        .map(|(instruction, words)| PmRun { instruction, words })
+        .map(|(instruction, command)| PmRun {
+            instruction,
+            words: command.words(),
+            command: command.clone(),
+        })
+        .filter(|r| is_project_install(pm, &r.words))
         .collect()
 }
 
@@ -240,11 +260,23 @@ pub(super) fn installs_dev(
     if facts.env_before("NODE_ENV", "production", run.instruction.start_line) {
         return false;
     }
+    // `NODE_ENV=production npm ci`, or exported earlier in the same RUN.
+    if run
+        .command
+        .env
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "NODE_ENV")
+        .is_some_and(|(_, v)| v.as_deref() == Some("production"))
+    {
+        return false;
+    }
     !manifest.found || !manifest.dev_dependencies.is_empty()
 }
 
 pub(super) fn has_build_step(facts: &StageFacts, t: &NodeTemplate) -> bool {
-    facts.run_commands().any(|(_, w)| {
+    facts.run_commands().any(|(_, c)| {
+        let w = c.words();
         let script = match (w.first().map(String::as_str), w.get(1).map(String::as_str)) {
             (Some("npm" | "pnpm" | "yarn"), Some("run" | "run-script")) => {
                 w.get(2).map(String::as_str)
@@ -260,21 +292,16 @@ pub(super) fn has_build_step(facts: &StageFacts, t: &NodeTemplate) -> bool {
     })
 }
 
-/// The last `RUN` in `dir` that runs a Node.js tool: the prune goes after it.
+/// The last `RUN` that runs a Node.js tool in `dir`: the prune goes after it.
 pub(super) fn last_node_run<'a>(
     facts: &StageFacts<'a>,
     t: &NodeTemplate,
     dir: Option<&str>,
 ) -> Option<&'a Instruction> {
     facts
-        .runs()
-        .filter(|r| facts.workdir_of(r) == dir)
-        .filter(|r| {
-            command_words(r).iter().any(|w| {
-                w.first()
-                    .is_some_and(|p| t.run_hints.commands.iter().any(|h| h == p))
-            })
-        })
+        .run_commands()
+        .filter(|(_, c)| c.dir.as_deref() == dir)
+        .filter(|(_, c)| t.run_hints.commands.iter().any(|h| h == &c.program))
+        .map(|(i, _)| i)
         .last()
-        .copied()
 }

@@ -45,10 +45,8 @@ impl StartCommand {
         // how a final stage without a shell writes it).
         let cmd_argv = |c: &Form| match c {
             Form::Exec(items) => items.clone(),
-            Form::Shell(s) if !shell::needs_a_shell(s) => {
-                shell::commands(s).into_iter().next().unwrap_or_default()
-            }
-            Form::Shell(s) => vec!["/bin/sh".into(), "-c".into(), s.clone()],
+            Form::Shell(s) => shell::plain_words(s)
+                .unwrap_or_else(|| vec!["/bin/sh".into(), "-c".into(), s.clone()]),
         };
         let mut runs: Vec<Vec<String>> = Vec::new();
         match (&entry, &cmd) {
@@ -74,40 +72,8 @@ impl StartCommand {
             ..StartCommand::default()
         };
         for argv in runs {
-            // `sh -c "…"`: the shell is a program, and so is what it runs.
-            let commands = match argv.as_slice() {
-                [sh, flag, script, ..] if flag == "-c" && is_shell(sh) => {
-                    start.programs.push(sh.clone());
-                    shell::commands(script)
-                }
-                _ => vec![argv],
-            };
-            for command in commands {
-                let words =
-                    shell::unwrap_wrappers(shell::program_words(&command), &mut start.programs);
-                let Some(program) = words.first() else {
-                    continue;
-                };
-                if let [sh, flag, script, ..] = words {
-                    if flag == "-c" && is_shell(sh) {
-                        start.programs.push(sh.clone());
-                        for inner in shell::commands(script) {
-                            let w = shell::program_words(&inner);
-                            start.programs.extend(w.first().cloned());
-                            let pm = w.first().map_or("", |p| p.rsplit('/').next().unwrap_or(p));
-                            if matches!(pm, "npm" | "yarn" | "pnpm") {
-                                start.read_script(pm, w, manifest, t, warnings)?;
-                            }
-                        }
-                        continue;
-                    }
-                }
-                start.programs.push(program.clone());
-                let pm = program.rsplit('/').next().unwrap_or(program);
-                if matches!(pm, "npm" | "yarn" | "pnpm") {
-                    start.read_script(pm, words, manifest, t, warnings)?;
-                }
-            }
+            let steps = shell::read_argv(&argv, &Scope::at("/", "root"), &NoScripts);
+            start.read_steps(&steps, manifest, t, warnings)?;
         }
         start.programs.dedup();
         start.dev_dependency = start
@@ -117,6 +83,39 @@ impl StartCommand {
             .find(|p| manifest.dev_dependencies.contains(*p) && !manifest.dependencies.contains(*p))
             .map(str::to_string);
         Ok(start)
+    }
+
+    /// Records the programs the steps run — the wrappers and shells they run
+    /// through, too — and follows package-manager scripts.
+    fn read_steps(
+        &mut self,
+        steps: &[Step],
+        manifest: &Manifest,
+        t: &NodeTemplate,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<(), Stop> {
+        for step in steps {
+            let (via, program) = match step {
+                Step::Run(c) => (&c.via, c.program.clone()),
+                // A file the image holds, or something only known at run time:
+                // either way a program whose origin is checked.
+                Step::Unknown(u) => (&u.via, u.program.clone().unwrap_or(u.text.clone())),
+            };
+            for v in via {
+                let name = v.split(' ').next().unwrap_or(v);
+                if !matches!(name, "exec" | "command" | "builtin" | "time") {
+                    self.programs.push(name.to_string());
+                }
+            }
+            self.programs.push(program.clone());
+            if let Step::Run(c) = step {
+                if matches!(c.name(), "npm" | "yarn" | "pnpm") {
+                    let words = c.words();
+                    self.read_script(c.name(), &words, manifest, t, warnings)?;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Follows `npm start`, `yarn build`, `pnpm run x` into `package.json`.
@@ -161,36 +160,34 @@ impl StartCommand {
                 format!("package.json has no `{script}` script"),
             ));
         };
+        let scope = Scope::at("/", "root");
         for hook in [format!("pre{script}"), format!("post{script}")] {
-            for c in manifest
-                .scripts
-                .get(&hook)
-                .map(|b| shell::commands(b))
-                .unwrap_or_default()
-            {
+            if let Some(b) = manifest.scripts.get(&hook) {
                 self.programs
-                    .extend(shell::program_words(&c).first().cloned());
+                    .extend(script_programs(&shell::read(b, &scope, &NoScripts)));
             }
         }
-        let commands = shell::commands(body);
-        for c in &commands {
-            self.programs
-                .extend(shell::program_words(c).first().cloned());
-        }
-        if commands.len() == 1 && !shell::needs_a_shell(body) && words.len() <= 3 {
-            let w = shell::program_words(&commands[0]);
-            if w.first().map(String::as_str) == Some("node") {
-                self.node_args = Some(w[1..].to_vec());
+        let steps = shell::read(body, &scope, &NoScripts);
+        self.programs.extend(script_programs(&steps));
+        if words.len() <= 3 {
+            if let Some(w) = shell::plain_words(body) {
+                if w.first().map(String::as_str) == Some("node") {
+                    self.node_args = Some(w[1..].to_vec());
+                }
             }
         }
         Ok(())
     }
 }
 
-/// `sh`, `bash` and friends, by path or name.
-pub(super) fn is_shell(program: &str) -> bool {
-    matches!(
-        program.rsplit('/').next().unwrap_or(program),
-        "sh" | "bash" | "ash" | "dash"
-    )
+/// The programs a `package.json` script runs, as its commands name them
+/// (the wrappers they run through are the package manager's business).
+fn script_programs(steps: &[Step]) -> Vec<String> {
+    steps
+        .iter()
+        .map(|s| match s {
+            Step::Run(c) => c.program.clone(),
+            Step::Unknown(u) => u.program.clone().unwrap_or(u.text.clone()),
+        })
+        .collect()
 }

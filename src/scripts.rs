@@ -1,0 +1,87 @@
+//! The scripts a stage copied from the build context, found by the path they
+//! have in the image: what lets the shell reader follow `RUN ./build.sh`
+//! into the script instead of calling it unknown. Nothing is run.
+
+use crate::context::Context;
+use crate::plan::{is_within, normalize, CopyFact};
+use crate::shell::Scripts;
+
+/// The context copies made before a `RUN`, latest last.
+pub struct CopiedScripts<'c> {
+    ctx: &'c Context,
+    copies: Vec<(Vec<String>, String)>,
+}
+
+impl<'c> CopiedScripts<'c> {
+    /// The copies from the context among `copies` (those without `--from`,
+    /// heredocs or URLs).
+    pub fn new(ctx: &'c Context, copies: &[&CopyFact]) -> CopiedScripts<'c> {
+        let copies = copies
+            .iter()
+            .filter(|c| c.from.is_none())
+            .map(|c| {
+                let sources = c
+                    .sources
+                    .iter()
+                    .filter(|s| !s.starts_with("<<") && !s.contains("://"))
+                    .cloned()
+                    .collect();
+                (sources, c.dest.clone())
+            })
+            .collect();
+        CopiedScripts { ctx, copies }
+    }
+
+    /// The context file that ended up at `path`, if one did.
+    fn source_of(&self, path: &str) -> Option<String> {
+        let path = normalize(path);
+        for (sources, dest) in self.copies.iter().rev() {
+            let into_dir = dest.ends_with('/') || sources.len() > 1;
+            let dest_dir = normalize(dest);
+            for s in sources {
+                if s.contains(['*', '?', '[']) {
+                    continue;
+                }
+                let src = s.trim_start_matches("./").trim_end_matches('/');
+                let is_dir = src.is_empty()
+                    || src == "."
+                    || self.ctx.dir().is_some_and(|d| d.join(src).is_dir());
+                let candidate = if is_dir {
+                    // A folder's contents land in the destination.
+                    if !is_within(&path, &dest_dir) || path == dest_dir {
+                        continue;
+                    }
+                    let rest = path[dest_dir.len()..].trim_start_matches('/');
+                    if src.is_empty() || src == "." {
+                        rest.to_string()
+                    } else {
+                        format!("{src}/{rest}")
+                    }
+                } else {
+                    let base = src.rsplit('/').next().unwrap_or(src);
+                    let lands = if into_dir {
+                        normalize(&format!("{dest_dir}/{base}"))
+                    } else {
+                        dest_dir.clone()
+                    };
+                    // `COPY x.sh /usr/local/bin` names a folder that exists.
+                    let also = normalize(&format!("{dest_dir}/{base}"));
+                    if lands != path && also != path {
+                        continue;
+                    }
+                    src.to_string()
+                };
+                if self.ctx.has(&candidate) {
+                    return Some(candidate);
+                }
+            }
+        }
+        None
+    }
+}
+
+impl Scripts for CopiedScripts<'_> {
+    fn script(&self, path: &str) -> Option<String> {
+        self.ctx.read(&self.source_of(path)?)
+    }
+}
