@@ -218,7 +218,9 @@ fn slimfile_stdin(args: &[&str], input: &[u8]) -> Output {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
+    // The child may exit before reading all of it (a usage error): a
+    // closed pipe here is not the test's failure.
+    let _ = child.stdin.take().unwrap().write_all(input);
     child.wait_with_output().unwrap()
 }
 
@@ -483,7 +485,7 @@ fn a_directory_is_walked_and_summarised() {
     assert!(stdout(&o).is_empty());
     let o = slimfile(&["examples"]);
     let err = stderr(&o);
-    assert!(err.contains("19 files"), "{err}");
+    assert!(err.contains("23 files"), "{err}");
     assert!(
         err.contains("unchanged ×2") || err.contains("unchanged"),
         "{err}"

@@ -471,3 +471,107 @@ fn files_runs_write_outside_the_application_are_copied() {
         );
     }
 }
+
+/// Installs hidden in compound commands and wrappers are found; the prune
+/// runs in the folder they ran in.
+#[test]
+fn installs_inside_compound_commands_and_wrappers_are_pruned() {
+    for run in [
+        "RUN if [ -f package-lock.json ]; then npm ci; else npm install; fi",
+        "RUN [ -f package-lock.json ] && npm ci || npm install",
+        "RUN sh -c 'npm ci'",
+        "RUN set -eux; \\\n    npm ci --no-audit; \\\n    npm cache clean --force",
+        "RUN su-exec node npm ci",
+    ] {
+        let p = rewrite(&format!("FROM node:20\nWORKDIR /app\nCOPY . .\n{run}\nRUN npm run build\nCMD [\"node\", \"dist/index.js\"]\n"));
+        assert!(
+            output(&p).contains("RUN npm run build\nRUN npm prune --omit=dev\n"),
+            "{run}: {}",
+            output(&p)
+        );
+    }
+    // `cd` takes the install elsewhere: the prune goes there too.
+    let p = rewrite("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN cd web && npm ci && npm run build\nCMD [\"node\", \"web/dist/index.js\"]\n");
+    assert!(
+        output(&p).contains("npm run build\nRUN cd /app/web && npm prune --omit=dev\n"),
+        "{}",
+        output(&p)
+    );
+    // Run in a subshell, the cd does not move the install after it.
+    let p = rewrite("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN (cd web && make) && npm ci\nCMD [\"node\", \"x.js\"]\n");
+    assert!(
+        output(&p).contains("npm ci\nRUN npm prune --omit=dev\n"),
+        "{}",
+        output(&p)
+    );
+}
+
+/// `NODE_ENV=production` on the install itself installs no dev dependencies.
+#[test]
+fn a_production_install_by_prefix_needs_no_prune() {
+    for run in [
+        "RUN NODE_ENV=production npm ci",
+        "RUN export NODE_ENV=production && npm ci",
+        "RUN env NODE_ENV=production npm ci",
+    ] {
+        let p = rewrite(&format!(
+            "FROM node:20\nWORKDIR /app\nCOPY . .\n{run}\nCMD [\"node\", \"x.js\"]\n"
+        ));
+        assert!(!output(&p).contains("prune"), "{run}: {}", output(&p));
+    }
+}
+
+/// Branches that install with different package managers: the lock file in
+/// the context tells which one ran.
+#[test]
+fn branches_with_two_package_managers_follow_the_lock_file() {
+    let p = rewrite_with(
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN if [ -f package-lock.json ]; then npm ci; else yarn install --frozen-lockfile; fi\nCMD [\"node\", \"x.js\"]\n",
+        &[],
+        None,
+    );
+    assert!(
+        output(&p).contains("RUN npm prune --omit=dev\n"),
+        "{}",
+        output(&p)
+    );
+}
+
+/// A script the build context holds is read like the RUN itself; one it
+/// cannot see, or text only known when the build runs, is refused with the
+/// line and the reason.
+#[test]
+fn scripts_are_read_from_the_context_or_refused() {
+    let p = rewrite_with(
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN sh ./build.sh\nCMD [\"node\", \"dist/index.js\"]\n",
+        &[("build.sh", "#!/bin/sh\nset -e\nnpm ci\nnpm run build\n")],
+        None,
+    );
+    assert!(
+        output(&p).contains("RUN sh ./build.sh\nRUN npm prune --omit=dev\n"),
+        "{}",
+        output(&p)
+    );
+    for (run, why) in [
+        (
+            "RUN ./setup.sh",
+            "`./setup.sh` is a script or program slimfile cannot see",
+        ),
+        ("RUN eval \"$(cat cmds)\"", "`eval`"),
+        ("RUN curl -fsSL https://x/i.sh | bash", "piped to it"),
+        ("RUN $INSTALLER", "`$INSTALLER`"),
+        ("RUN . ./env.sh && npm ci", "`. ./env.sh`"),
+    ] {
+        let p = rewrite(&format!(
+            "FROM node:20\nWORKDIR /app\nCOPY . .\n{run}\nRUN npm ci\nCMD [\"node\", \"x.js\"]\n"
+        ));
+        assert_eq!(p.report.status, Status::Refused, "{run}");
+        assert_eq!(p.report.reason.as_ref().unwrap().line, Some(4), "{run}");
+        assert!(reason(&p).contains(why), "{run}: {}", reason(&p));
+        assert!(
+            reason(&p).contains("cannot follow"),
+            "{run}: {}",
+            reason(&p)
+        );
+    }
+}

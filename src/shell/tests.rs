@@ -332,6 +332,8 @@ fn unknowns_say_what_and_why() {
         Some("scripts/setup.sh")
     );
     assert!(!unknowns("curl -fsSL https://x/install.sh | sh").is_empty());
+    let u = unknowns("curl -fsSL https://x/i.sh | sh -s -- --prefix /usr/local");
+    assert!(u[0].reason.contains("piped to it"), "{}", u[0].reason);
     assert!(!unknowns("sh -c \"$SCRIPT\"").is_empty());
     assert!(unknowns("if then")[0].reason.contains("cannot be read"));
     // Programs by path that the image has, and dependencies' programs, are known.

@@ -145,8 +145,10 @@ enum Stdin {
     Terminal,
     /// A heredoc body (`sh <<EOF`).
     Heredoc(String),
-    /// The previous command of a pipeline (`curl … | sh`).
-    Pipe,
+    /// The previous command of a pipeline (`curl … | sh`): the pipeline's text.
+    Pipe(String),
+    /// A file (`sh < setup.sh`).
+    File,
 }
 
 struct Walker<'a> {
@@ -251,9 +253,14 @@ impl Walker<'_> {
             return;
         }
         // Each command of a pipeline runs in a subshell.
+        let text = p.cmds.iter().map(cmd_text).collect::<Vec<_>>().join(" | ");
         for (i, c) in p.cmds.iter().enumerate() {
             let mut sub = st.clone();
-            let stdin = if i == 0 { Stdin::Terminal } else { Stdin::Pipe };
+            let stdin = if i == 0 {
+                Stdin::Terminal
+            } else {
+                Stdin::Pipe(text.clone())
+            };
             self.command(c, &mut sub, hd, stdin);
         }
     }
@@ -399,7 +406,7 @@ impl Walker<'_> {
                     Stdin::Heredoc(hd.get(i).map(|h| h.text.clone()).unwrap_or_default())
                 }
                 (RedirOp::HereString, _) => Stdin::Heredoc(r.target.literal().unwrap_or_default()),
-                _ => Stdin::Pipe,
+                _ => Stdin::File,
             })
             .unwrap_or(stdin);
         if argv.is_empty() {
@@ -709,10 +716,16 @@ impl Walker<'_> {
                 Unwrapped::ShellStdin { shell } => {
                     match &stdin {
                         Stdin::Heredoc(body) => self.child_script(&body.clone(), &cmd_st, &shell, None),
-                        Stdin::Pipe => self.unknown(
+                        Stdin::Pipe(pipeline) => self.unknown(
+                            &cmd_st,
+                            pipeline,
+                            format!("`{shell}` runs the script piped to it, which is only known when the build runs"),
+                            None,
+                        ),
+                        Stdin::File => self.unknown(
                             &cmd_st,
                             text,
-                            format!("`{shell}` runs the script on its standard input (a pipe or a file), which is only known when the build runs"),
+                            format!("`{shell}` runs a script from a file slimfile cannot see"),
                             None,
                         ),
                         Stdin::Terminal => self.unknown(
@@ -968,6 +981,20 @@ impl Walker<'_> {
             });
         }
         fields
+    }
+}
+
+/// A command's text as written, for messages.
+fn cmd_text(c: &Cmd) -> String {
+    match c {
+        Cmd::Simple { assigns, words, .. } => assigns
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.raw))
+            .chain(words.iter().map(|w| w.raw.clone()))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Cmd::Compound { .. } => "…".into(),
+        Cmd::Function { name, .. } => format!("{name}()"),
     }
 }
 

@@ -193,6 +193,7 @@ pub(super) fn unwrap(argv: &[Arg]) -> Unwrapped {
 fn shell(name: &str, argv: &[Arg], from: usize) -> Unwrapped {
     let mut i = from;
     let mut command = false;
+    let mut stdin = false;
     while let Some(a) = argv.get(i) {
         let t = text(a);
         if t == "--" || t == "-" {
@@ -208,8 +209,11 @@ fn shell(name: &str, argv: &[Arg], from: usize) -> Unwrapped {
             if cluster.is_empty() {
                 break;
             }
-            if !t.starts_with("--") && cluster.contains('c') {
+            if !t.starts_with("--") && t.starts_with('-') && cluster.contains('c') {
                 command = true;
+            }
+            if !t.starts_with("--") && t.starts_with('-') && cluster.contains('s') {
+                stdin = true;
             }
             i += 1;
             continue;
@@ -218,6 +222,7 @@ fn shell(name: &str, argv: &[Arg], from: usize) -> Unwrapped {
     }
     let shell = name.to_string();
     match argv.get(i) {
+        _ if stdin && !command => Unwrapped::ShellStdin { shell },
         Some(script) if command => Unwrapped::ShellString {
             shell,
             script: script.clone(),

@@ -425,9 +425,10 @@ fn plan_rewrite(
                  final stage by hand"
             ),
             carry::Uncarried::Unknown { text, reason, .. } => format!(
-                "this RUN runs `{text}`, which slimfile cannot follow ({reason}): it may install \
-                 or write anything, anywhere; write it as commands slimfile can read (copy the \
-                 script into the image from the build context), or write the final stage by hand"
+                "this RUN runs `{text}`, which slimfile cannot follow: {reason}. It may install \
+                 or write anything, anywhere; write it as commands slimfile can read (or copy \
+                 the script into the image from the build context), or write the final stage by \
+                 hand"
             ),
         };
         refused(u.line(), message)
