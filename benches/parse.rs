@@ -10,7 +10,11 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use slimfile::parse::Dockerfile;
+use slimfile::context::Context;
+use slimfile::parse::{Dockerfile, Keyword};
+use slimfile::plan::Options;
+use slimfile::process::process_bytes;
+use slimfile::shell::{self, NoScripts, Scope};
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = fs::read_dir(dir) else {
@@ -90,6 +94,47 @@ fn main() {
         }
     });
     report("parse + typed views + stages", t, rounds, bytes, files);
+
+    // The shell reader over every RUN of the set (parsing not timed).
+    let parsed: Vec<Dockerfile> = texts.iter().map(|t| Dockerfile::parse(t)).collect();
+    let runs: Vec<(&Dockerfile, &slimfile::parse::Instruction)> = parsed
+        .iter()
+        .flat_map(|f| {
+            f.instructions()
+                .filter(|i| i.keyword == Keyword::Run)
+                .map(move |i| (f, i))
+        })
+        .collect();
+    let run_bytes: usize = runs.iter().map(|(_, i)| i.args.len()).sum();
+    let scope = Scope::at("/app", "root");
+    let (t, rounds) = measure(budget, || {
+        for (file, run) in &runs {
+            black_box(shell::read_instruction(file, run, None, &scope, &NoScripts));
+        }
+    });
+    report("shell reader (RUNs)", t, rounds, run_bytes, runs.len());
+
+    // The whole rewrite of each example with its build context: parse,
+    // detect, plan, render, diff-ready text.
+    let examples: Vec<(PathBuf, Vec<u8>)> = paths
+        .iter()
+        .filter(|p| p.starts_with(root.join("examples")))
+        .map(|p| (p.clone(), fs::read(p).expect("examples are readable")))
+        .collect();
+    let example_bytes = examples.iter().map(|(_, b)| b.len()).sum();
+    let (t, rounds) = measure(budget, || {
+        for (path, bytes) in &examples {
+            let ctx = Context::at(path.parent().unwrap_or(root));
+            black_box(process_bytes(bytes, "Dockerfile", &ctx, Options::default()));
+        }
+    });
+    report(
+        "whole rewrite (examples)",
+        t,
+        rounds,
+        example_bytes,
+        examples.len(),
+    );
 
     // For scale: the `parse-dockerfile` crate (a dev-dependency) over the
     // same files, skipping the one it rejects.

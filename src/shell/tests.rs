@@ -420,6 +420,17 @@ fn writes_it_can_see() {
     );
     assert_eq!(writes("unzip x.zip -d /opt/x"), [content("/opt/x")]);
     assert_eq!(
+        writes("cd /usr/local && unzip x.zip"),
+        [content("/usr/local")]
+    );
+    assert_eq!(writes("cd /opt && tar -xzf /tmp/t.tgz"), [content("/opt")]);
+    assert_eq!(writes("tar xJf t.txz"), [content("/app")]);
+    assert_eq!(
+        writes("tar -czf /backup/app.tgz ."),
+        [content("/backup/app.tgz")]
+    );
+    assert_eq!(writes("tar -tzf t.tgz"), []);
+    assert_eq!(
         writes("install -m 755 tool /usr/local/bin/tool"),
         [content("/usr/local/bin/tool")]
     );

@@ -138,8 +138,19 @@ pub(super) fn of_program(program: &str, args: &[Arg], dir: Option<&str>) -> Vec<
             out.extend(value_of(&["-O", "--output-document"]));
             out.extend(value_of(&["-P", "--directory-prefix"]));
         }
-        "tar" => out.extend(tar_dirs(args)),
-        "unzip" => out.extend(value_of(&["-d"])),
+        "tar" => out.extend(tar_writes(args)),
+        "unzip" => {
+            let to = value_of(&["-d"]);
+            if to.is_empty() {
+                // Without -d, into the folder it runs in.
+                out.push(Raw {
+                    text: ".".into(),
+                    known: true,
+                    kind: WriteKind::Content,
+                });
+            }
+            out.extend(to);
+        }
         "git" if plain.first().map(|a| a.text()) == Some("clone") && plain.len() >= 3 => {
             out.push(raw(plain[plain.len() - 1], WriteKind::Content))
         }
@@ -149,9 +160,56 @@ pub(super) fn of_program(program: &str, args: &[Arg], dir: Option<&str>) -> Vec<
     out.into_iter().map(|r| finish(dir, r)).collect()
 }
 
-/// Where `tar` unpacks: `-C DIR`, `--directory=DIR`, or `C` in a cluster
-/// (`xzC DIR`, `-xzf F -C DIR`, `xJC DIR F`), whose value follows the values
-/// of the letters before it.
+/// What `tar` writes: where it unpacks (`-x` into the folder it runs in, or
+/// `-C DIR`, `--directory=DIR`, `C` in a cluster), or the archive it creates
+/// (`-c` with `-f FILE`).
+fn tar_writes(args: &[Arg]) -> Vec<Raw> {
+    let mode = |letter: char, long: &str| {
+        args.iter().enumerate().any(|(i, a)| {
+            let t = a.text();
+            t == long
+                || (!t.starts_with("--")
+                    && (t.starts_with('-') || i == 0)
+                    && t.trim_start_matches('-')
+                        .chars()
+                        .all(|c| c.is_ascii_alphabetic())
+                    && t.contains(letter))
+        })
+    };
+    let mut out = tar_dirs(args);
+    if mode('x', "--extract") && out.is_empty() {
+        out.push(Raw {
+            text: ".".into(),
+            known: true,
+            kind: WriteKind::Content,
+        });
+    }
+    if mode('c', "--create") {
+        for (i, a) in args.iter().enumerate() {
+            let t = a.text();
+            if let Some(v) = t.strip_prefix("--file=") {
+                out.push(Raw {
+                    text: v.to_string(),
+                    known: a.value.is_some(),
+                    kind: WriteKind::Content,
+                });
+            } else if !t.starts_with("--") && (t.starts_with('-') || i == 0) && t.ends_with('f') {
+                if let Some(file) = args.get(i + 1).filter(|f| f.text() != "-") {
+                    out.push(Raw {
+                        text: file.text().to_string(),
+                        known: file.value.is_some(),
+                        kind: WriteKind::Content,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Where `tar` unpacks when told: `-C DIR`, `--directory=DIR`, or `C` in a
+/// cluster (`xzC DIR`, `-xzf F -C DIR`, `xJC DIR F`), whose value follows
+/// the values of the letters before it.
 fn tar_dirs(args: &[Arg]) -> Vec<Raw> {
     let mut out = Vec::new();
     for (i, a) in args.iter().enumerate() {

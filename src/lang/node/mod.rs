@@ -11,8 +11,8 @@ use crate::context::Context;
 use crate::detect::Language;
 use crate::parse::{Dockerfile, Form, ImageRef, Instruction, Keyword, Stage};
 use crate::plan::{
-    form_text, is_root, is_within, variables, BuilderEdit, Decision, FinalLine, Flavor, Plan,
-    Reason, StageFacts, Warning,
+    is_root, is_within, variables, BuilderEdit, Decision, FinalLine, Flavor, Plan, Reason,
+    StageFacts, Warning,
 };
 use crate::shell::{self, Command, NoScripts, Scope, Step};
 use crate::template::{self, NodeTemplate, PackageManager};
@@ -493,13 +493,11 @@ fn plan_rewrite(
             }
         }
         // A prune already there (this one, or the project's own) is kept.
-        let pruned = facts.runs().any(|r| {
-            r.form.as_ref().is_some_and(|f| {
-                let text = form_text(f);
-                text.contains(&prune)
-                    || text.contains(&format!("{} prune", pm.name))
-                    || (pm.name == "yarn" && text.contains("--production"))
-            })
+        let pruned = facts.run_commands().any(|(_, c)| {
+            let words = c.words();
+            c.name() == pm.name
+                && (words.get(1).map(String::as_str) == Some("prune")
+                    || (pm.name == "yarn" && words.iter().any(|w| w == "--production")))
         });
         // The prune runs where the install ran (its WORKDIR, or the folder
         // a `cd` took it to), after the last step there.
