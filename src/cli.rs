@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, ValueEnum};
 
+use crate::codes::Code;
 use crate::context::Context;
 use crate::detect::Language;
 use crate::discover::{discover, Filters, Found};
@@ -255,7 +256,7 @@ pub fn run(cli: Cli) -> i32 {
                     "slimfile: {}{at}: {}: {}",
                     r.path,
                     r.status.name(),
-                    reason.message
+                    reason.display()
                 );
             }
         }
@@ -263,7 +264,7 @@ pub fn run(cli: Cli) -> i32 {
             for r in &reports {
                 for w in &r.warnings {
                     let at = w.line.map(|l| format!(":{l}")).unwrap_or_default();
-                    eprintln!("slimfile: {}{at}: warning: {}", r.path, w.message);
+                    eprintln!("slimfile: {}{at}: warning: {}", r.path, w.display());
                 }
             }
         } else {
@@ -325,7 +326,7 @@ fn handle(cli: &Cli, found: &Found, opts: Options, color: bool) -> Done {
                 report: FileReport::bare(
                     &path.display().to_string(),
                     Status::Skipped,
-                    Some(Reason::file(reason.clone())),
+                    Some(reason.clone()),
                 ),
                 print: None,
             }
@@ -365,7 +366,7 @@ fn handle(cli: &Cli, found: &Found, opts: Options, color: bool) -> Done {
             Ok(()) => p.report.status = Status::Rewritten,
             Err(e) => {
                 p.report.status = Status::Refused;
-                p.report.reason = Some(Reason::file(e.to_string()));
+                p.report.reason = Some(Reason::file(Code::WriteFailed, e.to_string()));
             }
         }
         return Done {
@@ -431,12 +432,12 @@ fn run_stdin(cli: &Cli, opts: Options) -> i32 {
         eprintln!(
             "slimfile: <stdin>{at}: {}: {}",
             report.status.name(),
-            reason.message
+            reason.display()
         );
     }
     for w in &report.warnings {
         let at = w.line.map(|l| format!(":{l}")).unwrap_or_default();
-        eprintln!("slimfile: <stdin>{at}: warning: {}", w.message);
+        eprintln!("slimfile: <stdin>{at}: warning: {}", w.display());
     }
     exit_code(&[report], cli.check)
 }

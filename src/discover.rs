@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::codes::{Code, Reason};
+
 /// One file discovery found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found {
@@ -13,7 +15,7 @@ pub enum Found {
     /// through a symlink must stay inside it).
     File { path: PathBuf, root: PathBuf },
     /// Seen and left alone, with the reason.
-    Skipped { path: PathBuf, reason: String },
+    Skipped { path: PathBuf, reason: Reason },
 }
 
 const NEVER_ENTERED: &[&str] = &["node_modules", "target", "vendor", ".git"];
@@ -21,7 +23,7 @@ const TEMPLATE_SUFFIXES: &[&str] = &[".j2", ".tmpl", ".template", ".bak", ".orig
 
 /// Whether a file name is a Dockerfile's; `Err` with a reason for names that
 /// look like one but are not to be rewritten (templates, backups).
-pub fn dockerfile_name(name: &str) -> Option<Result<(), String>> {
+pub fn dockerfile_name(name: &str) -> Option<Result<(), Reason>> {
     let lower = name.to_ascii_lowercase();
     if lower.ends_with(".dockerignore") {
         return None;
@@ -36,8 +38,9 @@ pub fn dockerfile_name(name: &str) -> Option<Result<(), String>> {
         return None;
     }
     if let Some(s) = TEMPLATE_SUFFIXES.iter().find(|s| lower.ends_with(*s)) {
-        return Some(Err(format!(
-            "a {s} template or backup, not a Dockerfile to rewrite"
+        return Some(Err(Reason::file(
+            Code::TemplateFile,
+            format!("a {s} template or backup, not a Dockerfile to rewrite"),
         )));
     }
     Some(Ok(()))
@@ -134,7 +137,8 @@ fn walk(root: &Path, filters: &Filters, out: &mut Vec<Found>) {
         out.push(match (verdict, symlink) {
             (_, true) => Found::Skipped {
                 path,
-                reason: "a symlink: not followed in a walk (give its target, or the link itself, as a path)".into(),
+                reason: Reason::file(Code::Symlink, "a symlink: not followed in a walk")
+                    .hint("give its target, or the link itself, as a path"),
             },
             (Err(reason), _) => Found::Skipped { path, reason },
             (Ok(()), _) => Found::File {

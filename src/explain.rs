@@ -13,7 +13,7 @@ pub fn explain(report: &FileReport, planned: Option<&Planned>, original: Option<
     let Some(planned) = planned else {
         if let Some(r) = &report.reason {
             let _ = writeln!(out, "  status: {}", report.status.name());
-            let _ = writeln!(out, "  reason: {}", with_line(r.line, &r.message));
+            let _ = writeln!(out, "  reason: {}", with_line(r.line, &r.display()));
         }
         return out;
     };
@@ -53,14 +53,14 @@ pub fn explain(report: &FileReport, planned: Option<&Planned>, original: Option<
             let _ = writeln!(
                 out,
                 "  decision: unchanged — {}",
-                with_line(r.line, &r.message)
+                with_line(r.line, &r.display())
             );
         }
         Decision::Refused(r) => {
             let _ = writeln!(
                 out,
                 "  decision: refused — {}",
-                with_line(r.line, &r.message)
+                with_line(r.line, &r.display())
             );
         }
         Decision::Rewrite(plan) => {
@@ -71,7 +71,7 @@ pub fn explain(report: &FileReport, planned: Option<&Planned>, original: Option<
                 plan.flavor.name()
             );
             if let Some(r) = &report.reason {
-                let _ = writeln!(out, "  but: {}", with_line(r.line, &r.message));
+                let _ = writeln!(out, "  but: {}", with_line(r.line, &r.display()));
             }
             let _ = writeln!(
                 out,
@@ -108,7 +108,7 @@ pub fn explain(report: &FileReport, planned: Option<&Planned>, original: Option<
             if !plan.warnings.is_empty() {
                 let _ = writeln!(out, "  warnings:");
                 for w in &plan.warnings {
-                    let _ = writeln!(out, "    - {}", with_line(w.line, &w.message));
+                    let _ = writeln!(out, "    - {}", with_line(w.line, &w.display()));
                 }
             }
             match report.estimated_saving_bytes {

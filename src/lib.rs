@@ -18,6 +18,7 @@
 
 pub mod carry;
 pub mod cli;
+pub mod codes;
 pub mod config;
 pub mod context;
 pub mod detect;

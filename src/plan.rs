@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+pub use crate::codes::{Code, Reason, Warning};
 use crate::detect::{Detection, Language};
 use crate::parse::{Dockerfile, Form, Instruction, Keyword, Stage};
 use crate::shell::{self, Command, Scope, Step, Unknown};
@@ -31,13 +32,6 @@ impl Flavor {
             Flavor::Scratch => "scratch",
         }
     }
-}
-
-/// A warning attached to a plan, with the line it concerns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Warning {
-    pub line: Option<usize>,
-    pub message: String,
 }
 
 /// An edit inside the builder stage, with its reason.
@@ -67,29 +61,6 @@ pub struct Plan {
     pub builder_edits: Vec<BuilderEdit>,
     pub final_stage: Vec<FinalLine>,
     pub warnings: Vec<Warning>,
-}
-
-/// Why a file is left as it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Reason {
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl Reason {
-    pub fn at(line: usize, message: impl Into<String>) -> Reason {
-        Reason {
-            line: Some(line),
-            message: message.into(),
-        }
-    }
-
-    pub fn file(message: impl Into<String>) -> Reason {
-        Reason {
-            line: None,
-            message: message.into(),
-        }
-    }
 }
 
 /// What planning decided.
@@ -583,7 +554,7 @@ pub fn plan_file(file: &Dockerfile, ctx: &crate::context::Context, opts: Options
     let stages = file.stages();
     let mut planned = Planned {
         detection: None,
-        decision: Decision::Unchanged(Reason::file("no stage")),
+        decision: Decision::Unchanged(Reason::file(Code::NoStage, "no FROM instruction")),
         builder_image: None,
         flavor: opts.flavor,
     };
@@ -593,6 +564,8 @@ pub fn plan_file(file: &Dockerfile, ctx: &crate::context::Context, opts: Options
             .nth(stages[1].from)
             .map(|i| i.start_line);
         planned.decision = Decision::Unchanged(Reason {
+            code: Code::AlreadyMultiStage,
+            hint: None,
             line: second,
             message: format!(
                 "already a multi-stage build ({} FROM instructions)",
@@ -617,10 +590,12 @@ pub fn plan_file(file: &Dockerfile, ctx: &crate::context::Context, opts: Options
             crate::lang::node::Options { flavor: opts.flavor },
         ),
         Some(other) => Decision::Unchanged(Reason::at(
+            Code::LanguageNotYet,
             line,
             format!("{} detected: slimfile rewrites only Node.js so far", other.display()),
         )),
         None => Decision::Unchanged(Reason::at(
+            Code::UnknownLanguage,
             line,
             format!(
                 "the base image `{}` is not a language slimfile knows (Node.js, Python, Go, Java, Rust)",

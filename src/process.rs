@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::codes::Code;
 use crate::context::Context;
 use crate::parse::Dockerfile;
 use crate::plan::{plan_file, Decision, Options, Planned, Reason};
@@ -43,8 +44,14 @@ pub fn process_path(path: &Path, display: &str, ctx: &Context, opts: Options) ->
 /// A read error as a report's reason, on its line where it has one.
 fn read_reason(e: &ReadError) -> Reason {
     Reason {
+        code: match e {
+            ReadError::Io(_) | ReadError::Directory => Code::ReadFailed,
+            ReadError::TooLarge { .. } => Code::TooLarge,
+            ReadError::NotUtf8 { .. } => Code::NotUtf8,
+        },
         line: e.line(),
         message: e.to_string(),
+        hint: None,
     }
 }
 
@@ -60,6 +67,7 @@ pub fn process_bytes(bytes: &[u8], display: &str, ctx: &Context, opts: Options) 
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
         return error(Reason::at(
+            Code::BinaryFile,
             line,
             format!("a binary file (a NUL byte at offset {at}), not a Dockerfile"),
         ));
@@ -69,15 +77,22 @@ pub fn process_bytes(bytes: &[u8], display: &str, ctx: &Context, opts: Options) 
         Err(e) => return error(read_reason(&ReadError::from(e))),
     };
     if let Some(p) = file.problems().first() {
-        let hint = if p.message.contains("no instructions") {
-            "empty or only comments: not a Dockerfile"
+        let (code, hint) = if file.instructions().next().is_none() {
+            (
+                Code::NotADockerfile,
+                "empty or only comments: not a Dockerfile",
+            )
         } else {
-            "docker build would reject this file too; fix it first"
+            (
+                Code::ParseError,
+                "docker build would reject this file too; fix it first",
+            )
         };
-        return error(Reason::at(p.line, format!("{}: {hint}", p.message)));
+        return error(Reason::at(code, p.line, format!("{}: {hint}", p.message)));
     }
     if let Some(p) = file.build_problems().first() {
         return error(Reason::at(
+            Code::BuildError,
             p.line,
             format!(
                 "{}: docker build would reject this file; fix it first",
@@ -117,16 +132,21 @@ pub fn process_bytes(bytes: &[u8], display: &str, ctx: &Context, opts: Options) 
                 report.reason = Some(version_reason(note));
             } else if let Some(i) = dangling {
                 report.status = Status::Refused;
-                report.reason = Some(Reason::at(
-                    i.end_line,
-                    "the last line ends with a line continuation that runs to the end of the file: \
-                     a stage added after it would join it; remove the trailing escape",
-                ));
+                report.reason = Some(
+                    Reason::at(
+                        Code::OpenContinuation,
+                        i.end_line,
+                        "the last line ends with a line continuation that runs to the end of the file: \
+                         a stage added after it would join it",
+                    )
+                    .hint("remove the trailing escape"),
+                );
             } else {
                 match render(&file, plan) {
                     Ok((text, _)) if !reads_as_planned(&file, &text, plan) => {
                         report.status = Status::Refused;
                         report.reason = Some(Reason::file(
+                            Code::ReadBackFailed,
                             "internal check failed: the rewritten file does not read back as planned; \
                              the file is left as it was (please report it with --dump-syntax output)",
                         ));
@@ -142,9 +162,10 @@ pub fn process_bytes(bytes: &[u8], display: &str, ctx: &Context, opts: Options) 
                     }
                     Err(e) => {
                         report.status = Status::Refused;
-                        report.reason = Some(Reason::file(format!(
-                            "internal error rendering the plan ({e}); please report it"
-                        )));
+                        report.reason = Some(Reason::file(
+                            Code::RenderFailed,
+                            format!("internal error rendering the plan ({e}); please report it"),
+                        ));
                     }
                 }
             }
@@ -161,12 +182,14 @@ pub fn process_bytes(bytes: &[u8], display: &str, ctx: &Context, opts: Options) 
 
 fn version_reason(note: &crate::parse::Problem) -> Reason {
     Reason::at(
+        Code::VersionDependent,
         note.line,
         format!(
-            "BuildKit releases read this line differently ({}); fix it first",
+            "BuildKit releases read this line differently ({})",
             note.message
         ),
     )
+    .hint("fix it first")
 }
 
 /// The safety net under every rewrite: the new text parses cleanly into the

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::plan::{Reason, Warning};
+use crate::codes::{Code, Reason, Warning};
 
 /// How a file ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -83,11 +83,13 @@ pub struct Summary {
     pub estimated_saving_bytes: i64,
 }
 
-/// How many files ended with one status for one reason.
+/// How many files ended with one status for one reason code.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReasonCount {
     pub status: &'static str,
-    pub reason: String,
+    pub code: Code,
+    /// What the code means.
+    pub reason: &'static str,
     pub files: usize,
 }
 
@@ -106,21 +108,20 @@ impl Summary {
                 s.estimated_saving_bytes += r.estimated_saving_bytes.unwrap_or(0);
             }
         }
-        let mut grouped: BTreeMap<(&'static str, &str), usize> = BTreeMap::new();
+        let mut grouped: BTreeMap<(&'static str, Code), usize> = BTreeMap::new();
         for r in reports {
             if let (Status::Refused | Status::Unchanged | Status::Skipped, Some(reason)) =
                 (r.status, &r.reason)
             {
-                *grouped
-                    .entry((r.status.name(), reason.message.as_str()))
-                    .or_default() += 1;
+                *grouped.entry((r.status.name(), reason.code)).or_default() += 1;
             }
         }
         s.reasons = grouped
             .into_iter()
-            .map(|((status, reason), files)| ReasonCount {
+            .map(|((status, code), files)| ReasonCount {
                 status,
-                reason: reason.to_string(),
+                code,
+                reason: code.description(),
                 files,
             })
             .collect();
@@ -153,7 +154,10 @@ impl Summary {
                 out.push_str(&format!("  by language: {}\n", langs.join(", ")));
             }
             for r in &self.reasons {
-                out.push_str(&format!("  {} ×{}: {}\n", r.status, r.files, r.reason));
+                out.push_str(&format!(
+                    "  {} ×{} [{}]: {}\n",
+                    r.status, r.files, r.code, r.reason
+                ));
             }
         }
         if self.estimated_saving_bytes > 0 {

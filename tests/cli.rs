@@ -525,6 +525,55 @@ fn the_readme_json_example_is_true() {
     assert_eq!(shown, actual, "update the README's JSON example");
 }
 
+/// Reasons and warnings carry their codes: in the JSON report, with the hint
+/// apart, and in the text, where the summary groups files by code.
+#[test]
+fn reasons_and_warnings_carry_codes() {
+    let o = slimfile(&["--format", "json", "examples/node-no-workdir/Dockerfile"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let reason = &doc["files"][0]["reason"];
+    assert_eq!(reason["code"], "no-workdir", "{doc}");
+    assert_eq!(
+        reason["hint"], "add a WORKDIR for the application and copy it there",
+        "{doc}"
+    );
+    assert!(!reason["message"]
+        .as_str()
+        .unwrap()
+        .contains("add a WORKDIR"));
+    let o = slimfile(&["--format", "json", "examples/node-classic/Dockerfile"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        doc["files"][0]["warnings"][0]["code"], "runs-as-root",
+        "{doc}"
+    );
+    let o = slimfile(&["--format", "json", "examples"]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let reasons = doc["summary"]["reasons"].as_array().unwrap();
+    assert!(reasons.iter().any(|r| r["code"] == "run-not-followed"
+        && r["reason"] == "a RUN step slimfile cannot follow, which may write anything"));
+    let o = slimfile(&["examples/node-no-workdir/Dockerfile"]);
+    assert!(
+        stderr(&o).contains("copy it there [no-workdir]"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Every reason and warning code is in the README's table, with its meaning.
+#[test]
+fn the_readme_lists_every_code() {
+    let readme = fs::read_to_string("README.md").unwrap();
+    for code in slimfile::codes::Code::ALL {
+        let row = format!("| `{}` | ", code.as_str());
+        let at = readme
+            .find(&row)
+            .unwrap_or_else(|| panic!("README lacks the code {code}"));
+        let line = readme[at..].lines().next().unwrap_or("");
+        assert!(line.contains(code.description()), "README: {line}");
+    }
+}
+
 #[test]
 fn a_config_file_sets_defaults_and_overrides_templates() {
     let dir = tempfile::tempdir().unwrap();

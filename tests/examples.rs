@@ -45,7 +45,7 @@ fn outcome(p: &Processed) -> String {
         None => {
             let r = p.report.reason.as_ref().unwrap();
             let line = r.line.map(|l| format!("line {l}: ")).unwrap_or_default();
-            format!("{}: {line}{}\n", p.report.status.name(), r.message)
+            format!("{}: {line}{}\n", p.report.status.name(), r.display())
         }
     }
 }

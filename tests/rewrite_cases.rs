@@ -55,7 +55,7 @@ fn reason(p: &Processed) -> String {
     p.report
         .reason
         .as_ref()
-        .map(|r| r.message.clone())
+        .map(|r| r.text())
         .unwrap_or_default()
 }
 

@@ -141,21 +141,25 @@ pub(super) fn runtime_image(
     line: usize,
 ) -> Result<String, Stop> {
     match (flavor, &tag.variant) {
-        (Flavor::Scratch, _) => Err(refused(line, "scratch has no Node.js runtime; use --flavor slim, alpine or distroless")),
+        (Flavor::Scratch, _) => Err(refused(Code::NoRuntimeImage, line, "scratch has no Node.js runtime").hint("use --flavor slim, alpine or distroless")),
         (Flavor::Slim, Variant::Alpine) => Err(refused(
+            Code::MuslToGlibc,
             line,
-            "the builder is alpine (musl): dependencies built there do not run on a glibc slim image; use the default alpine flavour",
-        )),
+            "the builder is alpine (musl): dependencies built there do not run on a glibc slim image",
+        )
+        .hint("use the default alpine flavour")),
         (Flavor::Slim, Variant::Slim) => Ok(tag.image(tag.tag.as_deref().unwrap_or("slim"))),
         (Flavor::Slim, Variant::Full { .. }) => Ok(tag.image(&tag.with_suffix("slim", &t.images.floating_slim))),
         (Flavor::Alpine, Variant::Alpine) => Ok(tag.image(tag.tag.as_deref().unwrap_or("alpine"))),
         (Flavor::Alpine, _) if native.any() => Err(refused(
+            Code::NativeOnMusl,
             line,
             format!(
-                "--flavor alpine from a glibc builder: {}, and modules built on glibc fail on musl; use the slim flavour",
+                "--flavor alpine from a glibc builder: {}, and modules built on glibc fail on musl",
                 native.describe()
             ),
-        )),
+        )
+        .hint("use the slim flavour")),
         (Flavor::Alpine, variant) => {
             // The plain version tag, without the Debian release or `-slim`.
             let mut plain = tag.clone();
@@ -172,10 +176,11 @@ pub(super) fn runtime_image(
             }
             Ok(tag.image(&plain.with_suffix("alpine", &t.images.floating_alpine)))
         }
-        (Flavor::Distroless, Variant::Alpine) => Err(refused(line, "the builder is alpine (musl) and distroless is glibc; use the alpine flavour")),
+        (Flavor::Distroless, Variant::Alpine) => Err(refused(Code::MuslToGlibc, line, "the builder is alpine (musl) and distroless is glibc").hint("use the alpine flavour")),
         (Flavor::Distroless, variant) => {
             let Some(major) = tag.major.filter(|m| t.images.distroless.majors.contains(m)) else {
                 return Err(refused(
+                    Code::UnsupportedDistroless,
                     line,
                     format!(
                         "no supported distroless image for node `{}`: gcr.io/distroless/nodejs is published for majors {:?} only",
@@ -184,7 +189,7 @@ pub(super) fn runtime_image(
                 ));
             };
             if matches!(variant, Variant::Full { codename: Some(c) } if c == "forky") {
-                return Err(refused(line, "the builder's Debian (forky) is newer than distroless debian13"));
+                return Err(refused(Code::UnsupportedDistroless, line, "the builder's Debian (forky) is newer than distroless debian13"));
             }
             Ok(t.images.distroless.image.replace("{major}", &major.to_string()))
         }

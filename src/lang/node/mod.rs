@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 
 use crate::carry;
+use crate::codes::Code;
 use crate::context::Context;
 use crate::detect::Language;
 use crate::parse::{Dockerfile, Form, ImageRef, Instruction, Keyword, Stage};
@@ -39,8 +40,18 @@ enum Stop {
 }
 
 /// A refusal at a line, as planning's early return.
-fn refused(line: usize, message: impl Into<String>) -> Stop {
-    Stop::Refused(Reason::at(line, message))
+fn refused(code: Code, line: usize, message: impl Into<String>) -> Stop {
+    Stop::Refused(Reason::at(code, line, message))
+}
+
+impl Stop {
+    /// The same stop with what to do.
+    fn hint(self, hint: impl Into<String>) -> Stop {
+        match self {
+            Stop::Unchanged(r) => Stop::Unchanged(r.hint(hint)),
+            Stop::Refused(r) => Stop::Refused(r.hint(hint)),
+        }
+    }
 }
 
 /// The Node.js planner: a rewrite, or why not.
@@ -76,9 +87,11 @@ fn healthcheck_tools(
     let distroless = flavor == Flavor::Distroless;
     if distroless && matches!(form, Form::Shell(_)) {
         return Err(refused(
+            Code::ShellFormNoShell,
             h.start_line,
-            "HEALTHCHECK is in shell form and distroless has no shell; use the slim flavour",
-        ));
+            "HEALTHCHECK is in shell form and distroless has no shell",
+        )
+        .hint("use the slim flavour"));
     }
     let mut lines = Vec::new();
     for p in programs_run(&form, h.start_line)? {
@@ -104,20 +117,26 @@ fn healthcheck_tools(
         });
         let Some(install) = install else {
             return Err(refused(
+                Code::HealthcheckToolMissing,
                 h.start_line,
-                format!("HEALTHCHECK runs `{p}`, which the {} image does not have; use the slim flavour or check with node", flavor.name()),
-            ));
+                format!(
+                    "HEALTHCHECK runs `{p}`, which the {} image does not have",
+                    flavor.name()
+                ),
+            )
+            .hint("use the slim flavour or check with node"));
         };
         let line = format!("RUN {install}");
         if !lines.contains(&line) {
             lines.push(line);
-            warnings.push(Warning {
-                line: Some(h.start_line),
-                message: format!(
+            warnings.push(Warning::new(
+                Code::HealthcheckToolInstalled,
+                Some(h.start_line),
+                format!(
                     "HEALTHCHECK runs {p}, which the {} image lacks: installed in the final stage",
                     flavor.name()
                 ),
-            });
+            ));
         }
     }
     Ok(lines)
@@ -157,6 +176,7 @@ fn programs_run(form: &Form, line: usize) -> Result<Vec<String>, Stop> {
                 }
                 None => {
                     return Err(refused(
+                        Code::UnknownCommand,
                         line,
                         format!("cannot tell what `{}` runs: {}", u.text, u.reason),
                     ))
@@ -190,14 +210,20 @@ fn plan_rewrite(
 
     // The project and the builder image.
     if let Some(lock) = t.files.bun_lock_files.iter().find(|l| ctx.has(l)) {
-        return Err(Stop::Refused(Reason::file(format!(
-            "{lock} in the build context: this is a Bun project, which runs on oven/bun images; slimfile does not rewrite Bun projects yet"
-        ))));
+        return Err(Stop::Refused(Reason::file(
+            Code::BunProject,
+            format!(
+                "{lock} in the build context: this is a Bun project, which runs on oven/bun images; slimfile does not rewrite Bun projects yet"
+            ),
+        )));
     }
-    let image = stage
-        .base
-        .as_ref()
-        .ok_or_else(|| refused(line, "cannot read the FROM instruction"))?;
+    let image = stage.base.as_ref().ok_or_else(|| {
+        refused(
+            Code::UnreadableFrom,
+            line,
+            "cannot read the FROM instruction",
+        )
+    })?;
     if !t
         .images
         .repositories
@@ -205,6 +231,7 @@ fn plan_rewrite(
         .any(|r| r == crate::detect::official_name(&image.repository))
     {
         return Err(refused(
+            Code::UnofficialImage,
             line,
             format!("the base image `{}` is not the official node image; slimfile only maps node images to their runtime counterparts", image.raw),
         ));
@@ -212,19 +239,23 @@ fn plan_rewrite(
     let platform = from.from_args().and_then(|a| a.platform);
     if let Some(p) = platform.as_ref().filter(|p| p.contains("BUILDPLATFORM")) {
         return Err(refused(
+            Code::BuildPlatform,
             line,
-            format!("FROM --platform={p}: dependencies installed on the build platform are for the wrong platform at run time; drop --platform or use $TARGETPLATFORM"),
-        ));
+            format!("FROM --platform={p}: dependencies installed on the build platform are for the wrong platform at run time"),
+        )
+        .hint("drop --platform or use $TARGETPLATFORM"));
     }
-    let tag = read_tag(image, facts, t).map_err(|e| refused(line, e))?;
+    let tag = read_tag(image, facts, t).map_err(|e| refused(Code::UnknownTag, line, e))?;
 
     // The application directory: the WORKDIR in force at the end.
     let workdir = facts.workdir.clone().unwrap_or_default();
     let app_dir = facts.app_dir().ok_or_else(|| {
         refused(
+            Code::VariableWorkdir,
             line,
-            "a WORKDIR uses a variable whose value is not known here; write the path",
+            "a WORKDIR uses a variable whose value is not known here",
         )
+        .hint("write the path")
     })?;
 
     // Dependencies and what starts the application.
@@ -250,18 +281,18 @@ fn plan_rewrite(
             .read("yarn.lock")
             .is_some_and(|l| l.contains("__metadata:"));
     if dev_installed && start.dev_dependency.is_none() && berry {
-        warnings.push(Warning {
-            line: installs.first().map(|r| r.instruction.start_line),
-            message: "yarn berry prunes only with `yarn workspaces focus --production`, which needs its workspace-tools plugin before yarn 4: dev dependencies are kept".into(),
-        });
+        warnings.push(Warning::new(
+            Code::DevDependenciesKept,
+            installs.first().map(|r| r.instruction.start_line),
+            "yarn berry prunes only with `yarn workspaces focus --production`, which needs its workspace-tools plugin before yarn 4: dev dependencies are kept",
+        ));
         start.dev_dependency = Some("yarn berry".into());
     } else if let (true, Some(dep)) = (dev_installed, &start.dev_dependency) {
-        warnings.push(Warning {
-            line: Some(start.line),
-            message: format!(
-                "the start command needs `{dep}`, a dev dependency: dev dependencies are kept"
-            ),
-        });
+        warnings.push(Warning::new(
+            Code::DevDependenciesKept,
+            Some(start.line),
+            format!("the start command needs `{dep}`, a dev dependency: dev dependencies are kept"),
+        ));
     }
 
     // The flavour and its image.
@@ -285,6 +316,7 @@ fn plan_rewrite(
         && opts.flavor.is_none()
     {
         return Err(Stop::Unchanged(Reason::at(
+            Code::NothingToGain,
             line,
             format!("the base `{}` is already lean and there is no build step or dev dependency to drop", image.raw),
         )));
@@ -292,9 +324,13 @@ fn plan_rewrite(
 
     // Past here there is something to gain, and it needs an application folder.
     if !facts.has_workdir || app_dir == "/" {
-        return Err(Stop::Refused(Reason::file(
-            "no WORKDIR: the application directory would be / (the whole builder image); add a WORKDIR for the application and copy it there",
-        )));
+        return Err(Stop::Refused(
+            Reason::file(
+                Code::NoWorkdir,
+                "no WORKDIR: the application directory would be / (the whole builder image)",
+            )
+            .hint("add a WORKDIR for the application and copy it there"),
+        ));
     }
 
     // Global installs are made again in the final stage, with the same tool.
@@ -306,14 +342,18 @@ fn plan_rewrite(
         let possible = !distroless && (tool == "npm" || (tool == "yarn" && yarn_bundled));
         if !possible {
             return Err(refused(
+                Code::GlobalInstallImpossible,
                 run.start_line,
                 format!(
-                    "`{}` installs outside the application directory, and the {} image cannot run it again; use --flavor slim{}",
+                    "`{}` installs outside the application directory, and the {} image cannot run it again",
                     words.join(" "),
                     flavor.name(),
-                    if tool == "npm" { "" } else { " or npm install -g" }
                 ),
-            ));
+            )
+            .hint(format!(
+                "use --flavor slim{}",
+                if tool == "npm" { "" } else { " or npm install -g" }
+            )));
         }
     }
 
@@ -334,6 +374,7 @@ fn plan_rewrite(
             (false, Some(_), None) => cmd_as_node = true,
             _ => {
                 return Err(refused(
+                    Code::PackageManagerMissing,
                     start.line,
                     format!(
                         "`{}` needs {p} at run time, which the {} image lacks, and its script is not a plain `node …` command slimfile could run instead",
@@ -345,11 +386,16 @@ fn plan_rewrite(
         }
     }
     if distroless && facts.entrypoint.is_some() {
-        return Err(refused(start.line, "ENTRYPOINT is set: distroless node's entrypoint is node itself, and it has no shell for scripts; use the slim flavour"));
+        return Err(refused(Code::EntrypointOnDistroless, start.line, "ENTRYPOINT is set: distroless node's entrypoint is node itself, and it has no shell for scripts").hint("use the slim flavour"));
     }
     if let (true, Some(Form::Shell(s))) = (distroless, &start.cmd) {
         if shell::needs_a_shell(s) {
-            return Err(refused(start.line, format!("CMD `{s}` is in shell form and needs a shell, which distroless lacks; write CMD as a JSON array or use the slim flavour")));
+            return Err(refused(
+                Code::ShellFormNoShell,
+                start.line,
+                format!("CMD `{s}` is in shell form and needs a shell, which distroless lacks"),
+            )
+            .hint("write CMD as a JSON array or use the slim flavour"));
         }
     }
     let copied = carry::copied_files(facts);
@@ -369,22 +415,30 @@ fn plan_rewrite(
                 continue;
             }
             packages.push(p.clone());
-            warnings.push(Warning {
-                line: None,
-                message: format!(
-                    "{dependency} needs {p} at run time: installed in the final stage"
-                ),
-            });
+            warnings.push(Warning::new(
+                Code::RuntimePackageAdded,
+                None,
+                format!("{dependency} needs {p} at run time: installed in the final stage"),
+            ));
         }
     }
     if !packages.is_empty() {
         if distroless {
-            return Err(refused(line, format!("the image installs system packages ({}) that distroless cannot install; use the slim flavour", packages.join(", "))));
+            return Err(refused(
+                Code::SystemPackagesImpossible,
+                line,
+                format!(
+                    "the image installs system packages ({}) that distroless cannot install",
+                    packages.join(", ")
+                ),
+            )
+            .hint("use the slim flavour"));
         }
-        warnings.push(Warning {
-            line: None,
-            message: format!("system packages {} are taken to be needed at run time and installed in the final stage", packages.join(", ")),
-        });
+        warnings.push(Warning::new(
+            Code::SystemPackagesCarried,
+            None,
+            format!("system packages {} are taken to be needed at run time and installed in the final stage", packages.join(", ")),
+        ));
     }
     let on_image: &[String] = match flavor {
         Flavor::Slim => &t.base_config.programs_slim,
@@ -408,6 +462,7 @@ fn plan_rewrite(
             continue;
         }
         return Err(refused(
+            Code::UnknownProgram,
             start.line,
             format!(
                 "the start command runs `{program}`, and slimfile cannot tell where it comes from, so \
@@ -417,42 +472,54 @@ fn plan_rewrite(
         ));
     }
     // What RUN steps wrote outside the application directory is copied too.
-    let written_outside = carry::outside_writes(facts, &app_dir, &copied).map_err(|u| {
-        let message = match &u {
-            carry::Uncarried::Write { what, .. } => format!(
-                "this RUN writes {what} outside the application directory {app_dir}: slimfile \
-                 cannot carry it to the final stage; make it inside {app_dir}, or write the \
-                 final stage by hand"
-            ),
-            carry::Uncarried::Unknown { text, reason, .. } => format!(
+    let written_outside =
+        carry::outside_writes(facts, &app_dir, &copied).map_err(|u| match &u {
+            carry::Uncarried::Write { what, line } => refused(
+                Code::WriteOutsideApp,
+                *line,
+                format!(
+                    "this RUN writes {what} outside the application directory {app_dir}: slimfile \
+                 cannot carry it to the final stage"
+                ),
+            )
+            .hint(format!(
+                "make it inside {app_dir}, or write the final stage by hand"
+            )),
+            carry::Uncarried::Unknown { text, reason, line } => refused(
+                Code::RunNotFollowed,
+                *line,
+                format!(
                 "this RUN runs `{text}`, which slimfile cannot follow: {reason}. It may install \
-                 or write anything, anywhere; write it as commands slimfile can read (or copy \
-                 the script into the image from the build context), or write the final stage by \
-                 hand"
+                 or write anything, anywhere"
             ),
-        };
-        refused(u.line(), message)
-    })?;
+            )
+            .hint(
+                "write it as commands slimfile can read (or copy the script into the image from \
+             the build context), or write the final stage by hand",
+            ),
+        })?;
     // A glibc builder's downloads and builds outside the application may be
     // programs or libraries that fail on musl, as native modules do.
     if flavor == Flavor::Alpine && tag.variant != Variant::Alpine {
         if let Some(w) = written_outside.iter().find(|w| !w.folder_only) {
             return Err(refused(
+                Code::GlibcFilesOnMusl,
                 w.line,
                 format!(
                     "this RUN writes {} outside the application directory on a glibc builder; \
-                     programs or libraries there may be built for glibc and fail on musl; use the \
-                     slim flavour",
+                     programs or libraries there may be built for glibc and fail on musl",
                     w.path
                 ),
-            ));
+            )
+            .hint("use the slim flavour"));
         }
     }
     if facts.user_name().as_deref().is_none_or(is_root) {
-        warnings.push(Warning {
-            line: facts.user.map(|u| u.start_line),
-            message: "the image runs as root, as the original did; consider a USER".into(),
-        });
+        warnings.push(Warning::new(
+            Code::RunsAsRoot,
+            facts.user.map(|u| u.start_line),
+            "the image runs as root, as the original did; consider a USER",
+        ));
     }
 
     // Edits in the builder: its name, and the prune after the build.
@@ -474,6 +541,7 @@ fn plan_rewrite(
     if dev_installed && start.dev_dependency.is_none() {
         let pm = pm.ok_or_else(|| {
             refused(
+                Code::UnknownPackageManager,
                 line,
                 "cannot tell which package manager installed the dependencies",
             )
@@ -520,13 +588,14 @@ fn plan_rewrite(
                 why: "dev dependencies are dropped after the build".into(),
             });
         } else if !pruned {
-            warnings.push(Warning {
-                line: last_install.map(|i| i.start_line),
-                message: format!(
+            warnings.push(Warning::new(
+                Code::DevDependenciesKept,
+                last_install.map(|i| i.start_line),
+                format!(
                     "dependencies were installed in {}, not in the application directory {app_dir}: dev dependencies are kept",
                     install_dir.unwrap_or("a folder slimfile cannot tell")
                 ),
-            });
+            ));
         }
     }
 
@@ -548,12 +617,15 @@ fn plan_rewrite(
     if let Some(s) = carried.iter().find(|i| i.keyword == Keyword::Shell) {
         if distroless {
             return Err(refused(
+                Code::ShellFormNoShell,
                 s.start_line,
-                "SHELL is set and distroless has no shell; use the slim flavour",
-            ));
+                "SHELL is set and distroless has no shell",
+            )
+            .hint("use the slim flavour"));
         }
         if flavor == Flavor::Alpine && tag.variant != Variant::Alpine && s.args.contains("bash") {
             return Err(refused(
+                Code::BashOnAlpine,
                 s.start_line,
                 "SHELL uses bash, which alpine images lack",
             ));
@@ -574,10 +646,11 @@ fn plan_rewrite(
         "the runtime image",
     );
     if let Some(d) = &tag.digest {
-        warnings.push(Warning {
-            line: Some(line),
-            message: format!("the builder's digest @{d} pins the builder only: pin {runtime_image} with its own digest"),
-        });
+        warnings.push(Warning::new(
+            Code::DigestDropped,
+            Some(line),
+            format!("the builder's digest @{d} pins the builder only: pin {runtime_image} with its own digest"),
+        ));
     }
     // The ARGs the carried instructions and the repeated global installs use.
     let mut arg_users = carried.clone();
@@ -642,13 +715,14 @@ fn plan_rewrite(
         .map(|o| format!(" --chown={o}"))
         .unwrap_or_default();
     if let Some(o) = &owner {
-        warnings.push(Warning {
-            line: None,
-            message: format!(
+        warnings.push(Warning::new(
+            Code::OwnerNamed,
+            None,
+            format!(
                 "the application directory is copied with --chown={o}: {} is created again in the final stage, perhaps with another id",
                 o.split(':').next().unwrap_or(o)
             ),
-        });
+        ));
     }
     add(
         format!("COPY --from={builder_name}{chown} {app_dir} {app_dir}"),
@@ -657,10 +731,11 @@ fn plan_rewrite(
     // The folder itself belongs to someone the final USER is not.
     if let (Some(o), None) = (&folder_owner, user_early) {
         if distroless {
-            warnings.push(Warning {
-                line: None,
-                message: format!("{app_dir} belonged to {o} in the builder; distroless has no shell to chown it, so it belongs to root"),
-            });
+            warnings.push(Warning::new(
+                Code::FolderOwnerLost,
+                None,
+                format!("{app_dir} belonged to {o} in the builder; distroless has no shell to chown it, so it belongs to root"),
+            ));
         } else {
             add(
                 format!("RUN chown {o} {app_dir}"),
@@ -682,6 +757,7 @@ fn plan_rewrite(
                 .unwrap_or("")
                 .to_string();
             refused(
+                Code::CopyOutsideUnknown,
                 c.instruction.start_line,
                 format!(
                     "cannot tell which files `{written}` puts outside the application directory"
@@ -717,15 +793,16 @@ fn plan_rewrite(
         // The CMD rewritten: to the script's node command, or without `node`
         // for distroless, whose entrypoint is node.
         let args = if cmd_as_node {
-            warnings.push(Warning {
-                line: Some(i.start_line),
-                message: format!(
+            warnings.push(Warning::new(
+                Code::CommandAsNode,
+                Some(i.start_line),
+                format!(
                     "`{}` is run as the node command its script runs, since the {} image lacks {}",
                     start.text,
                     flavor.name(),
                     start.package_manager.clone().unwrap_or_default()
                 ),
-            });
+            ));
             let mut a = start.node_args.clone().unwrap_or_default();
             if !distroless {
                 a.insert(0, "node".into());
@@ -743,9 +820,14 @@ fn plan_rewrite(
                 Some(p) if p.starts_with('-') => words,
                 _ => {
                     return Err(refused(
+                        Code::NotANodeCommand,
                         i.start_line,
-                        format!("distroless node runs node itself: `{}` does not start with node; use the slim flavour", file.text(i.text_span.clone())),
-                    ))
+                        format!(
+                            "distroless node runs node itself: `{}` does not start with node",
+                            file.text(i.text_span.clone())
+                        ),
+                    )
+                    .hint("use the slim flavour"))
                 }
             }
         };
@@ -759,10 +841,11 @@ fn plan_rewrite(
         );
     }
     if distroless && facts.cmd.is_none() {
-        warnings.push(Warning {
-            line: None,
-            message: "no CMD: distroless node starts node with no script, as node images do".into(),
-        });
+        warnings.push(Warning::new(
+            Code::NoCmd,
+            None,
+            "no CMD: distroless node starts node with no script, as node images do",
+        ));
     }
 
     Ok(Plan {

@@ -136,26 +136,31 @@ impl StartCommand {
         };
         let Some(script) = script else {
             return Err(refused(
+                Code::UnknownScript,
                 self.line,
                 format!("cannot tell which script `{said}` runs"),
             ));
         };
         if t.run_hints.dev_scripts.iter().any(|d| d == &script) {
             return Err(refused(
+                Code::DevServer,
                 self.line,
-                format!("`{said}` starts a development server, not a production image; build the app and start it with node"),
-            ));
+                format!("`{said}` starts a development server, not a production image"),
+            )
+            .hint("build the app and start it with node"));
         }
         self.package_manager = Some(pm.to_string());
         if !manifest.found {
-            warnings.push(Warning {
-                line: Some(self.line),
-                message: format!("no package.json in the build context: assumed that `{said}` needs only production dependencies"),
-            });
+            warnings.push(Warning::new(
+                Code::NoManifest,
+                Some(self.line),
+                format!("no package.json in the build context: assumed that `{said}` needs only production dependencies"),
+            ));
             return Ok(());
         }
         let Some(body) = manifest.scripts.get(&script) else {
             return Err(refused(
+                Code::MissingScript,
                 self.line,
                 format!("package.json has no `{script}` script"),
             ));
