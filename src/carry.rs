@@ -224,63 +224,14 @@ pub fn created_users(facts: &StageFacts) -> Vec<String> {
         .collect()
 }
 
-/// System packages that only a build needs: compilers, headers, version
-/// control, and the tools that fetch and unpack sources. (A start command or
-/// health check that runs one is checked separately.)
-const BUILD_ONLY: &[&str] = &[
-    "build-essential",
-    "gcc",
-    "g++",
-    "make",
-    "cmake",
-    "python3",
-    "python",
-    "git",
-    "pkg-config",
-    "pkgconf",
-    "autoconf",
-    "automake",
-    "libtool",
-    "linux-headers",
-    "musl-dev",
-    "libc-dev",
-    "libc6-dev",
-    "build-base",
-    "node-gyp",
-    "openssh-client",
-    "python-is-python3",
-    "py3-pip",
-    "python3-pip",
-    "curl",
-    "wget",
-    "tar",
-    "unzip",
-    "xz-utils",
-    "xz",
-    "bzip2",
-    "gnupg",
-    "dirmngr",
-    "patch",
-];
-
-/// Whether a system package is only needed to build.
-pub fn build_only(pkg: &str) -> bool {
-    let name = pkg.split(['=', ':']).next().unwrap_or(pkg);
-    BUILD_ONLY.contains(&name) || name.ends_with("-dev") || name.ends_with("-devel")
-}
-
-/// Places a build may write without the final stage needing the result:
-/// caches, temporary files, package lists.
+/// Places any build may write without the final stage needing the result:
+/// temporary files and the system package managers' lists and caches (a
+/// language's own caches are its template's `cache_dirs`).
 const SCRATCH_PATHS: &[&str] = &[
     "/tmp",
     "/var/tmp",
     "/dev",
     "/proc",
-    "/root/.npm",
-    "/root/.cache",
-    "/root/.yarn",
-    "/root/.pnpm-store",
-    "/usr/local/share/.cache",
     "/var/cache",
     "/var/lib/apt",
     "/etc/apt",
@@ -300,6 +251,7 @@ pub fn outside_writes(
     facts: &StageFacts,
     app_dir: &str,
     copied: &[String],
+    cache_dirs: &[String],
 ) -> Result<Vec<OutsideWrite>, Uncarried> {
     let mut targets: Vec<OutsideWrite> = Vec::new();
     for run in &facts.run_steps {
@@ -330,6 +282,7 @@ pub fn outside_writes(
                 }
                 let carried = is_within(&absolute, app_dir)
                     || SCRATCH_PATHS.iter().any(|s| is_within(&absolute, s))
+                    || cache_dirs.iter().any(|s| is_within(&absolute, s))
                     || copied
                         .iter()
                         .any(|c| is_within(&absolute, c.trim_end_matches('/')));
@@ -392,8 +345,9 @@ pub struct OutsideWrite {
 }
 
 /// The packages `apt-get install` or `apk add` installed that are not
-/// build-only: the final stage needs them too.
-pub fn runtime_packages(facts: &StageFacts) -> Vec<String> {
+/// build-only (by the template's `build_only_packages`): the final stage
+/// needs them too.
+pub fn runtime_packages(facts: &StageFacts, build_only: impl Fn(&str) -> bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (_, c) in facts.run_commands() {
         let w = c.words();
@@ -538,7 +492,12 @@ mod tests {
             "FROM x\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential libpq-dev tini ffmpeg\n",
         );
         let facts = StageFacts::read(&file, &stage);
-        assert_eq!(runtime_packages(&facts), ["tini", "ffmpeg"]);
+        let node = crate::template::Registry::builtin();
+        let t = &node.get("node").unwrap().template;
+        assert_eq!(
+            runtime_packages(&facts, |p| t.build_only(p)),
+            ["tini", "ffmpeg"]
+        );
     }
 
     fn write(line: usize, what: &str) -> Uncarried {
@@ -553,7 +512,7 @@ mod tests {
         let writes = |text: &str| {
             let (file, stage) = facts_of(text);
             let facts = StageFacts::read(&file, &stage);
-            outside_writes(&facts, "/app", &[])
+            outside_writes(&facts, "/app", &[], &[])
                 .map(|w| w.into_iter().map(|w| w.path).collect::<Vec<_>>())
         };
         assert_eq!(
@@ -624,7 +583,7 @@ mod tests {
             "FROM x\nRUN mkdir -p /var/log/app /opt/tool && chown node /var/log/app\nRUN tar xzf t.tgz -C /opt/tool\nRUN touch /etc/app.conf\n",
         );
         let facts = StageFacts::read(&file, &stage);
-        let writes = outside_writes(&facts, "/app", &[]).unwrap();
+        let writes = outside_writes(&facts, "/app", &[], &[]).unwrap();
         let seen: Vec<(&str, usize, bool)> = writes
             .iter()
             .map(|w| (w.path.as_str(), w.line, w.folder_only))

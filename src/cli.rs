@@ -8,7 +8,6 @@ use clap::{Parser, ValueEnum};
 
 use crate::codes::Code;
 use crate::context::Context;
-use crate::detect::Language;
 use crate::discover::{discover, Filters, Found};
 use crate::dump::dump_syntax;
 use crate::plan::{Flavor, Options, Reason};
@@ -83,8 +82,8 @@ pub struct Cli {
     pub format: Format,
 
     /// Use this language's template instead of detecting it.
-    #[arg(long, value_enum, value_name = "LANG")]
-    pub lang: Option<Language>,
+    #[arg(long, value_name = "LANG", value_parser = clap::builder::PossibleValuesParser::new(crate::lang::ids()))]
+    pub lang: Option<String>,
 
     /// The final stage's base: slim (glibc), alpine (musl), distroless or
     /// scratch. Default: alpine for an alpine builder, slim otherwise.
@@ -92,7 +91,7 @@ pub struct Cli {
     pub flavor: Option<Flavor>,
 
     /// A slimfile.toml with defaults (flavor, include, exclude) and template
-    /// overrides ([templates.node]); see the README.
+    /// overrides ([templates.node], [templates.node.rules]); see the README.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -143,12 +142,14 @@ pub fn run(cli: Cli) -> i32 {
     }
     let mut cli = cli;
     let mut default_flavor = None;
+    let mut templates = crate::template::Registry::builtin();
     if let Some(path) = &cli.config {
         match crate::config::load(path) {
             Ok(config) => {
                 default_flavor = config.flavor;
                 cli.include.extend(config.include);
                 cli.exclude.extend(config.exclude);
+                templates = config.registry;
             }
             Err(e) => {
                 eprintln!("slimfile: {e}");
@@ -157,8 +158,9 @@ pub fn run(cli: Cli) -> i32 {
         }
     }
     let opts = Options {
-        lang: cli.lang,
+        lang: cli.lang.clone(),
         flavor: cli.flavor.or(default_flavor),
+        templates,
     };
     if cli.paths.len() == 1 && cli.paths[0] == Path::new("-") {
         if cli.write {
@@ -229,7 +231,7 @@ pub fn run(cli: Cli) -> i32 {
             use rayon::prelude::*;
             chunk
                 .par_iter()
-                .map(|f| handle(&cli, f, opts, color))
+                .map(|f| handle(&cli, f, &opts, color))
                 .collect()
         });
         for d in done {
@@ -319,7 +321,7 @@ fn progress_bar(cli: &Cli, files: usize) -> indicatif::ProgressBar {
 
 /// Processes one discovered file: reads, plans, and writes, diffs or
 /// explains it.
-fn handle(cli: &Cli, found: &Found, opts: Options, color: bool) -> Done {
+fn handle(cli: &Cli, found: &Found, opts: &Options, color: bool) -> Done {
     let (path, root) = match found {
         Found::Skipped { path, reason } => {
             return Done {
@@ -342,13 +344,14 @@ fn handle(cli: &Cli, found: &Found, opts: Options, color: bool) -> Done {
                 .unwrap_or(Path::new(".")),
         ),
     };
-    let mut p = process_path(path, &display, &ctx, opts);
+    let mut p = process_path(path, &display, &ctx, opts.clone());
     if cli.explain {
         let original = p
             .original
             .as_deref()
             .and_then(|b| std::str::from_utf8(b).ok());
-        let text = crate::explain::explain(&p.report, p.planned.as_ref(), original);
+        let text =
+            crate::explain::explain(&p.report, p.planned.as_ref(), original, &opts.templates);
         let print = (cli.format == Format::Text).then_some(text);
         return Done {
             report: p.report,
@@ -407,7 +410,7 @@ fn run_stdin(cli: &Cli, opts: Options) -> i32 {
         return 2;
     }
     let ctx = Context::at(cli.context.as_deref().unwrap_or(Path::new(".")));
-    let p = process_bytes(&bytes, "<stdin>", &ctx, opts);
+    let p = process_bytes(&bytes, "<stdin>", &ctx, opts.clone());
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let report = p.report.clone();
@@ -416,7 +419,7 @@ fn run_stdin(cli: &Cli, opts: Options) -> i32 {
         let _ = write!(
             out,
             "{}",
-            crate::explain::explain(&report, p.planned.as_ref(), original)
+            crate::explain::explain(&report, p.planned.as_ref(), original, &opts.templates)
         );
     } else if cli.format == Format::Json {
         let _ = writeln!(out, "{}", json(std::slice::from_ref(&report)));

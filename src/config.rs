@@ -6,38 +6,47 @@
 //! flavor = "slim"                 # the default for --flavor
 //! exclude = ["legacy/**"]         # added to --exclude
 //!
-//! [templates.node.images.distroless]
+//! [templates.node.rules.images.distroless]
 //! majors = [22, 24]               # merged into templates/node.toml
 //! ```
+//!
+//! Every key is checked, at any depth, with the template's own types: an
+//! unknown or ill-typed key is an error naming the file, the line and the key.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::lang::Registration;
 use crate::plan::Flavor;
+use crate::template::{Registry, TemplateError};
 
 /// The settings a config file may hold.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct File {
+    flavor: Option<Flavor>,
+    #[serde(default)]
+    include: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    /// Overrides of the templates, by language id: tables merged key by key
+    /// into `templates/<id>.toml`.
+    #[serde(default)]
+    templates: BTreeMap<String, toml::Table>,
+}
+
+/// A loaded config file.
+#[derive(Debug)]
 pub struct Config {
     /// The default flavour, where `--flavor` is not given.
     pub flavor: Option<Flavor>,
     /// Globs added to `--include` and `--exclude`.
-    #[serde(default)]
     pub include: Vec<String>,
-    #[serde(default)]
     pub exclude: Vec<String>,
-    /// Overrides of the templates, by language: tables merged key by key
-    /// into `templates/<lang>.toml`.
-    #[serde(default)]
-    pub templates: Templates,
-}
-
-/// Template overrides.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Templates {
-    pub node: Option<toml::Table>,
+    /// The compiled-in templates with the file's overrides merged in.
+    pub registry: Registry,
 }
 
 /// Why a config file cannot be used.
@@ -52,22 +61,90 @@ pub enum ConfigError {
     Invalid { path: PathBuf, message: String },
 }
 
-/// Reads a config file and applies its template overrides; the templates
-/// are then fixed for the rest of the run.
+/// Reads a config file and builds the run's templates from it.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let invalid = |message: String| ConfigError::Invalid {
+    parse(&text, &crate::lang::registrations()).map_err(|message| ConfigError::Invalid {
         path: path.to_path_buf(),
         message,
-    };
-    let config: Config =
-        toml::from_str(&text).map_err(|e| invalid(e.to_string().trim().to_string()))?;
-    if let Some(node) = &config.templates.node {
-        crate::template::configure_node(node)
-            .map_err(|e| invalid(format!("[templates.node]: {e}")))?;
+    })
+}
+
+/// Reads a config text against `registrations`.
+pub fn parse(text: &str, registrations: &[Registration]) -> Result<Config, String> {
+    let file: File = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
+    for r in registrations {
+        if file.templates.contains_key(r.id) {
+            (r.check)(text, &["templates", r.id])
+                .map_err(|e| format!("[templates.{}]: {}", r.id, e.to_string().trim()))?;
+        }
     }
-    Ok(config)
+    let registry = Registry::build(registrations, &file.templates).map_err(|TemplateError(e)| e)?;
+    Ok(Config {
+        flavor: file.flavor,
+        include: file.include,
+        exclude: file.exclude,
+        registry,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(text: &str) -> String {
+        parse(text, &crate::lang::registrations()).unwrap_err()
+    }
+
+    #[test]
+    fn unknown_and_ill_typed_keys_are_errors_with_their_line() {
+        let e = error("flavor = \"slim\"\n\n[templates.node.tools.curl]\nslimm = \"x\"\n");
+        assert!(e.contains("line 4") && e.contains("slimm"), "{e}");
+        let e = error("[templates.node.rules.images.distroless]\nmajors = \"22\"\n");
+        assert!(e.contains("line 2") && e.contains("majors"), "{e}");
+        let e = error(
+            "[templates.node.rules]\nyarn_bundled_below = 26\n[templates.node.rules.imagez]\n",
+        );
+        assert!(e.contains("line 3") && e.contains("imagez"), "{e}");
+        let e = error("[templates.pyhton]\n");
+        assert!(
+            e.contains("no such language") && e.contains("pyhton"),
+            "{e}"
+        );
+        let e = error("flavour = \"slim\"\n");
+        assert!(e.contains("line 1") && e.contains("flavour"), "{e}");
+        // A package manager replaced must be whole.
+        let e = error("[[templates.node.rules.package_managers]]\nname = \"npm\"\n");
+        assert!(e.contains("line 1") && e.contains("lock_files"), "{e}");
+    }
+
+    #[test]
+    fn two_configurations_live_in_one_process() {
+        let regs = crate::lang::registrations();
+        let a = parse(
+            "[templates.node.rules.images.distroless]\nmajors = [22]\n",
+            &regs,
+        )
+        .unwrap();
+        let b = parse(
+            "[templates.node.rules.images.distroless]\nmajors = [24]\n",
+            &regs,
+        )
+        .unwrap();
+        let majors = |c: &Config| {
+            crate::template::typed::<crate::lang::node::NodeRules>(
+                &c.registry.get("node").unwrap().table,
+            )
+            .unwrap()
+            .rules
+            .images
+            .distroless
+            .majors
+        };
+        assert_eq!(majors(&a), [22]);
+        assert_eq!(majors(&b), [24]);
+    }
 }

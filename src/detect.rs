@@ -7,44 +7,7 @@ use serde::Serialize;
 use crate::context::Context;
 use crate::parse::{Dockerfile, ImageRef, Keyword, Stage};
 use crate::plan::command_words;
-
-/// The languages slimfile knows of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    Node,
-    Python,
-    Go,
-    Java,
-    Rust,
-    Bun,
-}
-
-impl Language {
-    /// The name used in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Language::Node => "node",
-            Language::Python => "python",
-            Language::Go => "go",
-            Language::Java => "java",
-            Language::Rust => "rust",
-            Language::Bun => "bun",
-        }
-    }
-
-    /// The name a person reads.
-    pub fn display(self) -> &'static str {
-        match self {
-            Language::Node => "Node.js",
-            Language::Python => "Python",
-            Language::Go => "Go",
-            Language::Java => "Java",
-            Language::Rust => "Rust",
-            Language::Bun => "Bun",
-        }
-    }
-}
+use crate::template::Registry;
 
 /// Where a piece of evidence was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -59,7 +22,8 @@ pub enum Source {
 /// One reason to think the application is in some language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
-    pub language: Language,
+    /// The language's id (`node`).
+    pub language: String,
     pub source: Source,
     pub detail: String,
     pub weight: u32,
@@ -80,24 +44,19 @@ pub enum Confidence {
 /// The result of detection.
 #[derive(Debug, Clone, Serialize)]
 pub struct Detection {
-    pub language: Option<Language>,
+    /// The language's id (`node`).
+    pub language: Option<String>,
     pub confidence: Confidence,
     pub evidence: Vec<Evidence>,
 }
 
-/// The official image repositories of each language, after a registry and
-/// `library/` are stripped.
-fn image_language(image: &ImageRef) -> Option<Language> {
+/// The language whose template lists the base image's repository.
+fn image_language<'r>(image: &ImageRef, registry: &'r Registry) -> Option<&'r str> {
     let repo = official_name(&image.repository);
-    Some(match repo {
-        "node" => Language::Node,
-        "python" | "pypy" => Language::Python,
-        "golang" => Language::Go,
-        "maven" | "gradle" | "eclipse-temurin" | "openjdk" | "amazoncorretto" => Language::Java,
-        "rust" => Language::Rust,
-        "oven/bun" => Language::Bun,
-        _ => return None,
-    })
+    registry
+        .entries()
+        .find(|e| e.template.detect.images.iter().any(|i| i == repo))
+        .map(|e| e.template.language.as_str())
 }
 
 /// The name of an official image without its `library/` namespace, as
@@ -110,43 +69,22 @@ pub fn official_name(repository: &str) -> &str {
     }
 }
 
-/// The language a program name in a `RUN` command hints at.
-fn program_language(words: &[String]) -> Option<(Language, u32)> {
+/// The language a command in a `RUN` hints at, and how strongly.
+fn program_language<'r>(words: &[String], registry: &'r Registry) -> Option<(&'r str, u32)> {
     let program = words.first()?.rsplit('/').next()?;
     let sub = words.get(1).map(String::as_str).unwrap_or("");
-    Some(match program {
-        "npm" | "yarn" | "pnpm" | "npx" | "corepack" => (Language::Node, 3),
-        "node" => (Language::Node, 2),
-        "bun" | "bunx" => (Language::Bun, 4),
-        "pip" | "pip3" | "poetry" | "pipenv" | "uv" => (Language::Python, 3),
-        "python" | "python3" => (Language::Python, 1),
-        "go" if matches!(sub, "build" | "install" | "mod" | "run") => (Language::Go, 3),
-        "mvn" | "./mvnw" | "mvnw" | "gradle" | "./gradlew" | "gradlew" => (Language::Java, 3),
-        "cargo" => (Language::Rust, 3),
-        _ => return None,
+    registry.entries().find_map(|e| {
+        e.template
+            .detect
+            .programs
+            .iter()
+            .find(|p| {
+                p.name == program
+                    && (p.subcommands.is_empty() || p.subcommands.iter().any(|s| s == sub))
+            })
+            .map(|p| (e.template.language.as_str(), p.weight))
     })
 }
-
-/// Context files and what they hint at.
-const CONTEXT_FILES: &[(&str, Language, u32)] = &[
-    ("package.json", Language::Node, 3),
-    ("package-lock.json", Language::Node, 2),
-    ("npm-shrinkwrap.json", Language::Node, 2),
-    ("yarn.lock", Language::Node, 2),
-    ("pnpm-lock.yaml", Language::Node, 2),
-    (".nvmrc", Language::Node, 1),
-    ("bun.lock", Language::Bun, 6),
-    ("bun.lockb", Language::Bun, 6),
-    ("requirements.txt", Language::Python, 3),
-    ("pyproject.toml", Language::Python, 3),
-    ("Pipfile", Language::Python, 3),
-    ("uv.lock", Language::Python, 2),
-    ("go.mod", Language::Go, 3),
-    ("pom.xml", Language::Java, 3),
-    ("build.gradle", Language::Java, 3),
-    ("build.gradle.kts", Language::Java, 3),
-    ("Cargo.toml", Language::Rust, 3),
-];
 
 /// Weighs the evidence for the stage's language. `forced` (from `--lang`)
 /// wins, and is recorded as evidence too.
@@ -154,22 +92,27 @@ pub fn detect(
     file: &Dockerfile,
     stage: &Stage,
     ctx: &Context,
-    forced: Option<Language>,
+    forced: Option<&str>,
+    registry: &Registry,
 ) -> Detection {
     let instructions: Vec<_> = file.instructions().collect();
     let mut evidence = Vec::new();
     if let Some(lang) = forced {
         evidence.push(Evidence {
-            language: lang,
+            language: lang.to_string(),
             source: Source::Flag,
-            detail: format!("--lang {}", lang.name()),
+            detail: format!("--lang {lang}"),
             weight: 100,
         });
     }
     let from = instructions[stage.from];
-    if let Some(lang) = stage.base.as_ref().and_then(image_language) {
+    if let Some(lang) = stage
+        .base
+        .as_ref()
+        .and_then(|b| image_language(b, registry))
+    {
         evidence.push(Evidence {
-            language: lang,
+            language: lang.to_string(),
             source: Source::BaseImage {
                 line: from.start_line,
             },
@@ -186,11 +129,11 @@ pub fn detect(
         }
         let mut seen = Vec::new();
         for words in command_words(file, i) {
-            if let Some((lang, weight)) = program_language(&words) {
+            if let Some((lang, weight)) = program_language(&words, registry) {
                 if !seen.contains(&lang) {
                     seen.push(lang);
                     evidence.push(Evidence {
-                        language: lang,
+                        language: lang.to_string(),
                         source: Source::Run { line: i.start_line },
                         detail: format!(
                             "RUN {}",
@@ -202,10 +145,17 @@ pub fn detect(
             }
         }
     }
-    for &(name, lang, weight) in CONTEXT_FILES {
+    for (lang, hint) in registry.entries().flat_map(|e| {
+        e.template
+            .detect
+            .context_files
+            .iter()
+            .map(move |h| (e.template.language.as_str(), h))
+    }) {
+        let (name, weight) = (hint.name.as_str(), hint.weight);
         if ctx.has(name) {
             evidence.push(Evidence {
-                language: lang,
+                language: lang.to_string(),
                 source: Source::Context { file: name.into() },
                 detail: format!("{name} in the build context"),
                 weight,
@@ -213,21 +163,29 @@ pub fn detect(
         }
     }
 
-    let mut totals: Vec<(Language, u32)> = Vec::new();
+    let mut totals: Vec<(&str, u32)> = Vec::new();
     for e in &evidence {
         match totals.iter_mut().find(|(l, _)| *l == e.language) {
             Some((_, w)) => *w += e.weight,
-            None => totals.push((e.language, e.weight)),
+            None => totals.push((e.language.as_str(), e.weight)),
         }
     }
-    totals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let language = totals.first().map(|&(l, _)| l);
-    let from_base = |l: Language| {
+    // Ties go to the language registered first.
+    let order = |l: &str| {
+        registry
+            .ids()
+            .iter()
+            .position(|i| *i == l)
+            .unwrap_or(usize::MAX)
+    };
+    totals.sort_by(|a, b| b.1.cmp(&a.1).then(order(a.0).cmp(&order(b.0))));
+    let language = totals.first().map(|&(l, _)| l.to_string());
+    let from_base = |l: &str| {
         evidence
             .iter()
             .any(|e| e.language == l && matches!(e.source, Source::BaseImage { .. }))
     };
-    let confidence = match language {
+    let confidence = match language.as_deref() {
         Some(l) if forced == Some(l) || from_base(l) => Confidence::High,
         Some(_) if totals[0].1 >= 5 => Confidence::Medium,
         _ => Confidence::Low,

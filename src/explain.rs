@@ -5,9 +5,15 @@ use std::fmt::Write;
 use crate::detect::Source;
 use crate::plan::{Decision, Planned};
 use crate::report::{human_bytes, FileReport};
+use crate::template::Registry;
 
 /// The explanation of one processed file.
-pub fn explain(report: &FileReport, planned: Option<&Planned>, original: Option<&str>) -> String {
+pub fn explain(
+    report: &FileReport,
+    planned: Option<&Planned>,
+    original: Option<&str>,
+    registry: &Registry,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", report.path);
     let Some(planned) = planned else {
@@ -18,12 +24,12 @@ pub fn explain(report: &FileReport, planned: Option<&Planned>, original: Option<
         return out;
     };
     if let Some(d) = &planned.detection {
-        match d.language {
+        match &d.language {
             Some(l) => {
                 let _ = writeln!(
                     out,
                     "  language: {} (confidence: {})",
-                    l.display(),
+                    registry.display_name(l),
                     format!("{:?}", d.confidence).to_lowercase()
                 );
             }
@@ -43,7 +49,7 @@ pub fn explain(report: &FileReport, planned: Option<&Planned>, original: Option<
                     out,
                     "    - {} → {} ({place})",
                     e.detail,
-                    e.language.display()
+                    registry.display_name(&e.language)
                 );
             }
         }

@@ -9,9 +9,10 @@ use std::ops::Range;
 use serde::Serialize;
 
 pub use crate::codes::{Code, Reason, Warning};
-use crate::detect::{Detection, Language};
+use crate::detect::Detection;
 use crate::parse::{Dockerfile, Form, Instruction, Keyword, Stage};
 use crate::shell::{self, Command, Scope, Step, Unknown};
+use crate::template::Registry;
 
 /// The `--flavor` of the final stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
@@ -53,7 +54,8 @@ pub struct FinalLine {
 /// A decided rewrite.
 #[derive(Debug, Clone)]
 pub struct Plan {
-    pub language: Language,
+    /// The language's id (`node`).
+    pub language: String,
     pub flavor: Flavor,
     pub builder_name: String,
     pub builder_image: String,
@@ -542,15 +544,17 @@ mod tests {
     }
 }
 
-/// What the command line asks of planning.
-#[derive(Debug, Clone, Copy, Default)]
+/// What the command line asks of planning, and the templates of the run.
+#[derive(Debug, Clone, Default)]
 pub struct Options {
-    pub lang: Option<Language>,
+    /// A language id from `--lang`.
+    pub lang: Option<String>,
     pub flavor: Option<Flavor>,
+    pub templates: Registry,
 }
 
 /// Decides what to do with a parsed file.
-pub fn plan_file(file: &Dockerfile, ctx: &crate::context::Context, opts: Options) -> Planned {
+pub fn plan_file(file: &Dockerfile, ctx: &crate::context::Context, opts: &Options) -> Planned {
     let stages = file.stages();
     let mut planned = Planned {
         detection: None,
@@ -579,29 +583,51 @@ pub fn plan_file(file: &Dockerfile, ctx: &crate::context::Context, opts: Options
     };
     planned.builder_image = stage.base.as_ref().map(|b| b.raw.clone());
     let facts = StageFacts::read_in(file, stage, ctx);
-    let detection = crate::detect::detect(file, stage, ctx, opts.lang);
+    let registry = &opts.templates;
+    let detection = crate::detect::detect(file, stage, ctx, opts.lang.as_deref(), registry);
     let line = facts.from.start_line;
-    planned.decision = match detection.language {
-        Some(Language::Node) => crate::lang::node::plan(
-            file,
-            stage,
-            &facts,
-            ctx,
-            crate::lang::node::Options { flavor: opts.flavor },
-        ),
-        Some(other) => Decision::Unchanged(Reason::at(
-            Code::LanguageNotYet,
-            line,
-            format!("{} detected: slimfile rewrites only Node.js so far", other.display()),
-        )),
-        None => Decision::Unchanged(Reason::at(
-            Code::UnknownLanguage,
-            line,
-            format!(
-                "the base image `{}` is not a language slimfile knows (Node.js, Python, Go, Java, Rust)",
-                planned.builder_image.clone().unwrap_or_default()
-            ),
-        )),
+    let entry = detection.language.as_deref().and_then(|l| registry.get(l));
+    planned.decision = match entry {
+        Some(e) => match &e.rules {
+            Some(rules) => rules.plan(&crate::lang::Input {
+                file,
+                stage,
+                facts: &facts,
+                ctx,
+                flavor: opts.flavor,
+            }),
+            None => {
+                let rewritten: Vec<&str> = registry
+                    .entries()
+                    .filter(|e| e.rules.is_some())
+                    .map(|e| e.template.display_name.as_str())
+                    .collect();
+                Decision::Unchanged(Reason::at(
+                    Code::LanguageNotYet,
+                    line,
+                    format!(
+                        "{} detected: slimfile rewrites only {} so far",
+                        e.template.display_name,
+                        rewritten.join(", ")
+                    ),
+                ))
+            }
+        },
+        None => {
+            let known: Vec<&str> = registry
+                .entries()
+                .map(|e| e.template.display_name.as_str())
+                .collect();
+            Decision::Unchanged(Reason::at(
+                Code::UnknownLanguage,
+                line,
+                format!(
+                    "the base image `{}` is not a language slimfile knows ({})",
+                    planned.builder_image.clone().unwrap_or_default(),
+                    known.join(", ")
+                ),
+            ))
+        }
     };
     if let Decision::Rewrite(p) = &planned.decision {
         planned.flavor = Some(p.flavor);

@@ -100,17 +100,13 @@ pub fn process_bytes(bytes: &[u8], display: &str, ctx: &Context, opts: Options) 
             ),
         ));
     }
-    let planned = plan_file(&file, ctx, opts);
+    let planned = plan_file(&file, ctx, &opts);
     let dangling = file
         .instructions()
         .last()
         .filter(|i| i.continues_to_end_of_file());
     let mut report = FileReport::bare(display, Status::Unchanged, None);
-    report.language = planned
-        .detection
-        .as_ref()
-        .and_then(|d| d.language)
-        .map(|l| l.name().to_string());
+    report.language = planned.detection.as_ref().and_then(|d| d.language.clone());
     report.builder_image = planned.builder_image.clone();
     report.flavor = planned.flavor.map(|f| f.name().to_string());
     let mut rewritten = None;

@@ -1,125 +1,268 @@
-//! Language templates: the data behind each rewrite (images, package
-//! managers, commands), kept in `templates/<lang>.toml` and compiled in.
+//! Language templates: the data behind each rewrite, one schema for every
+//! language, kept in `templates/<lang>.toml` and compiled in. A template has
+//! the sections every language shares — detection, the base images' own
+//! configuration, tools per flavour, build-only packages, cache folders,
+//! Debian↔alpine package names — and a `[rules]` section that its language's
+//! module reads into its own type. Templates live in a [`Registry`] value,
+//! built once a run with the user's overrides and passed down: there is no
+//! process-wide state, so two configurations can live in one process.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::Arc;
 
+use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
-/// The Node.js template.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NodeTemplate {
+use crate::plan::Flavor;
+
+/// A language template. `R` is the language's own `[rules]` section: a raw
+/// table in the registry, the language's typed rules where its module reads
+/// them. Every section has a default, so a user's partial override reads
+/// with the same type (an unknown key is an error at any depth).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Template<R = toml::Table> {
+    /// The language's id (`node`): `--lang`, the JSON report, `[templates.<id>]`.
     pub language: String,
+    /// The name a person reads (`Node.js`).
     pub display_name: String,
-    pub images: NodeImages,
+    pub detect: Detect,
     pub base_config: BaseConfig,
-    pub files: NodeFiles,
-    pub package_managers: Vec<PackageManager>,
-    pub run_hints: RunHints,
+    /// Programs a `HEALTHCHECK` may call, and how to install them per flavour.
     pub tools: BTreeMap<String, ToolInstall>,
-    /// System packages a dependency needs at run time, per flavour.
-    #[serde(default)]
-    pub dependency_packages: BTreeMap<String, FlavorPackages>,
+    /// System packages only a build needs (compilers, headers, fetchers).
+    pub build_only_packages: Vec<String>,
+    /// Folders a build may write without the final stage needing them.
+    pub cache_dirs: Vec<String>,
+    /// Debian package names and their alpine counterparts.
+    pub package_names: BTreeMap<String, String>,
+    /// The language's own data, read by its module.
+    pub rules: R,
 }
 
-/// Packages per flavour.
-#[derive(Debug, Deserialize)]
-pub struct FlavorPackages {
-    #[serde(default)]
-    pub slim: Vec<String>,
-    #[serde(default)]
-    pub alpine: Vec<String>,
+/// What points at the language, and how strongly.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Detect {
+    /// Official image repositories, after a registry and `library/` are stripped.
+    pub images: Vec<String>,
+    /// Programs a `RUN` runs that hint at the language.
+    pub programs: Vec<ProgramHint>,
+    /// Files in the build context that hint at it, in the order evidence lists them.
+    pub context_files: Vec<FileHint>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct NodeImages {
-    pub repositories: Vec<String>,
-    pub debian_codenames: Vec<String>,
-    pub floating_slim: BTreeMap<String, String>,
-    pub floating_alpine: BTreeMap<String, String>,
-    pub distroless: Distroless,
+/// A file in the build context that hints at a language.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FileHint {
+    pub name: String,
+    pub weight: u32,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Distroless {
-    pub image: String,
-    pub majors: Vec<u32>,
-    pub entrypoint: Vec<String>,
+/// A program that hints at a language.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProgramHint {
+    pub name: String,
+    pub weight: u32,
+    /// Counted only with one of these subcommands (`go build`); any when empty.
+    pub subcommands: Vec<String>,
 }
 
-/// What the official images set before the Dockerfile's own instructions.
-#[derive(Debug, Deserialize)]
+/// What the language's official images set before a Dockerfile's own
+/// instructions, and what they hold besides the language.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct BaseConfig {
     pub entrypoint: Vec<String>,
     pub cmd: Vec<String>,
     pub user: String,
-    pub programs_slim: Vec<String>,
-    pub programs_alpine: Vec<String>,
-    pub programs_distroless: Vec<String>,
-    pub yarn_bundled_below: u32,
-    pub corepack_bundled_below: u32,
+    pub workdir: Option<String>,
+    /// Programs on the runtime images, by flavour.
+    pub programs: FlavorLists,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct NodeFiles {
-    pub manifest: String,
-    pub version_files: Vec<String>,
-    pub bun_lock_files: Vec<String>,
+/// A list per flavour.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FlavorLists {
+    pub slim: Vec<String>,
+    pub alpine: Vec<String>,
+    pub distroless: Vec<String>,
+    pub scratch: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct PackageManager {
-    pub name: String,
-    pub lock_files: Vec<String>,
-    pub install_commands: Vec<String>,
-    pub production_flags: Vec<String>,
-    pub prune: String,
-    #[serde(default)]
-    pub prune_before_node_15: Option<String>,
-    /// Flags of the original install the prune repeats (yarn's lock-file flags).
-    #[serde(default)]
-    pub keep_install_flags: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct RunHints {
-    pub commands: Vec<String>,
-    pub build_scripts: Vec<String>,
-    pub dev_scripts: Vec<String>,
+impl FlavorLists {
+    /// The list for a flavour.
+    pub fn get(&self, flavor: Flavor) -> &[String] {
+        match flavor {
+            Flavor::Slim => &self.slim,
+            Flavor::Alpine => &self.alpine,
+            Flavor::Distroless => &self.distroless,
+            Flavor::Scratch => &self.scratch,
+        }
+    }
 }
 
 /// How to install a program in the final stage, per flavour.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ToolInstall {
     pub slim: Option<String>,
     pub alpine: Option<String>,
 }
 
-const NODE_TOML: &str = include_str!("../templates/node.toml");
-
-static NODE: OnceLock<NodeTemplate> = OnceLock::new();
-
-/// The Node.js template: the compiled-in one, with a config file's
-/// overrides when [`configure_node`] ran first.
-pub fn node() -> &'static NodeTemplate {
-    NODE.get_or_init(|| {
-        toml::from_str(NODE_TOML).expect("templates/node.toml is checked by the template tests")
-    })
+impl ToolInstall {
+    /// The install command for a flavour, where it has one.
+    pub fn for_flavor(&self, flavor: Flavor) -> Option<&str> {
+        match flavor {
+            Flavor::Slim => self.slim.as_deref(),
+            Flavor::Alpine => self.alpine.as_deref(),
+            _ => None,
+        }
+    }
 }
 
-/// Merges `overrides` into the compiled-in Node.js template, key by key
-/// (tables merge, other values replace), and fixes the result for the run.
-pub fn configure_node(overrides: &toml::Table) -> Result<(), String> {
-    let mut base: toml::Table = NODE_TOML
-        .parse()
-        .map_err(|e: toml::de::Error| e.to_string())?;
-    merge(&mut base, overrides);
-    let merged: NodeTemplate = toml::Value::Table(base)
+impl<R> Template<R> {
+    /// Whether a system package is only needed to build.
+    pub fn build_only(&self, pkg: &str) -> bool {
+        let name = pkg.split(['=', ':']).next().unwrap_or(pkg);
+        self.build_only_packages.iter().any(|p| p == name)
+            || name.ends_with("-dev")
+            || name.ends_with("-devel")
+    }
+}
+
+/// A language as the registry holds it: its template (with overrides
+/// merged in) and, for a language slimfile rewrites, its rules.
+pub struct Entry {
+    pub template: Template,
+    /// The merged template as a table, for the language to read its typed rules from.
+    pub table: toml::Table,
+    pub rules: Option<Box<dyn crate::lang::Rules>>,
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Entry")
+            .field("language", &self.template.language)
+            .field("rewrites", &self.rules.is_some())
+            .finish()
+    }
+}
+
+/// The templates of a run, by language id.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    entries: Arc<Vec<Entry>>,
+}
+
+impl Default for Registry {
+    fn default() -> Registry {
+        Registry::builtin()
+    }
+}
+
+/// Why a template or an override cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TemplateError(pub String);
+
+impl Registry {
+    /// The compiled-in templates of every registered language.
+    pub fn builtin() -> Registry {
+        Registry::build(&crate::lang::registrations(), &BTreeMap::new())
+            .expect("the compiled-in templates are checked by the template tests")
+    }
+
+    /// The templates of `registrations`, each with its override (a table
+    /// merged key by key into the template: tables merge, other values replace).
+    pub fn build(
+        registrations: &[crate::lang::Registration],
+        overrides: &BTreeMap<String, toml::Table>,
+    ) -> Result<Registry, TemplateError> {
+        if let Some(unknown) = overrides
+            .keys()
+            .find(|k| !registrations.iter().any(|r| r.id == k.as_str()))
+        {
+            return Err(TemplateError(format!(
+                "[templates.{unknown}]: no such language (known: {})",
+                registrations
+                    .iter()
+                    .map(|r| r.id)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        let mut entries = Vec::new();
+        for r in registrations {
+            let mut table: toml::Table = r.template.parse().map_err(|e: toml::de::Error| {
+                TemplateError(format!("templates/{}.toml: {e}", r.id))
+            })?;
+            if let Some(o) = overrides.get(r.id) {
+                merge(&mut table, o);
+            }
+            let template: Template =
+                toml::Value::Table(table.clone())
+                    .try_into()
+                    .map_err(|e: toml::de::Error| {
+                        TemplateError(format!("[templates.{}]: {}", r.id, e.message()))
+                    })?;
+            if template.language != r.id {
+                return Err(TemplateError(format!(
+                    "templates/{}.toml names the language `{}`",
+                    r.id, template.language
+                )));
+            }
+            let rules = match r.load {
+                Some(load) => Some(
+                    load(&table)
+                        .map_err(|e| TemplateError(format!("[templates.{}]: {e}", r.id)))?,
+                ),
+                None => None,
+            };
+            entries.push(Entry {
+                template,
+                table,
+                rules,
+            });
+        }
+        Ok(Registry {
+            entries: Arc::new(entries),
+        })
+    }
+
+    /// The entry of a language.
+    pub fn get(&self, id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.template.language == id)
+    }
+
+    /// Every language, in registration order.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter()
+    }
+
+    /// The ids of every language.
+    pub fn ids(&self) -> Vec<&str> {
+        self.entries
+            .iter()
+            .map(|e| e.template.language.as_str())
+            .collect()
+    }
+
+    /// The name a person reads for a language id.
+    pub fn display_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.get(id)
+            .map_or(id, |e| e.template.display_name.as_str())
+    }
+}
+
+/// Reads a language's typed template from a merged table.
+pub fn typed<R: DeserializeOwned + Default>(table: &toml::Table) -> Result<Template<R>, String> {
+    toml::Value::Table(table.clone())
         .try_into()
-        .map_err(|e: toml::de::Error| e.to_string().trim().to_string())?;
-    NODE.set(merged)
-        .map_err(|_| "the Node.js template was already in use".to_string())
+        .map_err(|e: toml::de::Error| e.message().to_string())
 }
 
 fn merge(base: &mut toml::Table, overrides: &toml::Table) {
@@ -133,20 +276,70 @@ fn merge(base: &mut toml::Table, overrides: &toml::Table) {
     }
 }
 
-impl NodeTemplate {
-    /// The package manager with this name.
-    pub fn package_manager(&self, name: &str) -> Option<&PackageManager> {
-        self.package_managers.iter().find(|p| p.name == name)
+/// Reads the table at `path` in a TOML text (`templates.node`) as `T`,
+/// skipping the rest, so that an unknown or ill-typed key is an error with
+/// the text's own line and column. A missing table is fine.
+pub fn check_section<T: DeserializeOwned>(
+    text: &str,
+    path: &[&str],
+) -> Result<(), toml::de::Error> {
+    let de = toml::Deserializer::new(text);
+    At::<T> {
+        path,
+        _t: std::marker::PhantomData,
+    }
+    .deserialize(de)
+}
+
+/// A seed that descends `path` and reads what is there as `T`.
+struct At<'p, T> {
+    path: &'p [&'p str],
+    _t: std::marker::PhantomData<T>,
+}
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for At<'_, T> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        match self.path.split_first() {
+            None => T::deserialize(d).map(|_| ()),
+            Some(_) => d.deserialize_map(self),
+        }
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for At<'_, T> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a table")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let (first, rest) = self.path.split_first().expect("a path to descend");
+        while let Some(key) = map.next_key::<String>()? {
+            if key == *first {
+                map.next_value_seed(At::<T> {
+                    path: rest,
+                    _t: std::marker::PhantomData,
+                })?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn overrides_merge_key_by_key() {
         let mut base: toml::Table = "[a]\nx = 1\ny = [1]\n[b]\nz = 'k'\n".parse().unwrap();
         let over: toml::Table = "[a]\ny = [2, 3]\n".parse().unwrap();
-        super::merge(&mut base, &over);
+        merge(&mut base, &over);
         assert_eq!(
             base.to_string(),
             "[a]\nx = 1\ny = [2, 3]\n\n[b]\nz = \"k\"\n"
@@ -154,10 +347,32 @@ mod tests {
     }
 
     #[test]
-    fn the_node_template_loads() {
-        let t = super::node();
-        assert_eq!(t.language, "node");
-        assert!(t.package_manager("npm").is_some());
-        assert!(t.images.distroless.majors.contains(&22));
+    fn every_compiled_in_template_loads() {
+        let r = Registry::builtin();
+        assert_eq!(r.ids(), ["node", "python", "go", "java", "rust", "bun"]);
+        for e in r.entries() {
+            assert!(!e.template.display_name.is_empty());
+            assert!(
+                !e.template.detect.images.is_empty(),
+                "{}",
+                e.template.language
+            );
+        }
+        assert!(r.get("node").unwrap().rules.is_some());
+    }
+
+    #[test]
+    fn a_section_is_checked_with_its_line() {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct T {
+            a: u32,
+        }
+        let text = "x = 1\n[templates.node]\na = 1\n[templates.node.deep]\n";
+        let e = check_section::<T>(text, &["templates", "node"]).unwrap_err();
+        assert!(e.to_string().contains("line 4"), "{e}");
+        assert!(e.to_string().contains("deep"), "{e}");
+        assert!(check_section::<T>("[templates.go]\nb = 1\n", &["templates", "node"]).is_ok());
     }
 }

@@ -34,7 +34,10 @@ fn examples() -> Vec<PathBuf> {
 fn run(dir: &Path, flavor: Option<Flavor>) -> Processed {
     let bytes = fs::read(dir.join("Dockerfile")).unwrap();
     let display = dir.join("Dockerfile").display().to_string();
-    let opts = Options { lang: None, flavor };
+    let opts = Options {
+        flavor,
+        ..Options::default()
+    };
     process_bytes(&bytes, &display, &Context::at(dir), opts)
 }
 
@@ -75,8 +78,12 @@ fn examples_rewrite_as_snapshotted() {
         }
         snapshot(&name, "rewrite", &outcome(&p));
         let original = fs::read_to_string(dir.join("Dockerfile")).unwrap();
-        let explanation =
-            slimfile::explain::explain(&p.report, p.planned.as_ref(), Some(&original));
+        let explanation = slimfile::explain::explain(
+            &p.report,
+            p.planned.as_ref(),
+            Some(&original),
+            &Default::default(),
+        );
         snapshot(&name, "explain", &explanation);
     }
 }

@@ -27,7 +27,10 @@ fn rewrite_with(dockerfile: &str, extra: &[(&str, &str)], flavor: Option<Flavor>
     for (name, text) in extra {
         fs::write(dir.path().join(name), text).unwrap();
     }
-    let opts = Options { lang: None, flavor };
+    let opts = Options {
+        flavor,
+        ..Options::default()
+    };
     process_bytes(
         dockerfile.as_bytes(),
         "Dockerfile",

@@ -69,7 +69,9 @@ pub(super) fn read_tag(
     let parts: Vec<&str> = known_tag.split('-').collect();
     let (version, rest) = match parts[0] {
         "alpine" | "slim" => ("latest".to_string(), &parts[..]),
-        p if t.images.debian_codenames.iter().any(|c| c == p) => ("latest".to_string(), &parts[..]),
+        p if t.rules.images.debian_codenames.iter().any(|c| c == p) => {
+            ("latest".to_string(), &parts[..])
+        }
         p => (p.to_string(), &parts[1..]),
     };
     let variant = if rest.iter().any(|p| p.starts_with("alpine")) {
@@ -79,7 +81,7 @@ pub(super) fn read_tag(
     } else {
         match rest {
             [] => Variant::Full { codename: None },
-            [c] if t.images.debian_codenames.iter().any(|k| k == c) => Variant::Full {
+            [c] if t.rules.images.debian_codenames.iter().any(|k| k == c) => Variant::Full {
                 codename: Some(c.to_string()),
             },
             _ => return Err(format!("unknown node image variant `{known_tag}`")),
@@ -149,7 +151,7 @@ pub(super) fn runtime_image(
         )
         .hint("use the default alpine flavour")),
         (Flavor::Slim, Variant::Slim) => Ok(tag.image(tag.tag.as_deref().unwrap_or("slim"))),
-        (Flavor::Slim, Variant::Full { .. }) => Ok(tag.image(&tag.with_suffix("slim", &t.images.floating_slim))),
+        (Flavor::Slim, Variant::Full { .. }) => Ok(tag.image(&tag.with_suffix("slim", &t.rules.images.floating_slim))),
         (Flavor::Alpine, Variant::Alpine) => Ok(tag.image(tag.tag.as_deref().unwrap_or("alpine"))),
         (Flavor::Alpine, _) if native.any() => Err(refused(
             Code::NativeOnMusl,
@@ -174,24 +176,24 @@ pub(super) fn runtime_image(
                 plain.tag = Some(stripped.clone());
                 plain.known_tag = stripped;
             }
-            Ok(tag.image(&plain.with_suffix("alpine", &t.images.floating_alpine)))
+            Ok(tag.image(&plain.with_suffix("alpine", &t.rules.images.floating_alpine)))
         }
         (Flavor::Distroless, Variant::Alpine) => Err(refused(Code::MuslToGlibc, line, "the builder is alpine (musl) and distroless is glibc").hint("use the alpine flavour")),
         (Flavor::Distroless, variant) => {
-            let Some(major) = tag.major.filter(|m| t.images.distroless.majors.contains(m)) else {
+            let Some(major) = tag.major.filter(|m| t.rules.images.distroless.majors.contains(m)) else {
                 return Err(refused(
                     Code::UnsupportedDistroless,
                     line,
                     format!(
                         "no supported distroless image for node `{}`: gcr.io/distroless/nodejs is published for majors {:?} only",
-                        tag.known_tag, t.images.distroless.majors
+                        tag.known_tag, t.rules.images.distroless.majors
                     ),
                 ));
             };
             if matches!(variant, Variant::Full { codename: Some(c) } if c == "forky") {
                 return Err(refused(Code::UnsupportedDistroless, line, "the builder's Debian (forky) is newer than distroless debian13"));
             }
-            Ok(t.images.distroless.image.replace("{major}", &major.to_string()))
+            Ok(t.rules.images.distroless.image.replace("{major}", &major.to_string()))
         }
     }
 }

@@ -9,14 +9,14 @@ use std::collections::BTreeSet;
 use crate::carry;
 use crate::codes::Code;
 use crate::context::Context;
-use crate::detect::Language;
+use crate::lang::{Input, Registration, Rules};
 use crate::parse::{Dockerfile, Form, ImageRef, Instruction, Keyword, Stage};
 use crate::plan::{
     is_root, is_within, variables, BuilderEdit, Decision, FinalLine, Flavor, Plan, Reason,
     StageFacts, Warning,
 };
 use crate::shell::{self, Command, NoScripts, Scope, Step};
-use crate::template::{self, NodeTemplate, PackageManager};
+use crate::template::{check_section, typed};
 
 /// What `--flavor` and friends ask of the Node planner.
 #[derive(Debug, Clone, Copy, Default)]
@@ -26,7 +26,10 @@ pub struct Options {
 
 mod image;
 mod project;
+mod rules;
 mod start;
+
+pub use rules::{NodeRules, NodeTemplate, PackageManager};
 
 use image::*;
 use project::*;
@@ -54,15 +57,51 @@ impl Stop {
     }
 }
 
+/// Node.js in the registry: its template, its rules, and the check of a
+/// user's override with the rules' own types.
+pub fn registration() -> Registration {
+    Registration {
+        id: "node",
+        template: include_str!("../../../templates/node.toml"),
+        load: Some(|table| {
+            Ok(Box::new(Node {
+                t: typed::<NodeRules>(table)?,
+            }))
+        }),
+        check: check_section::<NodeTemplate>,
+    }
+}
+
+/// The Node.js rules with their template.
+struct Node {
+    t: NodeTemplate,
+}
+
+impl Rules for Node {
+    fn plan(&self, input: &Input) -> Decision {
+        plan(
+            input.file,
+            input.stage,
+            input.facts,
+            input.ctx,
+            &self.t,
+            Options {
+                flavor: input.flavor,
+            },
+        )
+    }
+}
+
 /// The Node.js planner: a rewrite, or why not.
 pub fn plan(
     file: &Dockerfile,
     stage: &Stage,
     facts: &StageFacts,
     ctx: &Context,
+    t: &NodeTemplate,
     opts: Options,
 ) -> Decision {
-    match plan_rewrite(file, stage, facts, ctx, opts) {
+    match plan_rewrite(file, stage, facts, ctx, t, opts) {
         Ok(plan) => Decision::Rewrite(plan),
         Err(Stop::Unchanged(reason)) => Decision::Unchanged(reason),
         Err(Stop::Refused(reason)) => Decision::Refused(reason),
@@ -96,8 +135,8 @@ fn healthcheck_tools(
     let mut lines = Vec::new();
     for p in programs_run(&form, h.start_line)? {
         let on_image = match flavor {
-            Flavor::Slim => t.base_config.programs_slim.contains(&p),
-            Flavor::Alpine => t.base_config.programs_alpine.contains(&p),
+            Flavor::Slim => t.base_config.programs.slim.contains(&p),
+            Flavor::Alpine => t.base_config.programs.alpine.contains(&p),
             _ => false,
         };
         let shell_builtin = p == "exit" && !distroless;
@@ -201,15 +240,15 @@ fn plan_rewrite(
     stage: &Stage,
     facts: &StageFacts,
     ctx: &Context,
+    t: &NodeTemplate,
     opts: Options,
 ) -> Result<Plan, Stop> {
-    let t = template::node();
     let from = facts.from;
     let line = from.start_line;
     let mut warnings = Vec::new();
 
     // The project and the builder image.
-    if let Some(lock) = t.files.bun_lock_files.iter().find(|l| ctx.has(l)) {
+    if let Some(lock) = t.rules.files.bun_lock_files.iter().find(|l| ctx.has(l)) {
         return Err(Stop::Refused(Reason::file(
             Code::BunProject,
             format!(
@@ -225,8 +264,8 @@ fn plan_rewrite(
         )
     })?;
     if !t
+        .detect
         .images
-        .repositories
         .iter()
         .any(|r| r == crate::detect::official_name(&image.repository))
     {
@@ -336,9 +375,7 @@ fn plan_rewrite(
     // Global installs are made again in the final stage, with the same tool.
     for (run, words) in &global_runs {
         let tool = words[0].as_str();
-        let yarn_bundled = tag
-            .major
-            .is_some_and(|m| m < t.base_config.yarn_bundled_below);
+        let yarn_bundled = tag.major.is_some_and(|m| m < t.rules.yarn_bundled_below);
         let possible = !distroless && (tool == "npm" || (tool == "yarn" && yarn_bundled));
         if !possible {
             return Err(refused(
@@ -360,9 +397,7 @@ fn plan_rewrite(
     // The start command must run the same on the runtime image.
     let mut cmd_as_node = false;
     if let Some(p) = start.package_manager.clone() {
-        let yarn_bundled = tag
-            .major
-            .is_some_and(|m| m < t.base_config.yarn_bundled_below);
+        let yarn_bundled = tag.major.is_some_and(|m| m < t.rules.yarn_bundled_below);
         let available = !distroless
             && match p.as_str() {
                 "npm" => true,
@@ -400,8 +435,8 @@ fn plan_rewrite(
     }
     let copied = carry::copied_files(facts);
     let tools = healthcheck_tools(facts, flavor, t, &copied, &mut warnings)?;
-    let mut packages = carry::runtime_packages(facts);
-    for (dependency, needs) in &t.dependency_packages {
+    let mut packages = carry::runtime_packages(facts, |p| t.build_only(p));
+    for (dependency, needs) in &t.rules.dependency_packages {
         let wanted = match flavor {
             Flavor::Slim => &needs.slim,
             Flavor::Alpine => &needs.alpine,
@@ -441,9 +476,9 @@ fn plan_rewrite(
         ));
     }
     let on_image: &[String] = match flavor {
-        Flavor::Slim => &t.base_config.programs_slim,
-        Flavor::Alpine => &t.base_config.programs_alpine,
-        _ => &t.base_config.programs_distroless,
+        Flavor::Slim => &t.base_config.programs.slim,
+        Flavor::Alpine => &t.base_config.programs.alpine,
+        _ => &t.base_config.programs.distroless,
     };
     for program in &start.programs {
         let name = program.rsplit('/').next().unwrap_or(program);
@@ -473,7 +508,7 @@ fn plan_rewrite(
     }
     // What RUN steps wrote outside the application directory is copied too.
     let written_outside =
-        carry::outside_writes(facts, &app_dir, &copied).map_err(|u| match &u {
+        carry::outside_writes(facts, &app_dir, &copied, &t.cache_dirs).map_err(|u| match &u {
             carry::Uncarried::Write { what, line } => refused(
                 Code::WriteOutsideApp,
                 *line,
@@ -849,7 +884,7 @@ fn plan_rewrite(
     }
 
     Ok(Plan {
-        language: Language::Node,
+        language: t.language.clone(),
         flavor,
         builder_name,
         builder_image: image.raw.clone(),

@@ -13,7 +13,7 @@ pub(super) struct Manifest {
 }
 
 pub(super) fn read_manifest(ctx: &Context, t: &NodeTemplate) -> Manifest {
-    let Some(json) = ctx.read_json(&t.files.manifest) else {
+    let Some(json) = ctx.read_json(&t.rules.files.manifest) else {
         return Manifest::default();
     };
     let names = |key: &str| -> BTreeSet<String> {
@@ -209,6 +209,7 @@ pub(super) fn detect_pm<'t>(
     for (_, c) in facts.run_commands() {
         let w = c.words();
         if let Some(pm) = t
+            .rules
             .package_managers
             .iter()
             .find(|pm| is_project_install(pm, &w))
@@ -219,7 +220,7 @@ pub(super) fn detect_pm<'t>(
         }
     }
     match installing.as_slice() {
-        [] => t.package_managers.iter().find(|pm| has_lock(pm)),
+        [] => t.rules.package_managers.iter().find(|pm| has_lock(pm)),
         [one] => Some(*one),
         several => several
             .iter()
@@ -287,7 +288,7 @@ pub(super) fn has_build_step(facts: &StageFacts, t: &NodeTemplate) -> bool {
             _ => None,
         };
         script.is_some_and(|s| {
-            t.run_hints.build_scripts.iter().any(|b| b == s) || s.starts_with("build")
+            t.rules.run_hints.build_scripts.iter().any(|b| b == s) || s.starts_with("build")
         })
     })
 }
@@ -301,7 +302,7 @@ pub(super) fn last_node_run<'a>(
     facts
         .run_commands()
         .filter(|(_, c)| c.dir.as_deref() == dir)
-        .filter(|(_, c)| t.run_hints.commands.iter().any(|h| h == &c.program))
+        .filter(|(_, c)| t.rules.run_hints.commands.iter().any(|h| h == &c.program))
         .map(|(i, _)| i)
         .last()
 }

@@ -141,7 +141,7 @@ impl StartCommand {
                 format!("cannot tell which script `{said}` runs"),
             ));
         };
-        if t.run_hints.dev_scripts.iter().any(|d| d == &script) {
+        if t.rules.run_hints.dev_scripts.iter().any(|d| d == &script) {
             return Err(refused(
                 Code::DevServer,
                 self.line,

@@ -1,0 +1,96 @@
+//! The Node.js template's own `[rules]`: image tags, package managers, the
+//! hints that mark a build, and what some dependencies need at run time.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::template::Template;
+
+/// The Node.js template, with its rules typed.
+pub type NodeTemplate = Template<NodeRules>;
+
+/// The `[rules]` of `templates/node.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NodeRules {
+    /// yarn 1 ships in node images below this major.
+    pub yarn_bundled_below: u32,
+    /// corepack ships in node images below this major.
+    pub corepack_bundled_below: u32,
+    pub images: NodeImages,
+    pub files: NodeFiles,
+    pub package_managers: Vec<PackageManager>,
+    pub run_hints: RunHints,
+    /// System packages a dependency needs at run time, per flavour.
+    pub dependency_packages: BTreeMap<String, FlavorPackages>,
+}
+
+/// Packages per flavour.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FlavorPackages {
+    pub slim: Vec<String>,
+    pub alpine: Vec<String>,
+}
+
+/// How node tags are read and mapped.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NodeImages {
+    pub debian_codenames: Vec<String>,
+    pub floating_slim: BTreeMap<String, String>,
+    pub floating_alpine: BTreeMap<String, String>,
+    pub distroless: Distroless,
+}
+
+/// The distroless node images.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Distroless {
+    pub image: String,
+    pub majors: Vec<u32>,
+    pub entrypoint: Vec<String>,
+}
+
+/// The files of a Node.js project.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NodeFiles {
+    pub manifest: String,
+    pub version_files: Vec<String>,
+    pub bun_lock_files: Vec<String>,
+}
+
+/// A package manager: how it installs, and how it drops dev dependencies.
+/// An override replaces the whole list, so every field is required.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackageManager {
+    pub name: String,
+    pub lock_files: Vec<String>,
+    pub install_commands: Vec<String>,
+    pub production_flags: Vec<String>,
+    pub prune: String,
+    #[serde(default)]
+    pub prune_before_node_15: Option<String>,
+    /// Flags of the original install the prune repeats (yarn's lock-file flags).
+    #[serde(default)]
+    pub keep_install_flags: Vec<String>,
+}
+
+/// What marks a Node.js build in `RUN` steps.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunHints {
+    pub commands: Vec<String>,
+    pub build_scripts: Vec<String>,
+    pub dev_scripts: Vec<String>,
+}
+
+impl NodeRules {
+    /// The package manager with this name.
+    pub fn package_manager(&self, name: &str) -> Option<&PackageManager> {
+        self.package_managers.iter().find(|p| p.name == name)
+    }
+}
