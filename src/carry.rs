@@ -47,37 +47,27 @@ pub fn runtime_configuration<'a>(facts: &StageFacts<'a>) -> Vec<&'a Instruction>
         .collect()
 }
 
-/// `ARG` lines for the variables the carried instructions use: an `ARG` does
-/// not cross a `FROM`. Only the stage's own declarations count; a global
-/// `ARG` is not visible inside a stage that does not declare it again.
-pub fn arg_lines(file: &Dockerfile, facts: &StageFacts, carried: &[&Instruction]) -> Vec<String> {
-    let mut declared: Vec<String> = Vec::new();
-    let mut lines = Vec::new();
+/// The `ARG`s (name and default) the carried instructions use: an `ARG`
+/// does not cross a `FROM`. Only the stage's own declarations count; a
+/// global `ARG` is not visible inside a stage that does not declare it again.
+pub fn args_used(
+    file: &Dockerfile,
+    facts: &StageFacts,
+    carried: &[&Instruction],
+) -> Vec<(String, Option<String>)> {
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
     for i in carried {
         for v in variables(file.text(i.text_span.clone())) {
-            if declared.contains(&v) {
+            if out.iter().any(|(n, _)| *n == v) {
                 continue;
             }
             let Some(default) = facts.args.get(&v) else {
                 continue;
             };
-            declared.push(v.clone());
-            lines.push(match default {
-                Some(d) => format!("ARG {v}={}", quote_value(d)),
-                None => format!("ARG {v}"),
-            });
+            out.push((v, default.clone()));
         }
     }
-    lines
-}
-
-/// A value for `ARG NAME=value`, quoted where blanks or quotes need it.
-fn quote_value(value: &str) -> String {
-    if value.is_empty() || value.contains(char::is_whitespace) || value.contains('"') {
-        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
-    } else {
-        value.to_string()
-    }
+    out
 }
 
 /// The last non-root `USER`, when it comes before the last `WORKDIR`. A
@@ -367,14 +357,14 @@ pub fn runtime_packages(facts: &StageFacts, build_only: impl Fn(&str) -> bool) -
     out
 }
 
-/// The `RUN` that installs system packages on a Debian (`apt`) or Alpine
-/// (`apk`) image.
-pub fn install_line(alpine: bool, packages: &[String]) -> String {
+/// The command that installs system packages on a Debian (`apt`) or
+/// Alpine (`apk`) image.
+pub fn install_command(alpine: bool, packages: &[String]) -> String {
     if alpine {
-        format!("RUN apk add --no-cache {}", packages.join(" "))
+        format!("apk add --no-cache {}", packages.join(" "))
     } else {
         format!(
-            "RUN apt-get update && apt-get install -y --no-install-recommends {} && rm -rf /var/lib/apt/lists/*",
+            "apt-get update && apt-get install -y --no-install-recommends {} && rm -rf /var/lib/apt/lists/*",
             packages.join(" ")
         )
     }

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use crate::detect::Source;
+use crate::parse::Dockerfile;
 use crate::plan::{Decision, Planned};
 use crate::report::{human_bytes, FileReport};
 use crate::template::Registry;
@@ -101,13 +102,12 @@ pub fn explain(
                 }
             }
             let _ = writeln!(out, "  final stage:");
+            // The original's text, which the carried instructions are written from.
+            let parsed = Dockerfile::parse(original.unwrap_or(""));
             for l in &plan.final_stage {
-                let first = l.text.lines().next().unwrap_or("");
-                let more = if l.text.lines().count() > 1 {
-                    " …"
-                } else {
-                    ""
-                };
+                let text = crate::render::instruction_text(&parsed, l);
+                let first = text.lines().next().unwrap_or("");
+                let more = if text.lines().count() > 1 { " …" } else { "" };
                 let _ = writeln!(out, "    {first}{more}");
                 let _ = writeln!(out, "        ↳ {}", l.why);
             }

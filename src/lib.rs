@@ -16,6 +16,7 @@
 //! assert_eq!((run.start_line, run.end_line), (2, 3));
 //! ```
 
+pub mod assemble;
 pub mod carry;
 pub mod cli;
 pub mod codes;

@@ -43,14 +43,6 @@ pub struct BuilderEdit {
     pub why: String,
 }
 
-/// One instruction of the final stage, with its reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FinalLine {
-    /// The instruction's text, without a line ending (it may span lines).
-    pub text: String,
-    pub why: String,
-}
-
 /// A decided rewrite.
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -61,7 +53,7 @@ pub struct Plan {
     pub builder_image: String,
     pub runtime_image: String,
     pub builder_edits: Vec<BuilderEdit>,
-    pub final_stage: Vec<FinalLine>,
+    pub final_stage: Vec<crate::assemble::FinalInstruction>,
     pub warnings: Vec<Warning>,
 }
 

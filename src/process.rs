@@ -188,18 +188,121 @@ fn version_reason(note: &crate::parse::Problem) -> Reason {
     .hint("fix it first")
 }
 
-/// The safety net under every rewrite: the new text parses cleanly into the
-/// original's instructions plus the planned ones, in two stages.
+/// The safety net under every rewrite: the new text parses cleanly, in two
+/// stages; the builder is the original's instructions plus the inserted
+/// ones; and the final stage reads back, instruction by instruction, as the
+/// plan's typed instructions (a path that quoting split in two is caught here).
 fn reads_as_planned(original: &Dockerfile, text: &str, plan: &crate::plan::Plan) -> bool {
     let new = Dockerfile::parse(text);
+    let stages = new.stages();
+    if !new.problems().is_empty() || !new.build_problems().is_empty() || stages.len() != 2 {
+        return false;
+    }
     let inserted = plan
         .builder_edits
         .iter()
         .filter(|e| e.text.trim_start().starts_with("RUN "))
         .count();
-    new.problems().is_empty()
-        && new.build_problems().is_empty()
-        && new.stages().len() == 2
-        && new.instructions().count()
-            == original.instructions().count() + inserted + plan.final_stage.len()
+    let all: Vec<&crate::parse::Instruction> = new.instructions().collect();
+    let tail = &all[stages[1].from..];
+    stages[1].from == original.instructions().count() + inserted
+        && tail.len() == plan.final_stage.len()
+        && tail
+            .iter()
+            .zip(&plan.final_stage)
+            .all(|(i, planned)| reads_as(original, &new, i, &planned.instruction))
+}
+
+/// Whether an instruction of the rewritten file says what was planned.
+fn reads_as(
+    original: &Dockerfile,
+    new: &Dockerfile,
+    i: &crate::parse::Instruction,
+    planned: &crate::assemble::Final,
+) -> bool {
+    use crate::assemble::Final;
+    use crate::parse::{Form, Keyword};
+    match planned {
+        Final::From { platform, image } => i.from_args().is_some_and(|a| {
+            i.keyword == Keyword::From && a.image.raw == *image && a.platform == *platform
+        }),
+        Final::Arg { name, default } => {
+            i.keyword == Keyword::Arg
+                && i.arg_decls().len() == 1
+                && i.arg_decls()[0].name == *name
+                && default.is_none() == i.arg_decls()[0].default.is_none()
+        }
+        Final::Run(command) => i.keyword == Keyword::Run && i.args == *command,
+        Final::Workdir(path) => {
+            i.keyword == Keyword::Workdir
+                && i.value().map(crate::plan::unquote).as_deref() == Some(path.as_str())
+        }
+        Final::CopyFrom {
+            from,
+            chown,
+            src,
+            dest,
+        } => {
+            i.keyword == Keyword::Copy
+                && i.flag("from").and_then(|f| f.value()) == Some(from.as_str())
+                && i.flag("chown").and_then(|f| f.value()) == chown.as_deref()
+                && i.copy_args()
+                    .is_some_and(|c| c.sources == [src.clone()] && c.dest == *dest)
+        }
+        Final::Cmd(args) => i.keyword == Keyword::Cmd && i.form == Some(Form::Exec(args.clone())),
+        Final::Original(span) => {
+            new.text(i.text_span.clone()) == original.source().get(span.clone()).unwrap_or("")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assemble::{Final, FinalInstruction};
+    use crate::plan::{Flavor, Plan};
+
+    fn plan(final_stage: Vec<Final>) -> Plan {
+        Plan {
+            language: "node".into(),
+            flavor: Flavor::Slim,
+            builder_name: "builder".into(),
+            builder_image: "node:20".into(),
+            runtime_image: "node:20-slim".into(),
+            builder_edits: Vec::new(),
+            final_stage: final_stage
+                .into_iter()
+                .map(|instruction| FinalInstruction {
+                    instruction,
+                    why: String::new(),
+                })
+                .collect(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The read-back compares each final instruction with the plan's, not
+    /// only their number.
+    #[test]
+    fn the_read_back_compares_instruction_by_instruction() {
+        let original = Dockerfile::parse("FROM node:20 AS builder\n");
+        let planned = plan(vec![
+            Final::From {
+                platform: None,
+                image: "node:20-slim".into(),
+            },
+            Final::CopyFrom {
+                from: "builder".into(),
+                chown: None,
+                src: "/srv/my app".into(),
+                dest: "/srv/my app".into(),
+            },
+        ]);
+        let split = "FROM node:20 AS builder\n\nFROM node:20-slim\nCOPY --from=builder /srv/my app /srv/my app\n";
+        assert!(!reads_as_planned(&original, split, &planned));
+        let quoted = "FROM node:20 AS builder\n\nFROM node:20-slim\nCOPY --from=builder [\"/srv/my app\", \"/srv/my app\"]\n";
+        assert!(reads_as_planned(&original, quoted, &planned));
+        let other_image = "FROM node:20 AS builder\n\nFROM node:20-alpine\nCOPY --from=builder [\"/srv/my app\", \"/srv/my app\"]\n";
+        assert!(!reads_as_planned(&original, other_image, &planned));
+    }
 }

@@ -1,7 +1,10 @@
 //! Turns a plan into the new file: the builder edits spliced into the
-//! original text, so untouched lines keep their bytes, and the final stage
-//! appended after it.
+//! original text, so untouched lines keep their bytes, and the final stage's
+//! typed instructions written after it. This is the only place text is
+//! written, and it quotes what needs quoting: a path with a blank or a quote
+//! takes the JSON form, a value the file's escape character.
 
+use crate::assemble::{Final, FinalInstruction};
 use crate::edit::{EditError, Edits};
 use crate::parse::Dockerfile;
 use crate::plan::Plan;
@@ -23,8 +26,8 @@ pub fn render(file: &Dockerfile, plan: &Plan) -> Result<(String, usize), EditErr
     if !ends_blank {
         tail.push_str(eol);
     }
-    for line in &plan.final_stage {
-        tail.push_str(&line.text);
+    for i in &plan.final_stage {
+        tail.push_str(&instruction_text(file, i));
         tail.push_str(eol);
     }
     let tail_len = tail.len();
@@ -32,4 +35,90 @@ pub fn render(file: &Dockerfile, plan: &Plan) -> Result<(String, usize), EditErr
     let text = edits.apply(source)?;
     let tail_start = text.len() - tail_len;
     Ok((text, tail_start))
+}
+
+/// One final-stage instruction as text (without a line ending).
+pub fn instruction_text(file: &Dockerfile, i: &FinalInstruction) -> String {
+    let escape = file.escape();
+    match &i.instruction {
+        Final::From { platform, image } => match platform {
+            Some(p) => format!("FROM --platform={p} {image}"),
+            None => format!("FROM {image}"),
+        },
+        Final::Arg { name, default } => match default {
+            Some(d) => format!("ARG {name}={}", arg_value(d)),
+            None => format!("ARG {name}"),
+        },
+        Final::Run(command) => format!("RUN {command}"),
+        // The path is resolved already: a `$` in it is literal.
+        Final::Workdir(path) => format!("WORKDIR {}", quote_value(path, escape, true)),
+        Final::CopyFrom {
+            from,
+            chown,
+            src,
+            dest,
+        } => {
+            let chown = chown
+                .as_ref()
+                .map(|o| format!(" --chown={o}"))
+                .unwrap_or_default();
+            if needs_quotes(src, escape, false) || needs_quotes(dest, escape, false) {
+                format!("COPY --from={from}{chown} [{}, {}]", json(src), json(dest))
+            } else {
+                format!("COPY --from={from}{chown} {src} {dest}")
+            }
+        }
+        Final::Cmd(args) => {
+            let items: Vec<String> = args.iter().map(|a| json(a)).collect();
+            format!("CMD [{}]", items.join(", "))
+        }
+        Final::Original(span) => file
+            .source()
+            .get(span.clone())
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
+/// A default for `ARG NAME=…` as the declaration read it: quoted only where
+/// blanks or quotes need it, so its variables and escapes keep their meaning.
+fn arg_value(value: &str) -> String {
+    if value.is_empty() || value.contains(char::is_whitespace) || value.contains('"') {
+        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        value.to_string()
+    }
+}
+
+/// A JSON string.
+fn json(s: &str) -> String {
+    serde_json::Value::from(s).to_string()
+}
+
+/// Whether a word needs quotes to stay one word in a Dockerfile: blanks,
+/// quotes, the escape character, and (where `dollar`) a `$` that would be
+/// expanded.
+fn needs_quotes(s: &str, escape: char, dollar: bool) -> bool {
+    s.is_empty()
+        || s.chars().any(|c| {
+            c.is_whitespace() || matches!(c, '"' | '\'') || c == escape || (dollar && c == '$')
+        })
+}
+
+/// A value for `WORKDIR`, in double quotes where it needs
+/// them, with the file's escape character before `"`, itself and (where
+/// `dollar`) `$`.
+fn quote_value(value: &str, escape: char, dollar: bool) -> String {
+    if !needs_quotes(value, escape, dollar) {
+        return value.to_string();
+    }
+    let mut out = String::from("\"");
+    for c in value.chars() {
+        if c == '"' || c == escape || (dollar && c == '$') {
+            out.push(escape);
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
 }

@@ -2,9 +2,10 @@
 //! defined here, is registered, detected, planned and rendered with no
 //! change to any core file.
 
+use slimfile::assemble::{assemble, LanguagePlan, Payload, Stop};
 use slimfile::context::Context;
 use slimfile::lang::{Input, Registration, Rules};
-use slimfile::plan::{BuilderEdit, Decision, FinalLine, Flavor, Options, Plan};
+use slimfile::plan::{Decision, Flavor, Options};
 use slimfile::process::process_bytes;
 use slimfile::report::Status;
 use slimfile::template::{check_section, typed, Registry, Template};
@@ -41,36 +42,28 @@ struct Zig {
 
 impl Rules for Zig {
     fn plan(&self, input: &Input) -> Decision {
-        let from = input.facts.from;
-        let at = from.from_args().unwrap().image_span.end;
-        let bin = &self.t.rules.binary;
-        Decision::Rewrite(Plan {
+        let bin = self.t.rules.binary.clone();
+        let lp = LanguagePlan {
             language: self.t.language.clone(),
             flavor: input.flavor.unwrap_or(Flavor::Slim),
-            builder_name: "builder".into(),
-            builder_image: input.stage.base.as_ref().unwrap().raw.clone(),
             runtime_image: self.t.rules.runtime.clone(),
-            builder_edits: vec![BuilderEdit {
-                range: at..at,
-                text: " AS builder".into(),
-                why: "the builder".into(),
-            }],
-            final_stage: vec![
-                FinalLine {
-                    text: format!("FROM {}", self.t.rules.runtime),
-                    why: "the runtime".into(),
-                },
-                FinalLine {
-                    text: format!("COPY --from=builder {bin} {bin}"),
-                    why: "the binary".into(),
-                },
-                FinalLine {
-                    text: format!("CMD [\"{bin}\"]"),
-                    why: "the command".into(),
-                },
-            ],
+            builder_image: input.stage.base.as_ref().unwrap().raw.clone(),
+            platform: None,
+            glibc_to_musl: false,
+            builder_edits: Vec::new(),
+            payload: Payload::Artifacts(vec![bin]),
+            packages: Vec::new(),
+            tools: Vec::new(),
+            reinstall: Vec::new(),
+            written_outside: Vec::new(),
+            cmd: None,
             warnings: Vec::new(),
-        })
+        };
+        match assemble(input.file, input.facts, input.ctx, lp) {
+            Ok(plan) => Decision::Rewrite(plan),
+            Err(Stop::Refused(r)) => Decision::Refused(r),
+            Err(Stop::Unchanged(r)) => Decision::Unchanged(r),
+        }
     }
 }
 
@@ -107,7 +100,7 @@ fn a_language_registered_by_a_test_is_detected_planned_and_rendered() {
     assert_eq!(p.report.language.as_deref(), Some("zig"));
     assert_eq!(
         p.rewritten.unwrap(),
-        "FROM ziglang/zig:0.13 AS builder\nWORKDIR /src\nCOPY . .\nRUN zig build -Doptimize=ReleaseSmall\nCMD [\"/src/zig-out/bin/app\"]\n\nFROM debian:bookworm-slim\nCOPY --from=builder /src/zig-out/bin/app /src/zig-out/bin/app\nCMD [\"/src/zig-out/bin/app\"]\n"
+        "FROM ziglang/zig:0.13 AS builder\nWORKDIR /src\nCOPY . .\nRUN zig build -Doptimize=ReleaseSmall\nCMD [\"/src/zig-out/bin/app\"]\n\nFROM debian:bookworm-slim\nWORKDIR /src\nCOPY --from=builder /src/zig-out/bin/app /src/zig-out/bin/app\nCMD [\"/src/zig-out/bin/app\"]\n"
     );
 }
 

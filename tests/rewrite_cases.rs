@@ -578,3 +578,34 @@ fn scripts_are_read_from_the_context_or_refused() {
         );
     }
 }
+
+/// A path with a blank stays one path: WORKDIR is quoted and COPY takes the
+/// JSON form (it was `COPY --from=builder /srv/my app /srv/my app`).
+#[test]
+fn a_path_with_a_space_is_quoted() {
+    let p = rewrite(
+        "FROM node:20\nWORKDIR \"/srv/my app\"\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"x.js\"]\n",
+    );
+    assert_eq!(
+        p.report.status,
+        Status::WouldRewrite,
+        "{:?}",
+        p.report.reason
+    );
+    let tail = final_stage(&p);
+    assert!(
+        tail.contains(
+            "WORKDIR \"/srv/my app\"\nCOPY --from=builder [\"/srv/my app\", \"/srv/my app\"]\n"
+        ),
+        "{tail}"
+    );
+    // Under a backtick escape, too.
+    let p = rewrite("# escape=`\nFROM node:20\nWORKDIR /srv/my app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"x.js\"]\n");
+    let tail = final_stage(&p);
+    assert!(
+        tail.contains(
+            "WORKDIR \"/srv/my app\"\nCOPY --from=builder [\"/srv/my app\", \"/srv/my app\"]\n"
+        ),
+        "{tail}"
+    );
+}

@@ -26,7 +26,6 @@ pub(super) struct NodeTag {
     pub(super) version: String,
     pub(super) variant: Variant,
     pub(super) major: Option<u32>,
-    pub(super) digest: Option<String>,
     /// Whether the tag comes from an `ARG`.
     pub(super) from_arg: bool,
 }
@@ -103,7 +102,6 @@ pub(super) fn read_tag(
         version,
         variant,
         major,
-        digest: image.digest.clone(),
         from_arg,
     })
 }

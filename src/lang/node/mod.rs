@@ -6,14 +6,14 @@
 
 use std::collections::BTreeSet;
 
+use crate::assemble::{assemble, refused, LanguagePlan, Payload, Stop};
 use crate::carry;
 use crate::codes::Code;
 use crate::context::Context;
 use crate::lang::{Input, Registration, Rules};
-use crate::parse::{Dockerfile, Form, ImageRef, Instruction, Keyword, Stage};
+use crate::parse::{Dockerfile, Form, ImageRef, Instruction, Stage};
 use crate::plan::{
-    is_root, is_within, variables, BuilderEdit, Decision, FinalLine, Flavor, Plan, Reason,
-    StageFacts, Warning,
+    is_root, is_within, variables, BuilderEdit, Decision, Flavor, Plan, Reason, StageFacts, Warning,
 };
 use crate::shell::{self, Command, NoScripts, Scope, Step};
 use crate::template::{check_section, typed};
@@ -34,28 +34,6 @@ pub use rules::{NodeRules, NodeTemplate, PackageManager};
 use image::*;
 use project::*;
 use start::*;
-
-/// Why planning stopped before a rewrite: a small error type for `?`.
-#[derive(Debug)]
-enum Stop {
-    Unchanged(Reason),
-    Refused(Reason),
-}
-
-/// A refusal at a line, as planning's early return.
-fn refused(code: Code, line: usize, message: impl Into<String>) -> Stop {
-    Stop::Refused(Reason::at(code, line, message))
-}
-
-impl Stop {
-    /// The same stop with what to do.
-    fn hint(self, hint: impl Into<String>) -> Stop {
-        match self {
-            Stop::Unchanged(r) => Stop::Unchanged(r.hint(hint)),
-            Stop::Refused(r) => Stop::Refused(r.hint(hint)),
-        }
-    }
-}
 
 /// Node.js in the registry: its template, its rules, and the check of a
 /// user's override with the rules' own types.
@@ -165,7 +143,7 @@ fn healthcheck_tools(
             )
             .hint("use the slim flavour or check with node"));
         };
-        let line = format!("RUN {install}");
+        let line = install.to_string();
         if !lines.contains(&line) {
             lines.push(line);
             warnings.push(Warning::new(
@@ -226,15 +204,6 @@ fn programs_run(form: &Form, line: usize) -> Result<Vec<String>, Stop> {
     Ok(programs)
 }
 
-/// A `CMD` in exec form, as the final stage writes it.
-fn exec_cmd(args: &[String]) -> String {
-    let items: Vec<String> = args
-        .iter()
-        .map(|a| serde_json::Value::from(a.as_str()).to_string())
-        .collect();
-    format!("CMD [{}]", items.join(", "))
-}
-
 fn plan_rewrite(
     file: &Dockerfile,
     stage: &Stage,
@@ -287,7 +256,6 @@ fn plan_rewrite(
     let tag = read_tag(image, facts, t).map_err(|e| refused(Code::UnknownTag, line, e))?;
 
     // The application directory: the WORKDIR in force at the end.
-    let workdir = facts.workdir.clone().unwrap_or_default();
     let app_dir = facts.app_dir().ok_or_else(|| {
         refused(
             Code::VariableWorkdir,
@@ -557,22 +525,8 @@ fn plan_rewrite(
         ));
     }
 
-    // Edits in the builder: its name, and the prune after the build.
+    // Edits in the builder: the prune after the build.
     let mut builder_edits = Vec::new();
-    let builder_name = match from.from_args().and_then(|a| a.alias) {
-        Some(alias) => alias,
-        None => {
-            let at = from
-                .from_args()
-                .map_or(from.text_span.end, |a| a.image_span.end);
-            builder_edits.push(BuilderEdit {
-                range: at..at,
-                text: " AS builder".into(),
-                why: "the original steps become the builder stage".into(),
-            });
-            "builder".into()
-        }
-    };
     if dev_installed && start.dev_dependency.is_none() {
         let pm = pm.ok_or_else(|| {
             refused(
@@ -634,247 +588,19 @@ fn plan_rewrite(
         }
     }
 
-    // The final stage.
-    // USER goes before WORKDIR where the original set it first, or where the
-    // application folder belongs to that user: WORKDIR then creates the folder
-    // owned by it, as the builder had it.
-    let folder_owner = carry::dir_owner(facts, &app_dir);
-    let owner_is_user = folder_owner.as_ref().is_some_and(|o| {
-        let user = |s: &str| s.split(':').next().unwrap_or("").to_string();
-        facts.user_name().is_some_and(|u| u == user(o))
-    });
-    let user_early =
-        carry::user_before_workdir(facts).or(if owner_is_user { facts.user } else { None });
-    let carried: Vec<&Instruction> = carry::runtime_configuration(facts)
-        .into_iter()
-        .filter(|i| !user_early.is_some_and(|u| std::ptr::eq(u, *i)))
-        .collect();
-    if let Some(s) = carried.iter().find(|i| i.keyword == Keyword::Shell) {
-        if distroless {
-            return Err(refused(
-                Code::ShellFormNoShell,
-                s.start_line,
-                "SHELL is set and distroless has no shell",
-            )
-            .hint("use the slim flavour"));
-        }
-        if flavor == Flavor::Alpine && tag.variant != Variant::Alpine && s.args.contains("bash") {
-            return Err(refused(
-                Code::BashOnAlpine,
-                s.start_line,
-                "SHELL uses bash, which alpine images lack",
-            ));
-        }
-    }
-    let mut stage_lines = Vec::new();
-    let mut add = |text: String, why: &str| {
-        stage_lines.push(FinalLine {
-            text,
-            why: why.into(),
-        })
+    // The CMD the final stage runs: the script's node command, or without
+    // `node` for distroless, whose entrypoint is node.
+    let cmd = match facts.cmd {
+        Some(i) if distroless || cmd_as_node => Some(final_cmd(
+            file,
+            i,
+            &start,
+            flavor,
+            cmd_as_node,
+            &mut warnings,
+        )?),
+        _ => None,
     };
-    add(
-        match &platform {
-            Some(p) => format!("FROM --platform={p} {runtime_image}"),
-            None => format!("FROM {runtime_image}"),
-        },
-        "the runtime image",
-    );
-    if let Some(d) = &tag.digest {
-        warnings.push(Warning::new(
-            Code::DigestDropped,
-            Some(line),
-            format!("the builder's digest @{d} pins the builder only: pin {runtime_image} with its own digest"),
-        ));
-    }
-    // The ARGs the carried instructions and the repeated global installs use.
-    let mut arg_users = carried.clone();
-    arg_users.extend(global_runs.iter().map(|(run, _)| *run));
-    for arg in carry::arg_lines(file, facts, &arg_users) {
-        add(
-            arg,
-            "an ARG a carried instruction uses (ARGs do not cross FROM)",
-        );
-    }
-    if !packages.is_empty() {
-        add(
-            carry::install_line(flavor == Flavor::Alpine, &packages),
-            "run-time system packages the builder installed",
-        );
-    }
-    for tool in tools {
-        add(tool, "a program the HEALTHCHECK runs");
-    }
-    for g in &globals {
-        add(
-            format!("RUN {g}"),
-            "a global package the builder installed, installed again",
-        );
-    }
-    let users = carry::user_commands(facts);
-    if !users.is_empty() && !distroless {
-        add(
-            format!("RUN {}", users.join(" && ")),
-            "the users and groups the builder created, created again",
-        );
-    } else if !users.is_empty() {
-        add(
-            format!("COPY --from={builder_name} /etc/passwd /etc/passwd"),
-            "users the builder created (no shell to create them again)",
-        );
-        add(
-            format!("COPY --from={builder_name} /etc/group /etc/group"),
-            "groups the builder created",
-        );
-    }
-    if let Some(u) = user_early {
-        add(
-            file.text(u.text_span.clone()).to_string(),
-            "the original's USER, set before WORKDIR so that the folder is created owned by it, as there",
-        );
-    }
-    add(
-        format!("WORKDIR {workdir}"),
-        "the working directory, at the same path",
-    );
-    // COPY --from keeps the owners the files had in the builder. Where they
-    // belong to a user the builder created, its id may differ when it is
-    // created again, so the copy names the owner instead.
-    let created = carry::created_users(facts);
-    let owner = carry::app_owner(facts, &app_dir).filter(|o| {
-        let user = o.split(':').next().unwrap_or("");
-        created.iter().any(|c| c == user)
-    });
-    let chown = owner
-        .as_ref()
-        .map(|o| format!(" --chown={o}"))
-        .unwrap_or_default();
-    if let Some(o) = &owner {
-        warnings.push(Warning::new(
-            Code::OwnerNamed,
-            None,
-            format!(
-                "the application directory is copied with --chown={o}: {} is created again in the final stage, perhaps with another id",
-                o.split(':').next().unwrap_or(o)
-            ),
-        ));
-    }
-    add(
-        format!("COPY --from={builder_name}{chown} {app_dir} {app_dir}"),
-        "the application, with production dependencies only",
-    );
-    // The folder itself belongs to someone the final USER is not.
-    if let (Some(o), None) = (&folder_owner, user_early) {
-        if distroless {
-            warnings.push(Warning::new(
-                Code::FolderOwnerLost,
-                None,
-                format!("{app_dir} belonged to {o} in the builder; distroless has no shell to chown it, so it belongs to root"),
-            ));
-        } else {
-            add(
-                format!("RUN chown {o} {app_dir}"),
-                "the application folder belonged to this owner in the builder",
-            );
-        }
-    }
-    let mut outside: Vec<String> = Vec::new();
-    for c in facts
-        .copies
-        .iter()
-        .filter(|c| !is_within(&c.dest, &app_dir))
-    {
-        let paths = carry::copied_targets(c, ctx).ok_or_else(|| {
-            let written = file
-                .text(c.instruction.text_span.clone())
-                .lines()
-                .next()
-                .unwrap_or("")
-                .to_string();
-            refused(
-                Code::CopyOutsideUnknown,
-                c.instruction.start_line,
-                format!(
-                    "cannot tell which files `{written}` puts outside the application directory"
-                ),
-            )
-        })?;
-        for p in paths {
-            if !outside.contains(&p) {
-                outside.push(p);
-            }
-        }
-    }
-    for w in written_outside {
-        if !outside.iter().any(|o| is_within(&w.path, o)) {
-            outside.push(w.path);
-        }
-    }
-    for p in &outside {
-        add(
-            format!("COPY --from={builder_name} {p} {p}"),
-            "a file the original copied outside the application directory",
-        );
-    }
-    for i in &carried {
-        let is_cmd = facts.cmd.is_some_and(|c| std::ptr::eq(c, *i));
-        if !(is_cmd && (distroless || cmd_as_node)) {
-            add(
-                file.text(i.text_span.clone()).to_string(),
-                "the original's runtime configuration",
-            );
-            continue;
-        }
-        // The CMD rewritten: to the script's node command, or without `node`
-        // for distroless, whose entrypoint is node.
-        let args = if cmd_as_node {
-            warnings.push(Warning::new(
-                Code::CommandAsNode,
-                Some(i.start_line),
-                format!(
-                    "`{}` is run as the node command its script runs, since the {} image lacks {}",
-                    start.text,
-                    flavor.name(),
-                    start.package_manager.clone().unwrap_or_default()
-                ),
-            ));
-            let mut a = start.node_args.clone().unwrap_or_default();
-            if !distroless {
-                a.insert(0, "node".into());
-            }
-            a
-        } else {
-            let words = match &i.form {
-                Some(Form::Exec(items)) => items.clone(),
-                Some(Form::Shell(s)) => shell::plain_words(s).unwrap_or_default(),
-                None => Vec::new(),
-            };
-            match words.first().map(String::as_str) {
-                Some("node") => words[1..].to_vec(),
-                // docker-entrypoint.sh runs `node` for arguments that start with `-`.
-                Some(p) if p.starts_with('-') => words,
-                _ => {
-                    return Err(refused(
-                        Code::NotANodeCommand,
-                        i.start_line,
-                        format!(
-                            "distroless node runs node itself: `{}` does not start with node",
-                            file.text(i.text_span.clone())
-                        ),
-                    )
-                    .hint("use the slim flavour"))
-                }
-            }
-        };
-        add(
-            exec_cmd(&args),
-            if distroless {
-                "distroless node's entrypoint is node: the same argv runs"
-            } else {
-                "the script's node command"
-            },
-        );
-    }
     if distroless && facts.cmd.is_none() {
         warnings.push(Warning::new(
             Code::NoCmd,
@@ -882,15 +608,89 @@ fn plan_rewrite(
             "no CMD: distroless node starts node with no script, as node images do",
         ));
     }
+    assemble(
+        file,
+        facts,
+        ctx,
+        LanguagePlan {
+            language: t.language.clone(),
+            flavor,
+            runtime_image,
+            builder_image: image.raw.clone(),
+            platform,
+            glibc_to_musl: flavor == Flavor::Alpine && tag.variant != Variant::Alpine,
+            builder_edits,
+            payload: Payload::AppDir(app_dir),
+            packages,
+            tools,
+            reinstall: global_runs
+                .iter()
+                .map(|(run, _)| *run)
+                .zip(globals)
+                .map(|(run, g)| (g, run))
+                .collect(),
+            written_outside,
+            cmd,
+            warnings,
+        },
+    )
+}
 
-    Ok(Plan {
-        language: t.language.clone(),
-        flavor,
-        builder_name,
-        builder_image: image.raw.clone(),
-        runtime_image,
-        builder_edits,
-        final_stage: stage_lines,
-        warnings,
-    })
+/// The final stage's `CMD` for distroless node (the same argv without
+/// `node`, its entrypoint) or for an image without the package manager the
+/// start script runs through (the `node …` the script runs).
+fn final_cmd(
+    file: &Dockerfile,
+    i: &Instruction,
+    start: &StartCommand,
+    flavor: Flavor,
+    cmd_as_node: bool,
+    warnings: &mut Vec<Warning>,
+) -> Result<(Vec<String>, String), Stop> {
+    let distroless = flavor == Flavor::Distroless;
+    let args = if cmd_as_node {
+        warnings.push(Warning::new(
+            Code::CommandAsNode,
+            Some(i.start_line),
+            format!(
+                "`{}` is run as the node command its script runs, since the {} image lacks {}",
+                start.text,
+                flavor.name(),
+                start.package_manager.clone().unwrap_or_default()
+            ),
+        ));
+        let mut a = start.node_args.clone().unwrap_or_default();
+        if !distroless {
+            a.insert(0, "node".into());
+        }
+        a
+    } else {
+        let words = match &i.form {
+            Some(Form::Exec(items)) => items.clone(),
+            Some(Form::Shell(s)) => shell::plain_words(s).unwrap_or_default(),
+            None => Vec::new(),
+        };
+        match words.first().map(String::as_str) {
+            Some("node") => words[1..].to_vec(),
+            // docker-entrypoint.sh runs `node` for arguments that start with `-`.
+            Some(p) if p.starts_with('-') => words,
+            _ => {
+                return Err(refused(
+                    Code::NotANodeCommand,
+                    i.start_line,
+                    format!(
+                        "distroless node runs node itself: `{}` does not start with node",
+                        file.text(i.text_span.clone())
+                    ),
+                )
+                .hint("use the slim flavour"))
+            }
+        }
+    };
+    let why = if distroless {
+        "distroless node's entrypoint is node: the same argv runs"
+    } else {
+        "the script's node command"
+    };
+    Ok((args, why.to_string()))
 }

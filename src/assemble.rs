@@ -1,0 +1,401 @@
+//! The assembler, shared by every language: it turns a language's plan and
+//! the stage facts into the final stage, as typed instructions (never text:
+//! `render` alone writes text). Users, the order of `USER` and `WORKDIR`,
+//! ownership, what the builder put outside the application, the `ARG`s the
+//! carried instructions use, health-check tools, system packages and the
+//! runtime configuration are decided here the same way for all languages.
+
+use std::ops::Range;
+
+use crate::carry::{self, OutsideWrite};
+use crate::codes::{Code, Reason, Warning};
+use crate::context::Context;
+use crate::parse::{Dockerfile, Instruction, Keyword};
+use crate::plan::{is_within, BuilderEdit, Flavor, Plan, StageFacts};
+
+/// Why planning stopped before a rewrite: the early return of the rules.
+#[derive(Debug)]
+pub enum Stop {
+    Unchanged(Reason),
+    Refused(Reason),
+}
+
+impl Stop {
+    /// The same stop with what to do.
+    pub fn hint(self, hint: impl Into<String>) -> Stop {
+        match self {
+            Stop::Unchanged(r) => Stop::Unchanged(r.hint(hint)),
+            Stop::Refused(r) => Stop::Refused(r.hint(hint)),
+        }
+    }
+}
+
+/// A refusal at a line.
+pub fn refused(code: Code, line: usize, message: impl Into<String>) -> Stop {
+    Stop::Refused(Reason::at(code, line, message))
+}
+
+/// One instruction of the final stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Final {
+    /// `FROM [--platform=…] image`
+    From {
+        platform: Option<String>,
+        image: String,
+    },
+    /// `ARG name[=default]`
+    Arg {
+        name: String,
+        default: Option<String>,
+    },
+    /// `RUN` with this shell text.
+    Run(String),
+    /// `WORKDIR` at this absolute path.
+    Workdir(String),
+    /// `COPY --from=stage [--chown=owner] src dest`
+    CopyFrom {
+        from: String,
+        chown: Option<String>,
+        src: String,
+        dest: String,
+    },
+    /// `CMD` in exec form.
+    Cmd(Vec<String>),
+    /// An instruction of the original, kept as written (its text span).
+    Original(Range<usize>),
+}
+
+/// A final-stage instruction with its reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FinalInstruction {
+    pub instruction: Final,
+    pub why: String,
+}
+
+/// What a language's rules decided, in terms every language shares.
+#[derive(Debug)]
+pub struct LanguagePlan<'a> {
+    /// The language's id.
+    pub language: String,
+    pub flavor: Flavor,
+    pub runtime_image: String,
+    /// The builder's image as written.
+    pub builder_image: String,
+    /// A constant `--platform` of the builder, repeated on the final `FROM`.
+    pub platform: Option<String>,
+    /// The builder is glibc and the runtime musl.
+    pub glibc_to_musl: bool,
+    /// The language's edits inside the builder (a prune, `CGO_ENABLED=0`).
+    pub builder_edits: Vec<BuilderEdit>,
+    /// What the final stage receives from the builder.
+    pub payload: Payload,
+    /// System packages the final stage installs.
+    pub packages: Vec<String>,
+    /// Install commands for the programs the `HEALTHCHECK` runs.
+    pub tools: Vec<String>,
+    /// Commands that install again what lives outside the application
+    /// (global packages), with the `RUN`s they come from.
+    pub reinstall: Vec<(String, &'a Instruction)>,
+    /// What `RUN` steps wrote outside the application directory.
+    pub written_outside: Vec<OutsideWrite>,
+    /// The `CMD` the final stage runs instead of the original's, and why.
+    pub cmd: Option<(Vec<String>, String)>,
+    pub warnings: Vec<Warning>,
+}
+
+/// What the final stage receives from the builder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    /// The application directory, whole (interpreted languages).
+    AppDir(String),
+    /// Built files, each copied to the path it had in the builder.
+    Artifacts(Vec<String>),
+}
+
+/// Builds the final stage of `lp`, and the plan.
+pub fn assemble(
+    file: &Dockerfile,
+    facts: &StageFacts,
+    ctx: &Context,
+    lp: LanguagePlan,
+) -> Result<Plan, Stop> {
+    let mut warnings = lp.warnings;
+    let no_shell = matches!(lp.flavor, Flavor::Distroless | Flavor::Scratch);
+    let flavor = lp.flavor.name();
+    let app_dir = match &lp.payload {
+        Payload::AppDir(d) => d.clone(),
+        // Built artifacts: the working folder is where the program ran.
+        Payload::Artifacts(_) => facts.workdir.clone().unwrap_or_else(|| "/".into()),
+    };
+    let app_dir = app_dir.as_str();
+    let from = facts.from;
+
+    // The builder: its name, before the language's own edits.
+    let mut builder_edits = Vec::new();
+    let builder_name = match from.from_args().and_then(|a| a.alias) {
+        Some(alias) => alias,
+        None => {
+            let at = from
+                .from_args()
+                .map_or(from.text_span.end, |a| a.image_span.end);
+            builder_edits.push(BuilderEdit {
+                range: at..at,
+                text: " AS builder".into(),
+                why: "the original steps become the builder stage".into(),
+            });
+            "builder".into()
+        }
+    };
+    builder_edits.extend(lp.builder_edits);
+
+    // USER goes before WORKDIR where the original set it first, or where the
+    // application folder belongs to that user: WORKDIR then creates the folder
+    // owned by it, as the builder had it.
+    let folder_owner = carry::dir_owner(facts, app_dir);
+    let owner_is_user = folder_owner.as_ref().is_some_and(|o| {
+        let user = |s: &str| s.split(':').next().unwrap_or("").to_string();
+        facts.user_name().is_some_and(|u| u == user(o))
+    });
+    let user_early =
+        carry::user_before_workdir(facts).or(if owner_is_user { facts.user } else { None });
+    let carried: Vec<&Instruction> = carry::runtime_configuration(facts)
+        .into_iter()
+        .filter(|i| !user_early.is_some_and(|u| std::ptr::eq(u, *i)))
+        .collect();
+    if let Some(s) = carried.iter().find(|i| i.keyword == Keyword::Shell) {
+        if no_shell {
+            return Err(refused(
+                Code::ShellFormNoShell,
+                s.start_line,
+                format!("SHELL is set and {flavor} has no shell"),
+            )
+            .hint("use the slim flavour"));
+        }
+        if lp.glibc_to_musl && s.args.contains("bash") {
+            return Err(refused(
+                Code::BashOnAlpine,
+                s.start_line,
+                "SHELL uses bash, which alpine images lack",
+            ));
+        }
+    }
+
+    let mut stage = Vec::new();
+    let mut add = |instruction: Final, why: &str| {
+        stage.push(FinalInstruction {
+            instruction,
+            why: why.into(),
+        })
+    };
+    add(
+        Final::From {
+            platform: lp.platform.clone(),
+            image: lp.runtime_image.clone(),
+        },
+        "the runtime image",
+    );
+    if let Some(d) = facts.from.from_args().and_then(|a| a.image.digest) {
+        warnings.push(Warning::new(
+            Code::DigestDropped,
+            Some(from.start_line),
+            format!(
+                "the builder's digest @{d} pins the builder only: pin {} with its own digest",
+                lp.runtime_image
+            ),
+        ));
+    }
+    // The ARGs the carried instructions and the repeated installs use.
+    let mut arg_users = carried.clone();
+    arg_users.extend(lp.reinstall.iter().map(|(_, run)| *run));
+    for (name, default) in carry::args_used(file, facts, &arg_users) {
+        add(
+            Final::Arg { name, default },
+            "an ARG a carried instruction uses (ARGs do not cross FROM)",
+        );
+    }
+    if !lp.packages.is_empty() {
+        add(
+            Final::Run(carry::install_command(
+                lp.flavor == Flavor::Alpine,
+                &lp.packages,
+            )),
+            "run-time system packages the builder installed",
+        );
+    }
+    for tool in lp.tools {
+        add(Final::Run(tool), "a program the HEALTHCHECK runs");
+    }
+    for (command, _) in &lp.reinstall {
+        add(
+            Final::Run(command.clone()),
+            "a global package the builder installed, installed again",
+        );
+    }
+    let users = carry::user_commands(facts);
+    if !users.is_empty() && !no_shell {
+        add(
+            Final::Run(users.join(" && ")),
+            "the users and groups the builder created, created again",
+        );
+    } else if !users.is_empty() {
+        for (file_path, why) in [
+            (
+                "/etc/passwd",
+                "users the builder created (no shell to create them again)",
+            ),
+            ("/etc/group", "groups the builder created"),
+        ] {
+            add(
+                Final::CopyFrom {
+                    from: builder_name.clone(),
+                    chown: None,
+                    src: file_path.into(),
+                    dest: file_path.into(),
+                },
+                why,
+            );
+        }
+    }
+    if let Some(u) = user_early {
+        add(
+            Final::Original(u.text_span.clone()),
+            "the original's USER, set before WORKDIR so that the folder is created owned by it, as there",
+        );
+    }
+    add(
+        Final::Workdir(facts.workdir.clone().unwrap_or_else(|| app_dir.to_string())),
+        "the working directory, at the same path",
+    );
+    // COPY --from keeps the owners the files had in the builder. Where they
+    // belong to a user the builder created, its id may differ when it is
+    // created again, so the copy names the owner instead.
+    let created = carry::created_users(facts);
+    let owner = carry::app_owner(facts, app_dir).filter(|o| {
+        let user = o.split(':').next().unwrap_or("");
+        created.iter().any(|c| c == user)
+    });
+    if let Some(o) = &owner {
+        warnings.push(Warning::new(
+            Code::OwnerNamed,
+            None,
+            format!(
+                "the application directory is copied with --chown={o}: {} is created again in the final stage, perhaps with another id",
+                o.split(':').next().unwrap_or(o)
+            ),
+        ));
+    }
+    match &lp.payload {
+        Payload::AppDir(dir) => add(
+            Final::CopyFrom {
+                from: builder_name.clone(),
+                chown: owner,
+                src: dir.clone(),
+                dest: dir.clone(),
+            },
+            "the application, with production dependencies only",
+        ),
+        Payload::Artifacts(paths) => {
+            for p in paths {
+                add(
+                    Final::CopyFrom {
+                        from: builder_name.clone(),
+                        chown: owner.clone(),
+                        src: p.clone(),
+                        dest: p.clone(),
+                    },
+                    "a built artifact, at the path it had in the builder",
+                );
+            }
+        }
+    }
+    // The folder itself belongs to someone the final USER is not.
+    if let (Some(o), None) = (&folder_owner, user_early) {
+        if no_shell {
+            warnings.push(Warning::new(
+                Code::FolderOwnerLost,
+                None,
+                format!("{app_dir} belonged to {o} in the builder; {flavor} has no shell to chown it, so it belongs to root"),
+            ));
+        } else {
+            add(
+                Final::Run(format!(
+                    "chown {} {}",
+                    crate::shell::quote(o),
+                    crate::shell::quote(app_dir)
+                )),
+                "the application folder belonged to this owner in the builder",
+            );
+        }
+    }
+    for p in outside_paths(file, facts, ctx, app_dir, lp.written_outside)? {
+        add(
+            Final::CopyFrom {
+                from: builder_name.clone(),
+                chown: None,
+                src: p.clone(),
+                dest: p,
+            },
+            "a file the original copied outside the application directory",
+        );
+    }
+    for i in &carried {
+        let is_cmd = facts.cmd.is_some_and(|c| std::ptr::eq(c, *i));
+        match (&lp.cmd, is_cmd) {
+            (Some((args, why)), true) => add(Final::Cmd(args.clone()), why),
+            _ => add(
+                Final::Original(i.text_span.clone()),
+                "the original's runtime configuration",
+            ),
+        }
+    }
+    Ok(Plan {
+        language: lp.language,
+        flavor: lp.flavor,
+        builder_name,
+        builder_image: lp.builder_image,
+        runtime_image: lp.runtime_image,
+        builder_edits,
+        final_stage: stage,
+        warnings,
+    })
+}
+
+/// Every path outside the application the final stage copies: what the
+/// original's `COPY`/`ADD` put there, and what its `RUN`s wrote.
+fn outside_paths(
+    file: &Dockerfile,
+    facts: &StageFacts,
+    ctx: &Context,
+    app_dir: &str,
+    written: Vec<OutsideWrite>,
+) -> Result<Vec<String>, Stop> {
+    let mut outside: Vec<String> = Vec::new();
+    for c in facts.copies.iter().filter(|c| !is_within(&c.dest, app_dir)) {
+        let paths = carry::copied_targets(c, ctx).ok_or_else(|| {
+            let written = file
+                .text(c.instruction.text_span.clone())
+                .lines()
+                .next()
+                .unwrap_or("")
+                .to_string();
+            refused(
+                Code::CopyOutsideUnknown,
+                c.instruction.start_line,
+                format!(
+                    "cannot tell which files `{written}` puts outside the application directory"
+                ),
+            )
+        })?;
+        for p in paths {
+            if !outside.contains(&p) {
+                outside.push(p);
+            }
+        }
+    }
+    for w in written {
+        if !outside.iter().any(|o| is_within(&w.path, o)) {
+            outside.push(w.path);
+        }
+    }
+    Ok(outside)
+}
