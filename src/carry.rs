@@ -243,10 +243,10 @@ pub fn outside_writes(
     copied: &[String],
     cache_dirs: &[String],
 ) -> Result<Vec<OutsideWrite>, Uncarried> {
-    let mut targets: Vec<OutsideWrite> = Vec::new();
+    // Every write outside, in order; a later `rm` takes back what it removes.
+    let mut targets: Vec<(OutsideWrite, WriteKind)> = Vec::new();
     for run in &facts.run_steps {
         let line = run.instruction.start_line;
-        let stop = |what: String| Uncarried::Write { line, what };
         for step in &run.steps {
             let c = match step {
                 shell::Step::Run(c) => c,
@@ -259,15 +259,31 @@ pub fn outside_writes(
                 }
             };
             for w in &c.writes {
-                let folder = w.kind == WriteKind::Folder;
                 let Some(absolute) = w.path.clone() else {
-                    return Err(stop(format!(
-                        "{} (a variable or folder slimfile cannot resolve)",
-                        w.raw
-                    )));
+                    if w.kind == WriteKind::Removed {
+                        continue;
+                    }
+                    return Err(Uncarried::Write {
+                        line,
+                        what: format!(
+                            "{} (a pattern, a variable or a folder slimfile cannot resolve)",
+                            w.raw
+                        ),
+                    });
                 };
-                if let Some(target) = targets.iter_mut().find(|t| is_within(&absolute, &t.path)) {
+                if w.kind == WriteKind::Removed {
+                    targets.retain(|(t, _)| !is_within(&t.path, &absolute));
+                    continue;
+                }
+                let folder = w.kind == WriteKind::Folder;
+                if let Some((target, kind)) = targets
+                    .iter_mut()
+                    .find(|(t, _)| is_within(&absolute, &t.path))
+                {
                     target.folder_only &= folder;
+                    if w.kind == WriteKind::Link && target.path == absolute {
+                        *kind = WriteKind::Link;
+                    }
                     continue;
                 }
                 let carried = is_within(&absolute, app_dir)
@@ -279,25 +295,33 @@ pub fn outside_writes(
                 if carried {
                     continue;
                 }
-                if w.kind == WriteKind::Link {
-                    return Err(stop(format!("a symlink ({absolute})")));
-                }
-                if SYSTEM_DIRS.contains(&absolute.as_str()) {
-                    if folder {
-                        // `mkdir -p /usr/local/bin`: there already.
-                        continue;
-                    }
-                    return Err(stop(format!("{absolute}/ (a whole system folder)")));
-                }
-                targets.push(OutsideWrite {
-                    path: absolute,
-                    line,
-                    folder_only: folder,
-                });
+                targets.push((
+                    OutsideWrite {
+                        path: absolute,
+                        line,
+                        folder_only: folder,
+                    },
+                    w.kind,
+                ));
             }
         }
     }
-    Ok(targets)
+    let mut out = Vec::new();
+    for (t, kind) in targets {
+        let stop = |what: String| Uncarried::Write { line: t.line, what };
+        if kind == WriteKind::Link {
+            return Err(stop(format!("a symlink ({})", t.path)));
+        }
+        if SYSTEM_DIRS.contains(&t.path.as_str()) {
+            if t.folder_only {
+                // `mkdir -p /usr/local/bin`: there already.
+                continue;
+            }
+            return Err(stop(format!("{}/ (a whole system folder)", t.path)));
+        }
+        out.push(t);
+    }
+    Ok(out)
 }
 
 /// Why a `RUN` step's effects cannot be carried to the final stage.
@@ -338,19 +362,71 @@ pub struct OutsideWrite {
 /// build-only (by the template's `build_only_packages`): the final stage
 /// needs them too.
 pub fn runtime_packages(facts: &StageFacts, build_only: impl Fn(&str) -> bool) -> Vec<String> {
+    // Options of apt-get and apk that take a value, which is no package.
+    const VALUED: &[&str] = &[
+        "-o",
+        "--option",
+        "-t",
+        "--target-release",
+        "-c",
+        "--config-file",
+        "--virtual",
+        "-X",
+        "--repository",
+        "--repositories-file",
+        "-p",
+        "--root",
+    ];
     let mut out: Vec<String> = Vec::new();
+    // apk's virtual packages (`apk add --virtual .gyp python3 make`), by name.
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for (_, c) in facts.run_commands() {
         let w = c.words();
+        let (manager, sub) = (c.name(), w.get(1).map(String::as_str));
         let installs = matches!(
-            (c.name(), w.get(1).map(String::as_str)),
+            (manager, sub),
             ("apt-get" | "apt", Some("install")) | ("apk", Some("add"))
         );
-        if !installs {
-            continue;
+        let removes = matches!(
+            (manager, sub),
+            ("apt-get" | "apt", Some("purge" | "remove")) | ("apk", Some("del"))
+        );
+        let mut names = Vec::new();
+        let mut virtual_group = None;
+        let mut i = 2;
+        while i < w.len() {
+            let x = &w[i];
+            if x == "--virtual" || (manager == "apk" && x == "-t") {
+                virtual_group = w.get(i + 1).cloned();
+                i += 2;
+                continue;
+            }
+            if VALUED.contains(&x.as_str()) {
+                i += 2;
+                continue;
+            }
+            if !x.starts_with('-') {
+                names.push(x.clone());
+            }
+            i += 1;
         }
-        for p in w[2..].iter().filter(|x| !x.starts_with('-')) {
-            if !build_only(p) && !out.contains(p) {
-                out.push(p.clone());
+        if installs {
+            if let Some(g) = virtual_group {
+                groups.push((g, names.clone()));
+            }
+            for p in names {
+                if !build_only(&p) && !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        } else if removes {
+            for p in names {
+                let members = groups
+                    .iter()
+                    .find(|(g, _)| *g == p)
+                    .map(|(_, m)| m.clone())
+                    .unwrap_or_else(|| vec![p.clone()]);
+                out.retain(|o| !members.contains(o));
             }
         }
     }
@@ -488,6 +564,11 @@ mod tests {
             runtime_packages(&facts, |p| t.build_only(p)),
             ["tini", "ffmpeg"]
         );
+        let (file, stage) = facts_of(
+            "FROM x\nRUN apk add --no-cache --virtual .gyp python3 make g++ vips && npm ci && apk del .gyp\nRUN apt-get install -y -o Dpkg::Options::=--force-confold ffmpeg\n",
+        );
+        let facts = StageFacts::read(&file, &stage);
+        assert_eq!(runtime_packages(&facts, |p| t.build_only(p)), ["ffmpeg"]);
     }
 
     fn write(line: usize, what: &str) -> Uncarried {
@@ -557,7 +638,33 @@ mod tests {
             writes("FROM x\nWORKDIR /app\nRUN ln -s dist/cli.js cli\n"),
             Ok(vec![])
         );
-        assert!(writes("FROM x\nRUN echo x > $HOME/.rc\n").is_err());
+        assert!(writes("FROM x\nRUN echo x > $NOPE/.rc\n").is_err());
+        // What the same build removes is not copied.
+        assert_eq!(
+            writes("FROM x\nRUN curl -fsSL -o /opt/t.tgz https://x && tar -xzf /opt/t.tgz -C /opt/tool && rm /opt/t.tgz\n"),
+            Ok(vec!["/opt/tool".to_string()])
+        );
+        assert_eq!(
+            writes("FROM x\nRUN ln -sf python3 /usr/bin/python && make && rm -f /usr/bin/python\n"),
+            Ok(vec![])
+        );
+        // Patterns are not paths.
+        assert!(writes("FROM x\nRUN cp scripts/*.sh /usr/local/bin/\n").is_err());
+        assert!(writes("FROM x\nRUN mkdir -p /data/{uploads,logs}\n").is_err());
+        // Option values are not paths; `-O -` is the standard output.
+        assert_eq!(
+            writes(
+                "FROM x\nRUN install -m 755 x.sh /usr/local/bin/ && mkdir -p -m 0775 /data/up\n"
+            ),
+            Ok(vec![
+                "/usr/local/bin/x.sh".to_string(),
+                "/data/up".to_string()
+            ])
+        );
+        assert_eq!(
+            writes("FROM x\nRUN wget -q -O - https://x/k.pub | apt-key add - && curl -fsSLo /etc/ssl/corp.pem https://x/c\n"),
+            Ok(vec!["/etc/ssl/corp.pem".to_string()])
+        );
         assert_eq!(
             writes("FROM x\nRUN cp a b /usr/local/bin/\n"),
             Ok(vec![

@@ -273,6 +273,10 @@ impl<'a> StageFacts<'a> {
                 }
                 Keyword::Run => {
                     let mut vars = args.clone();
+                    // Docker sets HOME from the user; root's is known.
+                    if is_root(&user) {
+                        vars.insert("HOME".into(), Some("/root".into()));
+                    }
                     for (k, v, line) in &self.env {
                         if *line < i.start_line {
                             vars.insert(k.clone(), v.clone());

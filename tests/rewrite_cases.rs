@@ -609,3 +609,38 @@ fn a_path_with_a_space_is_quoted() {
         "{tail}"
     );
 }
+
+/// Found on real files: rewrites that asked the final stage to copy what the
+/// builder never had, or to install an option's value as a package.
+#[test]
+fn nothing_is_copied_that_the_builder_does_not_have() {
+    let build = |run: &str| {
+        rewrite(&format!(
+            "FROM node:20\n{run}\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"x.js\"]\n"
+        ))
+    };
+    // `-O -` writes to the standard output.
+    let p = build("RUN wget -q -O - https://dl.example.com/key.pub | apt-key add -");
+    assert!(!final_stage(&p).contains("/-"), "{}", final_stage(&p));
+    // A download removed in the same RUN.
+    let p = build("RUN curl -fsSL -o /opt/tool.tgz https://x/t.tgz && mkdir -p /opt/tool && tar -xzf /opt/tool.tgz -C /opt/tool && rm /opt/tool.tgz");
+    let tail = final_stage(&p);
+    assert!(
+        tail.contains("COPY --from=builder /opt/tool /opt/tool\n"),
+        "{tail}"
+    );
+    assert!(!tail.contains("tool.tgz"), "{tail}");
+    // An option's value is no path, and no package.
+    let p = build("RUN apk add --no-cache --virtual .gyp python3 make g++ && npm i -g node-gyp && apk del .gyp || true");
+    assert!(
+        !output(&p).contains("apk add --no-cache .gyp"),
+        "{}",
+        output(&p)
+    );
+    let p = build("RUN install -m 755 /dev/null /usr/local/bin/healthcheck");
+    assert!(!final_stage(&p).contains("/755"), "{}", final_stage(&p));
+    // A pattern is refused rather than copied as a literal path.
+    let p = build("RUN mkdir -p /data && cp /etc/*.conf /data/");
+    assert_eq!(p.report.status, Status::Refused, "{}", output(&p));
+    assert!(reason(&p).contains("pattern"), "{}", reason(&p));
+}

@@ -158,8 +158,11 @@ pub(crate) enum Compound {
     While { cond: List, body: List },
     /// `case word in pattern) …;; esac`
     Case { word: Word, arms: Vec<List> },
-    /// `[[ … ]]` and `(( … ))`: tests that run no program.
-    Test,
+    /// `[[ … ]]`: a test that runs no program, with its words (whose
+    /// command substitutions run).
+    Test(Vec<Word>),
+    /// `(( … ))` and `for ((…))`: arithmetic, as written.
+    Arith(String),
 }
 
 /// Commands joined by `|`.
@@ -561,8 +564,10 @@ impl Parser {
             };
         }
         if self.starts("((") {
+            let from = self.at;
             self.skip_balanced("((", "))")?;
-            return compound(self, Compound::Test);
+            let text: String = self.s[from..self.at].iter().collect();
+            return compound(self, Compound::Arith(text));
         }
         if let Some((Op::Open, _)) = self.op() {
             self.at += 1;
@@ -575,8 +580,8 @@ impl Parser {
             return compound(self, Compound::Subshell(list));
         }
         if self.starts("[[") && self.peek_at(2).is_none_or(|c| c == ' ' || c == '\t') {
-            self.skip_test()?;
-            return compound(self, Compound::Test);
+            let words = self.test_words()?;
+            return compound(self, Compound::Test(words));
         }
         self.simple()
     }
@@ -712,9 +717,10 @@ impl Parser {
         Ok(Compound::Case { word, arms })
     }
 
-    /// Skips `[[ … ]]`, whose `&&`, `<` and `>` are the test's own.
-    fn skip_test(&mut self) -> Result<(), SyntaxError> {
+    /// The words of `[[ … ]]`, whose `&&`, `<` and `>` are the test's own.
+    fn test_words(&mut self) -> Result<Vec<Word>, SyntaxError> {
         self.at += 2;
+        let mut words = Vec::new();
         loop {
             self.blanks();
             if self.at >= self.s.len() {
@@ -722,11 +728,12 @@ impl Parser {
             }
             if self.starts("]]") && self.peek_at(2).is_none_or(|c| is_meta(c) || c == '\r') {
                 self.at += 2;
-                return Ok(());
+                return Ok(words);
             }
-            if self.word()?.is_none() {
+            match self.word()? {
+                Some(w) => words.push(w),
                 // An operator inside the test: `&&`, `||`, `(`, `<`.
-                self.at += 1;
+                None => self.at += 1,
             }
         }
     }
@@ -1150,7 +1157,13 @@ impl Parser {
             }
             Some('{') => {
                 self.at += 2;
-                self.braced(quoted).map(Some)
+                self.depth += 1;
+                if self.depth > MAX_DEPTH {
+                    return Err(self.error("nested too deeply"));
+                }
+                let part = self.braced(quoted);
+                self.depth -= 1;
+                part.map(Some)
             }
             Some(c) if c.is_ascii_alphabetic() || c == '_' => {
                 self.at += 1;

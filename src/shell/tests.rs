@@ -504,3 +504,108 @@ fn plain_words_and_quoting() {
     assert_eq!(quote("a b"), "'a b'");
     assert_eq!(quote("it's"), "'it'\\''s'");
 }
+
+/// Found in review: cases that made rewrites fail or crashed the reader.
+#[test]
+fn patterns_logins_and_placeholders_leave_the_folder_unknown() {
+    let c = find("for d in packages/*; do (cd $d && npm ci); done", "npm");
+    assert_eq!(c.dir, None);
+    assert_eq!(find("cd packages/* && npm ci", "npm").dir, None);
+    assert_eq!(
+        find("cd -- client && npm ci", "npm").dir.as_deref(),
+        Some("/app/client")
+    );
+    // The script holds the placeholder: it is only known at build time.
+    assert!(!unknowns("ls packages | xargs -I{} sh -c 'cd packages/{} && npm ci'").is_empty());
+    assert_eq!(
+        find("ls | xargs -I % npm install %", "npm").args[1].value,
+        None
+    );
+    let c = find("su - node -c 'cd app && npm ci'", "npm");
+    assert_eq!((c.dir, c.user.as_deref()), (None, Some("node")));
+    let c = find("sudo -Hu node npm ci", "npm");
+    assert_eq!(c.user.as_deref(), Some("node"));
+    assert_eq!(find("sudo -i -u app npm ci", "npm").dir, None);
+}
+
+#[test]
+fn a_chain_after_a_test_stays_on_its_branch() {
+    let text = "[ -d client ] && cd client && npm ci && npm run build";
+    let c = find(text, "npm ci");
+    assert_eq!(c.dir.as_deref(), Some("/app/client"));
+    assert_eq!(c.condition, Condition::Branch);
+    assert_eq!(find(text, "npm run").condition, Condition::Branch);
+    // What one branch exports is unknown after it.
+    let c = find(
+        "if [ \"$CI\" = true ]; then export NODE_ENV=production; fi; npm ci",
+        "npm",
+    );
+    assert_eq!(c.env, [("NODE_ENV".to_string(), None)]);
+}
+
+#[test]
+fn every_command_substitution_is_walked_or_unknown() {
+    assert!(!unknowns("[[ -n \"$(./gen.sh)\" ]] && echo x").is_empty());
+    assert!(!unknowns("echo ${V:-$(./version.sh)}").is_empty());
+    assert!(!unknowns("(( $(./count.sh) > 2 )) && echo x").is_empty());
+    assert!(!unknowns("cat <<EOF > /etc/v\n$(./version.sh)\nEOF\n").is_empty());
+    assert!(unknowns("cat <<'EOF' > /etc/v\n$(./version.sh)\nEOF\n").is_empty());
+}
+
+#[test]
+fn work_and_nesting_are_bounded() {
+    let loops = "for a in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do ".repeat(6)
+        + "npm ci"
+        + &"; done".repeat(6);
+    let s = steps(&loops);
+    assert!(s.len() <= 20_001, "{}", s.len());
+    assert!(matches!(s.last(), Some(Step::Unknown(_))));
+    let mut calls = String::new();
+    for i in 0..16 {
+        calls.push_str(&format!("f{i}() {{ f{n}; f{n}; f{n}; }}\n", n = i + 1));
+    }
+    calls.push_str("f16() { npm ci; }\nf0\n");
+    assert!(steps(&calls).len() <= 20_001);
+    let deep = format!("echo {}x{}", "${a:-".repeat(3000), "}".repeat(3000));
+    assert!(matches!(&steps(&deep)[0], Step::Unknown(_)));
+}
+
+#[test]
+fn writes_from_clusters_urls_and_targets() {
+    let writes = |text: &str| -> Vec<(Option<String>, WriteKind)> {
+        commands(&steps(text))
+            .flat_map(|c| c.writes.iter().map(|w| (w.path.clone(), w.kind)))
+            .collect()
+    };
+    let content = |p: &str| (Some(p.to_string()), WriteKind::Content);
+    assert_eq!(
+        writes("curl -fsSLo /etc/corp.pem https://x/c"),
+        [content("/etc/corp.pem")]
+    );
+    assert_eq!(
+        writes("curl -fsSLO https://x/a/t.tgz?sig=1"),
+        [content("/app/t.tgz")]
+    );
+    assert_eq!(writes("wget -q https://x/b.zip"), [content("/app/b.zip")]);
+    assert_eq!(writes("wget -qO- https://x/k | apt-key add -"), []);
+    assert_eq!(
+        writes("wget -P /opt https://x/b.zip"),
+        [content("/opt/b.zip")]
+    );
+    assert_eq!(
+        writes("git clone -b main https://x/y.git"),
+        [content("/app/y")]
+    );
+    assert_eq!(
+        writes("cp -t /opt a b"),
+        [content("/opt/a"), content("/opt/b")]
+    );
+    assert_eq!(
+        writes("install -d -m 755 /opt/d"),
+        [(Some("/opt/d".into()), WriteKind::Folder)]
+    );
+    assert_eq!(
+        writes("rm -rf /tmp/x"),
+        [(Some("/tmp/x".into()), WriteKind::Removed)]
+    );
+}

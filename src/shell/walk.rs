@@ -22,6 +22,11 @@ const MAX_NESTING: usize = 16;
 /// A loop over at most this many known words is followed once per word.
 const MAX_LOOP_WORDS: usize = 16;
 
+/// How many commands one script may make the reader walk, all loops and
+/// calls counted, before it says it cannot follow: nested loops and
+/// functions calling functions grow exponentially within small inputs.
+const MAX_WORK: usize = 20_000;
+
 /// The shell's state at a point of the script.
 #[derive(Debug, Clone, PartialEq)]
 struct State {
@@ -89,6 +94,11 @@ impl State {
                 None => self.env.push((k.clone(), None)),
             }
         }
+        for e in &mut self.env {
+            if !other.env.iter().any(|(n, _)| *n == e.0) {
+                e.1 = None;
+            }
+        }
     }
 
     /// The same state with a narrower condition.
@@ -117,6 +127,7 @@ pub(super) fn read_script(
         functions: HashMap::new(),
         scripts,
         nesting: 0,
+        work: 0,
     };
     let mut st = State::from_scope(scope, via);
     w.script(text, &mut st);
@@ -130,6 +141,7 @@ pub(super) fn read_argv(argv: &[String], scope: &Scope, scripts: &dyn Scripts) -
         functions: HashMap::new(),
         scripts,
         nesting: 0,
+        work: 0,
     };
     let mut st = State::from_scope(scope, Vec::new());
     let args: Vec<Arg> = argv.iter().map(|a| Arg::known(a)).collect();
@@ -156,6 +168,8 @@ struct Walker<'a> {
     functions: HashMap<String, Cmd>,
     scripts: &'a dyn Scripts,
     nesting: usize,
+    /// Commands walked so far (see [`MAX_WORK`]).
+    work: usize,
 }
 
 impl Walker<'_> {
@@ -228,22 +242,38 @@ impl Walker<'_> {
         }
     }
 
+    /// `a && b || c && d`, read left to right as the shell groups it:
+    /// `((a && b) || c) && d`.
     fn and_or(&mut self, a: &AndOr, st: &mut State, hd: &[HeredocBody]) {
         self.pipeline(&a.first, st, hd);
         let mut previous = &a.first;
-        for (and, p) in &a.rest {
-            // `a && b` runs b whenever the RUN succeeds, unless a is a test;
-            // `a || b` runs b only when a fails.
-            let branch = !*and || is_test(previous);
-            if branch {
+        let mut i = 0;
+        while let Some((and, p)) = a.rest.get(i) {
+            if !*and {
+                // `x || c`: c runs only when x failed.
                 let mut taken = st.under(Condition::Branch);
                 self.pipeline(p, &mut taken, hd);
                 taken.restore_condition(st);
                 st.merge(&taken);
+                previous = p;
+                i += 1;
+            } else if is_test(previous) {
+                // `test && b && c`: b and c run only when the test passes,
+                // until a `||` takes the other way.
+                let mut taken = st.under(Condition::Branch);
+                while let Some((true, p)) = a.rest.get(i) {
+                    self.pipeline(p, &mut taken, hd);
+                    previous = p;
+                    i += 1;
+                }
+                taken.restore_condition(st);
+                st.merge(&taken);
             } else {
+                // `a && b` runs b whenever the RUN succeeds.
                 self.pipeline(p, st, hd);
+                previous = p;
+                i += 1;
             }
-            previous = p;
         }
     }
 
@@ -266,6 +296,18 @@ impl Walker<'_> {
     }
 
     fn command(&mut self, c: &Cmd, st: &mut State, hd: &[HeredocBody], stdin: Stdin) {
+        self.work += 1;
+        if self.work > MAX_WORK {
+            if self.work == MAX_WORK + 1 {
+                self.unknown(
+                    st,
+                    "…",
+                    "the script's loops and functions run more commands than slimfile follows",
+                    None,
+                );
+            }
+            return;
+        }
         match c {
             Cmd::Simple {
                 assigns,
@@ -292,7 +334,21 @@ impl Walker<'_> {
                 let mut sub = st.clone();
                 self.list(list, &mut sub, hd);
             }
-            Compound::Test => {}
+            Compound::Test(words) => {
+                for w in words {
+                    let _ = self.expand(w, st);
+                }
+            }
+            Compound::Arith(text) => {
+                if text.contains("$(") || text.contains('`') {
+                    self.unknown(
+                        st,
+                        text,
+                        "an arithmetic expression runs a command substitution slimfile does not read",
+                        None,
+                    );
+                }
+            }
             Compound::If { arms, otherwise } => {
                 // The first condition always runs; what follows depends on it.
                 let mut after: Option<State> = None;
@@ -394,6 +450,23 @@ impl Walker<'_> {
             argv.extend(self.expand(w, st));
         }
         let writes = self.redirect_writes(redirects, st, hd);
+        let substituting = redirects.iter().filter_map(|r| r.heredoc).any(|i| {
+            hd.get(i)
+                .is_some_and(|h| !h.quoted && (h.text.contains("$(") || h.text.contains('`')))
+        });
+        if substituting {
+            let text = words
+                .iter()
+                .map(|w| w.raw.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            self.unknown(
+                st,
+                &text,
+                "a heredoc body runs command substitutions slimfile does not read",
+                None,
+            );
+        }
         let stdin = redirects
             .iter()
             .rev()
@@ -492,7 +565,7 @@ impl Walker<'_> {
                 emit_self(self, st);
                 let target = argv[1..]
                     .iter()
-                    .find(|a| !matches!(a.text(), "-L" | "-P" | "-e" | "-@"));
+                    .find(|a| !matches!(a.text(), "-L" | "-P" | "-e" | "-@" | "--"));
                 st.dir = match target {
                     None => st.vars.get("HOME").cloned().flatten(),
                     Some(a) if a.text() == "-" => None,
@@ -676,12 +749,17 @@ impl Walker<'_> {
                     shell,
                     script,
                     user,
+                    login,
                 } => {
                     let via = if shell == "sh" && name != "sh" {
                         name
                     } else {
                         shell
                     };
+                    if login {
+                        // A login shell starts in the user's home.
+                        cmd_st.dir = None;
+                    }
                     match &script.value {
                         Some(s) => self.child_script(s, &cmd_st, &via, user),
                         None => self.unknown(
@@ -736,6 +814,14 @@ impl Walker<'_> {
                         ),
                     }
                     return;
+                }
+                Unwrapped::Items { skip, placeholder } => {
+                    cmd_st.via.push(name);
+                    argv.drain(..skip);
+                    for a in argv.iter_mut().filter(|a| a.raw.contains(&placeholder)) {
+                        a.value = None;
+                    }
+                    continue;
                 }
                 Unwrapped::FindExec { find_args, inner } => {
                     let find_argv = argv[..find_args].to_vec();
@@ -863,11 +949,15 @@ impl Walker<'_> {
 
     /// A word expanded to one value (an assignment's, a case word's).
     fn expand_one(&mut self, w: &Word, st: &mut State) -> Option<String> {
-        let mut value = String::new();
+        let mut value = Some(String::new());
+        // Every part is read, so that each command substitution is walked.
         for p in &w.parts {
-            value.push_str(&self.part_value(p, st)?);
+            match (self.part_value(p, st), &mut value) {
+                (Some(v), Some(acc)) => acc.push_str(&v),
+                _ => value = None,
+            }
         }
-        Some(value)
+        value
     }
 
     /// The value of one part; `None` where unknown. Command substitutions
@@ -896,7 +986,11 @@ impl Walker<'_> {
         match op {
             ParamOp::Value | ParamOp::Error => known,
             ParamOp::Default { colon, word } | ParamOp::Assign { colon, word } => {
-                let v = known?;
+                let Some(v) = known else {
+                    // The default may run: its command substitutions too.
+                    let _ = self.expand_one(word, st);
+                    return None;
+                };
                 if v.is_empty() && *colon {
                     let d = self.expand_one(word, st);
                     if matches!(op, ParamOp::Assign { .. }) {
@@ -908,7 +1002,10 @@ impl Walker<'_> {
                 }
             }
             ParamOp::Alternative { colon, word } => {
-                let v = known?;
+                let Some(v) = known else {
+                    let _ = self.expand_one(word, st);
+                    return None;
+                };
                 if v.is_empty() && *colon {
                     Some(String::new())
                 } else {
@@ -939,6 +1036,11 @@ impl Walker<'_> {
                         current.push_str(&text[1..]);
                     } else {
                         current.push_str(text);
+                    }
+                    // A pattern (`packages/*`, bash's `{a,b}`) names files
+                    // only the build knows.
+                    if !quoted && is_pattern(text) {
+                        known = false;
                     }
                     started = true;
                 }
@@ -984,6 +1086,21 @@ impl Walker<'_> {
     }
 }
 
+/// Whether unquoted text is a file pattern or a brace expansion.
+fn is_pattern(text: &str) -> bool {
+    // A URL's `?` matches no file in a build, and the shell keeps it.
+    if text.contains("://") {
+        return false;
+    }
+    text.contains(['*', '?'])
+        || text
+            .find('[')
+            .is_some_and(|open| text[open + 1..].contains(']'))
+        || text
+            .find('{')
+            .is_some_and(|open| text[open..].contains(',') && text[open..].contains('}'))
+}
+
 /// A command's text as written, for messages.
 fn cmd_text(c: &Cmd) -> String {
     match c {
@@ -1008,7 +1125,7 @@ fn is_test(p: &Pipeline) -> bool {
     };
     match cmd {
         Cmd::Compound {
-            body: Compound::Test,
+            body: Compound::Test(_) | Compound::Arith(_),
             ..
         } => true,
         Cmd::Simple { words, .. } => {

@@ -27,11 +27,16 @@ pub(super) enum Unwrapped {
         shell: String,
         script: Arg,
         user: Option<Option<String>>,
+        /// A login shell (`su -`, `su -l`), which starts in the user's home.
+        login: bool,
     },
     /// A shell reading a script file (`sh ./setup.sh`).
     ShellFile { shell: String, path: Arg },
     /// A shell reading its script from standard input (`sh -s`, `| sh`).
     ShellStdin { shell: String },
+    /// `xargs -I {} cmd …{}…`: the command from `argv[skip]` on, with every
+    /// word that holds the placeholder unknown.
+    Items { skip: usize, placeholder: String },
     /// `find … -exec cmd {} \;`: find runs, and so does each command, with
     /// `{}` standing for what it finds.
     FindExec {
@@ -152,36 +157,51 @@ pub(super) fn unwrap(argv: &[Arg]) -> Unwrapped {
         "runuser" => runuser(argv),
         "su" => su(argv),
         "xargs" => {
-            let at = operands_from(
-                argv,
-                1,
-                &[
-                    "-I",
-                    "-n",
-                    "-P",
-                    "-d",
-                    "-a",
-                    "-L",
-                    "-s",
-                    "-E",
-                    "-e",
-                    "--delimiter",
-                    "--max-args",
-                    "--max-procs",
-                    "--arg-file",
-                ],
-            );
-            let skip = at;
-            if skip >= argv.len() {
+            let valued = [
+                "-I",
+                "-n",
+                "-P",
+                "-d",
+                "-a",
+                "-L",
+                "-s",
+                "-E",
+                "-e",
+                "--delimiter",
+                "--max-args",
+                "--max-procs",
+                "--arg-file",
+            ];
+            let at = operands_from(argv, 1, &valued);
+            if at >= argv.len() {
                 // xargs with no command runs echo.
                 return Unwrapped::Plain;
             }
-            Unwrapped::Runs {
-                skip,
-                user: None,
-                env: Vec::new(),
-                dir: None,
-                more_args: true,
+            // `-I {}` (or `-i`): the string stands for each input item.
+            let replace = argv[1..at]
+                .iter()
+                .enumerate()
+                .find_map(|(i, a)| match a.text() {
+                    "-I" => argv.get(i + 2).map(|r| r.text().to_string()),
+                    "-i" => Some("{}".to_string()),
+                    t if t.starts_with("-I") => Some(t[2..].to_string()),
+                    t if t.starts_with("--replace") => {
+                        Some(t.split_once('=').map_or("{}", |(_, r)| r).to_string())
+                    }
+                    _ => None,
+                });
+            match replace.filter(|r| !r.is_empty()) {
+                Some(r) => Unwrapped::Items {
+                    skip: at,
+                    placeholder: r,
+                },
+                None => Unwrapped::Runs {
+                    skip: at,
+                    user: None,
+                    env: Vec::new(),
+                    dir: None,
+                    more_args: true,
+                },
             }
         }
         "find" => find(argv),
@@ -227,6 +247,7 @@ fn shell(name: &str, argv: &[Arg], from: usize) -> Unwrapped {
             shell,
             script: script.clone(),
             user: None,
+            login: false,
         },
         Some(path) => Unwrapped::ShellFile {
             shell,
@@ -293,6 +314,7 @@ fn sudo(argv: &[Arg]) -> Unwrapped {
     let mut i = 1;
     let mut user = Some(Some("root".to_string()));
     let mut dir = None;
+    let mut login = false;
     while let Some(a) = argv.get(i) {
         let t = text(a);
         match t {
@@ -314,9 +336,27 @@ fn sudo(argv: &[Arg]) -> Unwrapped {
                 user = Some(a.value.as_ref().map(|v| v["--user=".len()..].to_string()));
                 i += 1;
             }
-            _ if t.starts_with("-u") && t.len() > 2 => {
-                user = Some(a.value.as_ref().map(|v| v[2..].to_string()));
+            "-i" | "--login" => {
+                login = true;
                 i += 1;
+            }
+            _ if t.starts_with('-') && !t.starts_with("--") && t.len() > 2 => {
+                // A cluster: `-Hu node`, `-uNODE`, `-iu app`.
+                let cluster = &t[1..];
+                if cluster.contains('i') {
+                    login = true;
+                }
+                match cluster.find('u') {
+                    Some(at) if at + 1 == cluster.len() => {
+                        user = user_of(argv.get(i + 1));
+                        i += 2;
+                    }
+                    Some(at) => {
+                        user = Some(a.value.as_ref().map(|_| cluster[at + 1..].to_string()));
+                        i += 1;
+                    }
+                    None => i += 1,
+                }
             }
             _ if t.starts_with('-') => i += 1,
             _ => break,
@@ -337,8 +377,17 @@ fn sudo(argv: &[Arg]) -> Unwrapped {
         skip: i,
         user,
         env: vars,
-        dir,
+        // A login shell starts in the user's home, which is not known here.
+        dir: if login { Some(unknown_dir()) } else { dir },
         more_args: false,
+    }
+}
+
+/// A folder argument whose value is not known.
+fn unknown_dir() -> Arg {
+    Arg {
+        value: None,
+        raw: "~".into(),
     }
 }
 
@@ -365,6 +414,7 @@ fn su(argv: &[Arg]) -> Unwrapped {
     let mut i = 1;
     let mut user = None;
     let mut script = None;
+    let mut login = false;
     while let Some(a) = argv.get(i) {
         let t = text(a);
         match t {
@@ -390,6 +440,10 @@ fn su(argv: &[Arg]) -> Unwrapped {
                 });
                 i += 1;
             }
+            "-" | "-l" | "--login" => {
+                login = true;
+                i += 1;
+            }
             _ if t.starts_with('-') => i += 1,
             _ => {
                 if user.is_none() {
@@ -404,6 +458,7 @@ fn su(argv: &[Arg]) -> Unwrapped {
             shell: "sh".into(),
             script,
             user: Some(user.unwrap_or(Some("root".into()))),
+            login,
         },
         None => Unwrapped::Plain,
     }

@@ -29,6 +29,8 @@ pub enum WriteKind {
     Content,
     /// Makes a link (`ln`), which a copy to another stage would follow.
     Link,
+    /// Removes it (`rm`): what was written there is gone.
+    Removed,
 }
 
 /// A path as written, whether its value is known, and what is done there.
@@ -70,7 +72,84 @@ fn finish(dir: Option<&str>, raw: Raw) -> Write {
     }
 }
 
-/// The paths a program writes, read from its arguments.
+/// The operands of a command: its arguments less its options and their
+/// values (`valued` options take the next word, or `-mVALUE`, `--mode=VALUE`).
+fn operands<'a>(args: &'a [Arg], valued: &[&str]) -> Vec<&'a Arg> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut options = true;
+    while i < args.len() {
+        let a = &args[i];
+        let t = a.text();
+        if options && t == "--" {
+            options = false;
+        } else if options && t.starts_with('-') && t != "-" && a.value.is_some() {
+            if valued.contains(&t) {
+                i += 1;
+            }
+        } else {
+            out.push(a);
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The values of an option (`-o FILE`, `--output FILE`, `--output=FILE`,
+/// `-oFILE`, and the last letter of a cluster: `-fsSLo FILE`); `-` (the
+/// standard output) is no file.
+fn option_values(args: &[Arg], short: Option<char>, long: &[&str]) -> Vec<Raw> {
+    let mut values = Vec::new();
+    let mut push = |text: &str, known: bool| {
+        if text != "-" {
+            values.push(Raw {
+                text: text.to_string(),
+                known,
+                kind: WriteKind::Content,
+            });
+        }
+    };
+    for (i, a) in args.iter().enumerate() {
+        let t = a.text();
+        let known = a.value.is_some();
+        let next = || args.get(i + 1);
+        if long.contains(&t) {
+            if let Some(v) = next() {
+                push(v.text(), v.value.is_some());
+            }
+        } else if let Some((name, v)) = t.split_once('=').filter(|(n, _)| long.contains(n)) {
+            let _ = name;
+            push(v, known);
+        } else if let (Some(letter), Some(cluster)) = (short, t.strip_prefix('-')) {
+            if t.starts_with("--") || cluster.is_empty() {
+                continue;
+            }
+            if let Some(at) = cluster.find(letter) {
+                let rest = &cluster[at + letter.len_utf8()..];
+                if rest.is_empty() {
+                    if let Some(v) = next() {
+                        push(v.text(), v.value.is_some());
+                    }
+                } else {
+                    push(rest, known);
+                }
+            }
+        }
+    }
+    values
+}
+
+/// The last path element of a URL or path (`https://x/a/t.tgz?x` → `t.tgz`).
+fn file_name(url: &str) -> &str {
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(url)
+        .trim_end_matches('/');
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The paths a program writes (or removes), read from its arguments.
 pub(super) fn of_program(program: &str, args: &[Arg], dir: Option<&str>) -> Vec<Write> {
     let name = program.rsplit('/').next().unwrap_or(program);
     let raw = |a: &Arg, kind: WriteKind| Raw {
@@ -78,70 +157,215 @@ pub(super) fn of_program(program: &str, args: &[Arg], dir: Option<&str>) -> Vec<
         known: a.value.is_some(),
         kind,
     };
-    let plain: Vec<&Arg> = args
-        .iter()
-        .filter(|a| !a.text().starts_with('-') || a.value.is_none())
-        .collect();
-    // The values of options such as `-o FILE`, `--output=FILE`, `-oFILE`.
-    let value_of = |names: &[&str]| -> Vec<Raw> {
-        let mut values = Vec::new();
-        for (i, a) in args.iter().enumerate() {
-            let t = a.text();
-            for n in names {
-                if t == *n {
-                    values.extend(args.get(i + 1).map(|v| raw(v, WriteKind::Content)));
-                } else if let Some(v) = t.strip_prefix(&format!("{n}=")) {
-                    values.push(Raw {
-                        text: v.to_string(),
-                        known: a.value.is_some(),
-                        kind: WriteKind::Content,
-                    });
-                } else if n.len() == 2 && t.starts_with(n) && t.len() > 2 && !t.starts_with("--") {
-                    values.push(Raw {
-                        text: t[2..].to_string(),
-                        known: a.value.is_some(),
-                        kind: WriteKind::Content,
-                    });
-                }
-            }
-        }
-        values
+    // A destination folder and what lands in it (`cp a b DIR/`, `cp -t DIR a`).
+    let into = |dest: &Arg, sources: &[&Arg]| -> Vec<Raw> {
+        sources
+            .iter()
+            .map(|src| Raw {
+                text: format!(
+                    "{}/{}",
+                    dest.text().trim_end_matches('/'),
+                    file_name(src.text())
+                ),
+                known: dest.value.is_some() && src.value.is_some(),
+                kind: WriteKind::Content,
+            })
+            .collect()
     };
     let mut out: Vec<Raw> = Vec::new();
     match name {
-        "cp" | "mv" | "install" if plain.len() >= 2 => {
-            let dest = plain[plain.len() - 1];
-            if dest.text().ends_with('/') {
-                for src in &plain[..plain.len() - 1] {
-                    let s = src.text();
-                    let base = s.trim_end_matches('/').rsplit('/').next().unwrap_or(s);
+        "cp" | "mv" | "install" | "ln" => {
+            let valued: &[&str] = match name {
+                "install" => &[
+                    "-m",
+                    "--mode",
+                    "-o",
+                    "--owner",
+                    "-g",
+                    "--group",
+                    "-S",
+                    "--suffix",
+                    "-t",
+                    "--target-directory",
+                ],
+                _ => &["-S", "--suffix", "-t", "--target-directory"],
+            };
+            let ops = operands(args, valued);
+            let kind = if name == "ln" {
+                WriteKind::Link
+            } else {
+                WriteKind::Content
+            };
+            let target = option_values(args, Some('t'), &["--target-directory"]);
+            if name == "install"
+                && args
+                    .iter()
+                    .any(|a| a.text() == "-d" || a.text() == "--directory")
+            {
+                out.extend(ops.iter().map(|p| raw(p, WriteKind::Folder)));
+            } else if let Some(t) = target.first() {
+                let dest = Arg {
+                    value: t.known.then(|| t.text.clone()),
+                    raw: t.text.clone(),
+                };
+                out.extend(into(&dest, &ops).into_iter().map(|r| Raw { kind, ..r }));
+            } else if ops.len() >= 2 {
+                let dest = ops[ops.len() - 1];
+                if dest.text().ends_with('/') || ops.len() > 2 {
+                    out.extend(
+                        into(dest, &ops[..ops.len() - 1])
+                            .into_iter()
+                            .map(|r| Raw { kind, ..r }),
+                    );
+                } else {
+                    out.push(raw(dest, kind));
+                }
+            } else if name == "ln" && ops.len() == 1 {
+                // `ln -s /x/tool`: a link named `tool` here.
+                out.push(Raw {
+                    text: file_name(ops[0].text()).to_string(),
+                    known: ops[0].value.is_some(),
+                    kind,
+                });
+            }
+        }
+        "mkdir" => out.extend(
+            operands(args, &["-m", "--mode"])
+                .iter()
+                .map(|p| raw(p, WriteKind::Folder)),
+        ),
+        "touch" => out.extend(
+            operands(args, &["-d", "--date", "-r", "--reference", "-t"])
+                .iter()
+                .map(|p| raw(p, WriteKind::Content)),
+        ),
+        "tee" => out.extend(
+            operands(args, &[])
+                .iter()
+                .map(|p| raw(p, WriteKind::Content)),
+        ),
+        "chmod" | "chown" | "chgrp" => out.extend(
+            operands(args, &[])
+                .iter()
+                .skip(1)
+                .map(|p| raw(p, WriteKind::Folder)),
+        ),
+        "rm" | "rmdir" => out.extend(
+            operands(args, &[])
+                .iter()
+                .map(|p| raw(p, WriteKind::Removed)),
+        ),
+        "sed"
+            if args
+                .iter()
+                .any(|a| a.text().starts_with("-i") || a.text().starts_with("--in-place")) =>
+        {
+            let scripted = args
+                .iter()
+                .any(|a| matches!(a.text(), "-e" | "-f" | "--expression" | "--file"));
+            let ops = operands(args, &["-e", "--expression", "-f", "--file"]);
+            let files = if scripted {
+                &ops[..]
+            } else {
+                ops.get(1..).unwrap_or(&[])
+            };
+            out.extend(files.iter().map(|p| raw(p, WriteKind::Content)));
+        }
+        "curl" => {
+            out.extend(option_values(args, Some('o'), &["--output"]));
+            // `-O`: the URL's file name, here.
+            let remote = args.iter().any(|a| {
+                let t = a.text();
+                t == "--remote-name"
+                    || (!t.starts_with("--") && t.starts_with('-') && t.contains('O'))
+            });
+            if remote {
+                let valued = [
+                    "-o",
+                    "--output",
+                    "-H",
+                    "--header",
+                    "-u",
+                    "--user",
+                    "-d",
+                    "--data",
+                    "-X",
+                    "--request",
+                    "-A",
+                    "--user-agent",
+                    "-e",
+                    "--referer",
+                    "-x",
+                    "--proxy",
+                    "--retry",
+                    "-m",
+                    "--max-time",
+                    "--connect-timeout",
+                    "-w",
+                    "--write-out",
+                ];
+                for url in operands(args, &valued) {
                     out.push(Raw {
-                        text: format!("{}{base}", dest.text()),
-                        known: dest.value.is_some() && src.value.is_some(),
+                        text: file_name(url.text()).to_string(),
+                        known: url.value.is_some(),
                         kind: WriteKind::Content,
                     });
                 }
-            } else {
-                out.push(raw(dest, WriteKind::Content));
             }
         }
-        "mkdir" => out.extend(plain.iter().map(|p| raw(p, WriteKind::Folder))),
-        "touch" | "tee" => out.extend(plain.iter().map(|p| raw(p, WriteKind::Content))),
-        "chmod" | "chown" | "chgrp" => {
-            out.extend(plain.iter().skip(1).map(|p| raw(p, WriteKind::Folder)))
-        }
-        "sed" if args.iter().any(|a| a.text().starts_with("-i")) => {
-            out.extend(plain.iter().skip(1).map(|p| raw(p, WriteKind::Content)))
-        }
-        "curl" => out.extend(value_of(&["-o", "--output"])),
         "wget" => {
-            out.extend(value_of(&["-O", "--output-document"]));
-            out.extend(value_of(&["-P", "--directory-prefix"]));
+            let to = option_values(args, Some('O'), &["--output-document"]);
+            let prefix = option_values(args, Some('P'), &["--directory-prefix"]);
+            // `-O -`, `-qO-`, `--output-document=-`: to the standard output.
+            let stdout = args.iter().enumerate().any(|(i, a)| {
+                let t = a.text();
+                let short = t.starts_with('-') && !t.starts_with("--");
+                let next_is_dash = args.get(i + 1).is_some_and(|v| v.text() == "-");
+                t == "--output-document=-"
+                    || (short && t.ends_with("O-"))
+                    || (short && t.ends_with('O') && next_is_dash)
+                    || (t == "--output-document" && next_is_dash)
+            });
+            if to.is_empty() && !stdout {
+                // No -O: the URL's file name, in the -P folder or here.
+                let valued = [
+                    "-O",
+                    "--output-document",
+                    "-P",
+                    "--directory-prefix",
+                    "-o",
+                    "--output-file",
+                    "-a",
+                    "--append-output",
+                    "-t",
+                    "--tries",
+                    "-T",
+                    "--timeout",
+                    "--header",
+                    "-U",
+                    "--user-agent",
+                ];
+                for url in operands(args, &valued) {
+                    let base = prefix
+                        .first()
+                        .map(|p| p.text.trim_end_matches('/').to_string());
+                    let name = file_name(url.text());
+                    out.push(Raw {
+                        text: match &base {
+                            Some(b) => format!("{b}/{name}"),
+                            None => name.to_string(),
+                        },
+                        known: url.value.is_some() && prefix.first().is_none_or(|p| p.known),
+                        kind: WriteKind::Content,
+                    });
+                }
+            }
+            out.extend(to);
         }
         "tar" => out.extend(tar_writes(args)),
         "unzip" => {
-            let to = value_of(&["-d"]);
-            if to.is_empty() {
+            let to = option_values(args, Some('d'), &[]);
+            if to.is_empty() && !args.iter().any(|a| a.text() == "-l" || a.text() == "-p") {
                 // Without -d, into the folder it runs in.
                 out.push(Raw {
                     text: ".".into(),
@@ -151,10 +375,33 @@ pub(super) fn of_program(program: &str, args: &[Arg], dir: Option<&str>) -> Vec<
             }
             out.extend(to);
         }
-        "git" if plain.first().map(|a| a.text()) == Some("clone") && plain.len() >= 3 => {
-            out.push(raw(plain[plain.len() - 1], WriteKind::Content))
+        "git" if args.first().map(|a| a.text()) == Some("clone") => {
+            let ops = operands(
+                &args[1..],
+                &[
+                    "-b",
+                    "--branch",
+                    "-o",
+                    "--origin",
+                    "--depth",
+                    "-c",
+                    "--config",
+                    "--reference",
+                    "-j",
+                    "--jobs",
+                    "--filter",
+                ],
+            );
+            match ops.as_slice() {
+                [_, dir, ..] => out.push(raw(dir, WriteKind::Content)),
+                [url] => out.push(Raw {
+                    text: file_name(url.text()).trim_end_matches(".git").to_string(),
+                    known: url.value.is_some(),
+                    kind: WriteKind::Content,
+                }),
+                [] => {}
+            }
         }
-        "ln" if plain.len() >= 2 => out.push(raw(plain[plain.len() - 1], WriteKind::Link)),
         _ => {}
     }
     out.into_iter().map(|r| finish(dir, r)).collect()

@@ -552,7 +552,9 @@ fn plan_rewrite(
         // A prune already there (this one, or the project's own) is kept.
         let pruned = facts.run_commands().any(|(_, c)| {
             let words = c.words();
-            c.name() == pm.name
+            // A prune on a branch (`if [ "$CI" ]; then npm prune; fi`) may not run.
+            c.condition == shell::Condition::Always
+                && c.name() == pm.name
                 && (words.get(1).map(String::as_str) == Some("prune")
                     || (pm.name == "yarn" && words.iter().any(|w| w == "--production")))
         });
