@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use slimfile::context::Context;
 use slimfile::parse::{Dockerfile, Keyword};
-use slimfile::plan::Options;
 use slimfile::process::process_bytes;
+use slimfile::process::Options;
 use slimfile::shell::{self, NoScripts, Scope};
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {

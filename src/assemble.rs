@@ -5,13 +5,13 @@
 //! carried instructions use, health-check tools, system packages and the
 //! runtime configuration are decided here the same way for all languages.
 
-use std::ops::Range;
-
 use crate::carry::{self, OutsideWrite};
 use crate::codes::{Code, Reason, Warning};
 use crate::context::Context;
+use crate::facts::StageFacts;
 use crate::parse::{Dockerfile, Instruction, Keyword};
-use crate::plan::{is_within, BuilderEdit, Flavor, Plan, StageFacts};
+use crate::paths::is_within;
+use crate::plan::{BuilderEdit, Final, FinalInstruction, Flavor, Plan};
 
 /// Why planning stopped before a rewrite: the early return of the rules.
 #[derive(Debug)]
@@ -33,43 +33,6 @@ impl Stop {
 /// A refusal at a line.
 pub fn refused(code: Code, line: usize, message: impl Into<String>) -> Stop {
     Stop::Refused(Reason::at(code, line, message))
-}
-
-/// One instruction of the final stage.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Final {
-    /// `FROM [--platform=…] image`
-    From {
-        platform: Option<String>,
-        image: String,
-    },
-    /// `ARG name[=default]`
-    Arg {
-        name: String,
-        default: Option<String>,
-    },
-    /// `RUN` with this shell text.
-    Run(String),
-    /// `WORKDIR` at this absolute path.
-    Workdir(String),
-    /// `COPY --from=stage [--chown=owner] src dest`
-    CopyFrom {
-        from: String,
-        chown: Option<String>,
-        src: String,
-        dest: String,
-    },
-    /// `CMD` in exec form.
-    Cmd(Vec<String>),
-    /// An instruction of the original, kept as written (its text span).
-    Original(Range<usize>),
-}
-
-/// A final-stage instruction with its reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FinalInstruction {
-    pub instruction: Final,
-    pub why: String,
 }
 
 /// What a language's rules decided, in terms every language shares.

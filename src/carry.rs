@@ -5,8 +5,9 @@
 //! the application; these helpers decide the rest the same way for all.
 
 use crate::context::Context;
+use crate::facts::{is_root, unquote, variables, CopyFact, StageFacts};
 use crate::parse::{Dockerfile, Instruction, Keyword};
-use crate::plan::{is_root, is_within, resolve, unquote, variables, CopyFact, StageFacts};
+use crate::paths::{is_within, resolve};
 use crate::shell::{self, WriteKind};
 
 /// The instructions that configure the image, in their original order: every
@@ -558,7 +559,7 @@ mod tests {
             "FROM x\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential libpq-dev tini ffmpeg\n",
         );
         let facts = StageFacts::read(&file, &stage);
-        let node = crate::template::Registry::builtin();
+        let node = crate::lang::Registry::builtin();
         let t = &node.get("node").unwrap().template;
         assert_eq!(
             runtime_packages(&facts, |p| t.build_only(p)),

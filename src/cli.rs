@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, ValueEnum};
 
 use crate::codes::Code;
+use crate::codes::Reason;
 use crate::context::Context;
 use crate::discover::{discover, Filters, Found};
 use crate::dump::dump_syntax;
-use crate::plan::{Flavor, Options, Reason};
+use crate::plan::Flavor;
+use crate::process::Options;
 use crate::process::{process_bytes, process_path};
 use crate::read::read_dockerfile;
 use crate::report::{json, FileReport, Status, Summary};
@@ -55,6 +57,13 @@ pub enum Format {
 
 /// Rewrites single-stage Dockerfiles into lean multi-stage builds.
 ///
+/// `--flavor`'s values: the library's `Flavor` carries no clap derive.
+fn flavor_parser() -> impl clap::builder::TypedValueParser<Value = Flavor> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Flavor::ALL.map(Flavor::name))
+        .map(|name| Flavor::from_name(&name).expect("a possible value is a flavour"))
+}
+
 /// By default a dry run: the rewrite of each Dockerfile is shown as a unified
 /// diff and nothing is changed.
 #[derive(Debug, Parser)]
@@ -87,7 +96,7 @@ pub struct Cli {
 
     /// The final stage's base: slim (glibc), alpine (musl), distroless or
     /// scratch. Default: alpine for an alpine builder, slim otherwise.
-    #[arg(long, value_enum, value_name = "FLAVOR")]
+    #[arg(long, value_name = "FLAVOR", value_parser = flavor_parser())]
     pub flavor: Option<Flavor>,
 
     /// A slimfile.toml with defaults (flavor, include, exclude) and template
@@ -142,7 +151,7 @@ pub fn run(cli: Cli) -> i32 {
     }
     let mut cli = cli;
     let mut default_flavor = None;
-    let mut templates = crate::template::Registry::builtin();
+    let mut templates = crate::lang::Registry::builtin();
     if let Some(path) = &cli.config {
         match crate::config::load(path) {
             Ok(config) => {

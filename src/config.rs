@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::lang::Registration;
+use crate::lang::{Registry, TemplateError};
 use crate::plan::Flavor;
-use crate::template::{Registry, TemplateError};
 
 /// The settings a config file may hold.
 #[derive(Debug, Default, Deserialize)]

@@ -5,9 +5,9 @@
 use serde::Serialize;
 
 use crate::context::Context;
+use crate::facts::command_words;
+use crate::lang::Registry;
 use crate::parse::{Dockerfile, ImageRef, Keyword, Stage};
-use crate::plan::command_words;
-use crate::template::Registry;
 
 /// Where a piece of evidence was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -52,21 +52,11 @@ pub struct Detection {
 
 /// The language whose template lists the base image's repository.
 fn image_language<'r>(image: &ImageRef, registry: &'r Registry) -> Option<&'r str> {
-    let repo = official_name(&image.repository);
+    let repo = image.official_name();
     registry
         .entries()
         .find(|e| e.template.detect.images.iter().any(|i| i == repo))
         .map(|e| e.template.language.as_str())
-}
-
-/// The name of an official image without its `library/` namespace, as
-/// mirrors spell it too (`public.ecr.aws/docker/library/node` → `node`);
-/// other namespaced names are returned whole (`oven/bun`, `myorg/node`).
-pub fn official_name(repository: &str) -> &str {
-    match repository.rsplit_once("library/") {
-        Some((ns, name)) if (ns.is_empty() || ns.ends_with('/')) && !name.contains('/') => name,
-        _ => repository,
-    }
 }
 
 /// The language a command in a `RUN` hints at, and how strongly.

@@ -3,10 +3,11 @@
 use std::fmt::Write;
 
 use crate::detect::Source;
+use crate::lang::Registry;
 use crate::parse::Dockerfile;
-use crate::plan::{Decision, Planned};
+use crate::plan::Decision;
+use crate::process::Planned;
 use crate::report::{human_bytes, FileReport};
-use crate::template::Registry;
 
 /// The explanation of one processed file.
 pub fn explain(

@@ -4,9 +4,13 @@
 use std::path::Path;
 
 use crate::codes::Code;
+use crate::codes::Reason;
 use crate::context::Context;
+use crate::detect::Detection;
+use crate::facts::StageFacts;
+use crate::lang::Registry;
 use crate::parse::Dockerfile;
-use crate::plan::{plan_file, Decision, Options, Planned, Reason};
+use crate::plan::{Decision, Flavor};
 use crate::read::{read_bytes, ReadError};
 use crate::render::render;
 use crate::report::{FileReport, Status};
@@ -218,10 +222,10 @@ fn reads_as(
     original: &Dockerfile,
     new: &Dockerfile,
     i: &crate::parse::Instruction,
-    planned: &crate::assemble::Final,
+    planned: &crate::plan::Final,
 ) -> bool {
-    use crate::assemble::Final;
     use crate::parse::{Form, Keyword};
+    use crate::plan::Final;
     match planned {
         Final::From { platform, image } => i.from_args().is_some_and(|a| {
             i.keyword == Keyword::From && a.image.raw == *image && a.platform == *platform
@@ -235,7 +239,7 @@ fn reads_as(
         Final::Run(command) => i.keyword == Keyword::Run && i.args == *command,
         Final::Workdir(path) => {
             i.keyword == Keyword::Workdir
-                && i.value().map(crate::plan::unquote).as_deref() == Some(path.as_str())
+                && i.value().map(crate::facts::unquote).as_deref() == Some(path.as_str())
         }
         Final::CopyFrom {
             from,
@@ -256,11 +260,113 @@ fn reads_as(
     }
 }
 
+/// A plan together with what was known when it was made.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub detection: Option<Detection>,
+    pub decision: Decision,
+    /// The builder's base image as written, when there is a single stage.
+    pub builder_image: Option<String>,
+    /// The flavour asked for or chosen.
+    pub flavor: Option<Flavor>,
+}
+
+/// What the command line asks of planning, and the templates of the run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// A language id from `--lang`.
+    pub lang: Option<String>,
+    pub flavor: Option<Flavor>,
+    pub templates: Registry,
+}
+
+/// Decides what to do with a parsed file.
+pub fn plan_file(file: &Dockerfile, ctx: &crate::context::Context, opts: &Options) -> Planned {
+    let stages = file.stages();
+    let mut planned = Planned {
+        detection: None,
+        decision: Decision::Unchanged(Reason::file(Code::NoStage, "no FROM instruction")),
+        builder_image: None,
+        flavor: opts.flavor,
+    };
+    if stages.len() > 1 {
+        let second = file
+            .instructions()
+            .nth(stages[1].from)
+            .map(|i| i.start_line);
+        planned.decision = Decision::Unchanged(Reason {
+            code: Code::AlreadyMultiStage,
+            hint: None,
+            line: second,
+            message: format!(
+                "already a multi-stage build ({} FROM instructions)",
+                stages.len()
+            ),
+        });
+        return planned;
+    }
+    let Some(stage) = stages.first() else {
+        return planned;
+    };
+    planned.builder_image = stage.base.as_ref().map(|b| b.raw.clone());
+    let facts = StageFacts::read_in(file, stage, ctx);
+    let registry = &opts.templates;
+    let detection = crate::detect::detect(file, stage, ctx, opts.lang.as_deref(), registry);
+    let line = facts.from.start_line;
+    let entry = detection.language.as_deref().and_then(|l| registry.get(l));
+    planned.decision = match entry {
+        Some(e) => match &e.rules {
+            Some(rules) => rules.plan(&crate::lang::Input {
+                file,
+                stage,
+                facts: &facts,
+                ctx,
+                flavor: opts.flavor,
+            }),
+            None => {
+                let rewritten: Vec<&str> = registry
+                    .entries()
+                    .filter(|e| e.rules.is_some())
+                    .map(|e| e.template.display_name.as_str())
+                    .collect();
+                Decision::Unchanged(Reason::at(
+                    Code::LanguageNotYet,
+                    line,
+                    format!(
+                        "{} detected: slimfile rewrites only {} so far",
+                        e.template.display_name,
+                        rewritten.join(", ")
+                    ),
+                ))
+            }
+        },
+        None => {
+            let known: Vec<&str> = registry
+                .entries()
+                .map(|e| e.template.display_name.as_str())
+                .collect();
+            Decision::Unchanged(Reason::at(
+                Code::UnknownLanguage,
+                line,
+                format!(
+                    "the base image `{}` is not a language slimfile knows ({})",
+                    planned.builder_image.clone().unwrap_or_default(),
+                    known.join(", ")
+                ),
+            ))
+        }
+    };
+    if let Decision::Rewrite(p) = &planned.decision {
+        planned.flavor = Some(p.flavor);
+    }
+    planned.detection = Some(detection);
+    planned
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::assemble::{Final, FinalInstruction};
-    use crate::plan::{Flavor, Plan};
+    use crate::plan::{Final, FinalInstruction, Plan};
 
     fn plan(final_stage: Vec<Final>) -> Plan {
         Plan {

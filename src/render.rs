@@ -4,10 +4,9 @@
 //! written, and it quotes what needs quoting: a path with a blank or a quote
 //! takes the JSON form, a value the file's escape character.
 
-use crate::assemble::{Final, FinalInstruction};
 use crate::edit::{EditError, Edits};
 use crate::parse::Dockerfile;
-use crate::plan::Plan;
+use crate::plan::{Final, FinalInstruction, Plan};
 
 /// The rewritten file, and the byte offset where the appended final stage
 /// begins in it.

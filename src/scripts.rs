@@ -3,7 +3,7 @@
 //! into the script instead of calling it unknown. Nothing is run.
 
 use crate::context::Context;
-use crate::plan::{is_within, normalize, CopyFact};
+use crate::paths::{is_within, normalize};
 use crate::shell::Scripts;
 
 /// The context copies made before a `RUN`, latest last.
@@ -13,20 +13,21 @@ pub struct CopiedScripts<'c> {
 }
 
 impl<'c> CopiedScripts<'c> {
-    /// The copies from the context among `copies` (those without `--from`,
-    /// heredocs or URLs).
-    pub fn new(ctx: &'c Context, copies: &[&CopyFact]) -> CopiedScripts<'c> {
+    /// The copies from the context among `copies`, each its sources and its
+    /// absolute destination (copies from stages, heredocs and URLs left out).
+    pub fn new<'a>(
+        ctx: &'c Context,
+        copies: impl IntoIterator<Item = (&'a [String], &'a str)>,
+    ) -> CopiedScripts<'c> {
         let copies = copies
-            .iter()
-            .filter(|c| c.from.is_none())
-            .map(|c| {
-                let sources = c
-                    .sources
+            .into_iter()
+            .map(|(sources, dest)| {
+                let sources = sources
                     .iter()
                     .filter(|s| !s.starts_with("<<") && !s.contains("://"))
                     .cloned()
                     .collect();
-                (sources, c.dest.clone())
+                (sources, dest.to_string())
             })
             .collect();
         CopiedScripts { ctx, copies }

@@ -3,17 +3,15 @@
 //! the sections every language shares — detection, the base images' own
 //! configuration, tools per flavour, build-only packages, cache folders,
 //! Debian↔alpine package names — and a `[rules]` section that its language's
-//! module reads into its own type. Templates live in a [`Registry`] value,
-//! built once a run with the user's overrides and passed down: there is no
-//! process-wide state, so two configurations can live in one process.
+//! module reads into its own type. Templates live in the run's registry
+//! ([`crate::lang::Registry`]).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::Deserialize;
 
-use crate::plan::Flavor;
+use crate::flavor::Flavor;
 
 /// A language template. `R` is the language's own `[rules]` section: a raw
 /// table in the registry, the language's typed rules where its module reads
@@ -134,130 +132,6 @@ impl<R> Template<R> {
     }
 }
 
-/// A language as the registry holds it: its template (with overrides
-/// merged in) and, for a language slimfile rewrites, its rules.
-pub struct Entry {
-    pub template: Template,
-    /// The merged template as a table, for the language to read its typed rules from.
-    pub table: toml::Table,
-    pub rules: Option<Box<dyn crate::lang::Rules>>,
-}
-
-impl std::fmt::Debug for Entry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Entry")
-            .field("language", &self.template.language)
-            .field("rewrites", &self.rules.is_some())
-            .finish()
-    }
-}
-
-/// The templates of a run, by language id.
-#[derive(Debug, Clone)]
-pub struct Registry {
-    entries: Arc<Vec<Entry>>,
-}
-
-impl Default for Registry {
-    fn default() -> Registry {
-        Registry::builtin()
-    }
-}
-
-/// Why a template or an override cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct TemplateError(pub String);
-
-impl Registry {
-    /// The compiled-in templates of every registered language.
-    pub fn builtin() -> Registry {
-        Registry::build(&crate::lang::registrations(), &BTreeMap::new())
-            .expect("the compiled-in templates are checked by the template tests")
-    }
-
-    /// The templates of `registrations`, each with its override (a table
-    /// merged key by key into the template: tables merge, other values replace).
-    pub fn build(
-        registrations: &[crate::lang::Registration],
-        overrides: &BTreeMap<String, toml::Table>,
-    ) -> Result<Registry, TemplateError> {
-        if let Some(unknown) = overrides
-            .keys()
-            .find(|k| !registrations.iter().any(|r| r.id == k.as_str()))
-        {
-            return Err(TemplateError(format!(
-                "[templates.{unknown}]: no such language (known: {})",
-                registrations
-                    .iter()
-                    .map(|r| r.id)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-        let mut entries = Vec::new();
-        for r in registrations {
-            let mut table: toml::Table = r.template.parse().map_err(|e: toml::de::Error| {
-                TemplateError(format!("templates/{}.toml: {e}", r.id))
-            })?;
-            if let Some(o) = overrides.get(r.id) {
-                merge(&mut table, o);
-            }
-            let template: Template =
-                toml::Value::Table(table.clone())
-                    .try_into()
-                    .map_err(|e: toml::de::Error| {
-                        TemplateError(format!("[templates.{}]: {}", r.id, e.message()))
-                    })?;
-            if template.language != r.id {
-                return Err(TemplateError(format!(
-                    "templates/{}.toml names the language `{}`",
-                    r.id, template.language
-                )));
-            }
-            let rules = match r.load {
-                Some(load) => Some(
-                    load(&table)
-                        .map_err(|e| TemplateError(format!("[templates.{}]: {e}", r.id)))?,
-                ),
-                None => None,
-            };
-            entries.push(Entry {
-                template,
-                table,
-                rules,
-            });
-        }
-        Ok(Registry {
-            entries: Arc::new(entries),
-        })
-    }
-
-    /// The entry of a language.
-    pub fn get(&self, id: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.template.language == id)
-    }
-
-    /// Every language, in registration order.
-    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
-        self.entries.iter()
-    }
-
-    /// The ids of every language.
-    pub fn ids(&self) -> Vec<&str> {
-        self.entries
-            .iter()
-            .map(|e| e.template.language.as_str())
-            .collect()
-    }
-
-    /// The name a person reads for a language id.
-    pub fn display_name<'a>(&'a self, id: &'a str) -> &'a str {
-        self.get(id)
-            .map_or(id, |e| e.template.display_name.as_str())
-    }
-}
-
 /// Reads a language's typed template from a merged table.
 pub fn typed<R: DeserializeOwned + Default>(table: &toml::Table) -> Result<Template<R>, String> {
     toml::Value::Table(table.clone())
@@ -265,7 +139,8 @@ pub fn typed<R: DeserializeOwned + Default>(table: &toml::Table) -> Result<Templ
         .map_err(|e: toml::de::Error| e.message().to_string())
 }
 
-fn merge(base: &mut toml::Table, overrides: &toml::Table) {
+/// Merges `overrides` into `base` key by key: tables merge, other values replace.
+pub(crate) fn merge(base: &mut toml::Table, overrides: &toml::Table) {
     for (key, value) in overrides {
         match (base.get_mut(key), value) {
             (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
@@ -344,21 +219,6 @@ mod tests {
             base.to_string(),
             "[a]\nx = 1\ny = [2, 3]\n\n[b]\nz = \"k\"\n"
         );
-    }
-
-    #[test]
-    fn every_compiled_in_template_loads() {
-        let r = Registry::builtin();
-        assert_eq!(r.ids(), ["node", "python", "go", "java", "rust", "bun"]);
-        for e in r.entries() {
-            assert!(!e.template.display_name.is_empty());
-            assert!(
-                !e.template.detect.images.is_empty(),
-                "{}",
-                e.template.language
-            );
-        }
-        assert!(r.get("node").unwrap().rules.is_some());
     }
 
     #[test]

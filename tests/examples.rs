@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use slimfile::context::Context;
 use slimfile::parse::Dockerfile;
-use slimfile::plan::{Decision, Flavor, Options};
+use slimfile::plan::{Decision, Flavor};
+use slimfile::process::Options;
 use slimfile::process::{process_bytes, Processed};
 use slimfile::report::Status;
 

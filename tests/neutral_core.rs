@@ -4,11 +4,13 @@
 
 use slimfile::assemble::{assemble, LanguagePlan, Payload, Stop};
 use slimfile::context::Context;
+use slimfile::lang::Registry;
 use slimfile::lang::{Input, Registration, Rules};
-use slimfile::plan::{Decision, Flavor, Options};
+use slimfile::plan::{Decision, Flavor};
 use slimfile::process::process_bytes;
+use slimfile::process::Options;
 use slimfile::report::Status;
-use slimfile::template::{check_section, typed, Registry, Template};
+use slimfile::template::{check_section, typed, Template};
 
 const ZIG_TOML: &str = r#"
 language = "zig"

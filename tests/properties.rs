@@ -172,8 +172,8 @@ fn a_long_line_and_deep_nesting_do_not_panic() {
 
 use slimfile::context::Context;
 use slimfile::parse::Keyword;
-use slimfile::plan::Options;
 use slimfile::process::process_bytes;
+use slimfile::process::Options;
 use slimfile::report::Status;
 use std::sync::OnceLock;
 

@@ -3,7 +3,8 @@
 use std::fs;
 
 use slimfile::context::Context;
-use slimfile::plan::{Flavor, Options};
+use slimfile::plan::Flavor;
+use slimfile::process::Options;
 use slimfile::process::{process_bytes, Processed};
 use slimfile::report::Status;
 

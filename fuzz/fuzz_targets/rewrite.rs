@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use slimfile::context::Context;
 use slimfile::parse::{Dockerfile, Keyword};
-use slimfile::plan::Options;
+use slimfile::process::Options;
 use slimfile::process::process_bytes;
 use slimfile::report::Status;
 

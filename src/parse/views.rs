@@ -62,6 +62,16 @@ impl ImageRef {
         }
     }
 
+    /// The repository without a registry and its `library/` namespace, as
+    /// mirrors spell official images too (`public.ecr.aws/docker/library/node`
+    /// → `node`); other namespaced names are returned whole (`oven/bun`).
+    pub fn official_name(&self) -> &str {
+        match self.repository.rsplit_once("library/") {
+            Some((ns, name)) if (ns.is_empty() || ns.ends_with('/')) && !name.contains('/') => name,
+            _ => &self.repository,
+        }
+    }
+
     /// Whether any part is given through a variable.
     pub fn has_variables(&self) -> bool {
         self.raw.contains('$')

@@ -13,7 +13,7 @@ use super::syntax::{
 use super::wrappers::{self, Unwrapped};
 use super::writes::{self, WriteKind};
 use super::{Arg, Command, Condition, Scope, Scripts, Step, Unknown};
-use crate::plan::resolve;
+use crate::paths::resolve;
 
 /// How deeply scripts may call scripts, functions and `sh -c` before the
 /// reader says it cannot follow.

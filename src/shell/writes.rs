@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::Arg;
-use crate::plan::resolve;
+use crate::paths::resolve;
 
 /// A path a command writes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -9,12 +9,13 @@ use std::collections::BTreeSet;
 use crate::assemble::{assemble, refused, LanguagePlan, Payload, Stop};
 use crate::carry;
 use crate::codes::Code;
+use crate::codes::{Reason, Warning};
 use crate::context::Context;
+use crate::facts::{is_root, variables, StageFacts};
 use crate::lang::{Input, Registration, Rules};
 use crate::parse::{Dockerfile, Form, ImageRef, Instruction, Stage};
-use crate::plan::{
-    is_root, is_within, variables, BuilderEdit, Decision, Flavor, Plan, Reason, StageFacts, Warning,
-};
+use crate::paths::is_within;
+use crate::plan::{BuilderEdit, Decision, Flavor, Plan};
 use crate::shell::{self, Command, NoScripts, Scope, Step};
 use crate::template::{check_section, typed};
 
@@ -232,12 +233,7 @@ fn plan_rewrite(
             "cannot read the FROM instruction",
         )
     })?;
-    if !t
-        .detect
-        .images
-        .iter()
-        .any(|r| r == crate::detect::official_name(&image.repository))
-    {
+    if !t.detect.images.iter().any(|r| r == image.official_name()) {
         return Err(refused(
             Code::UnofficialImage,
             line,
