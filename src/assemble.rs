@@ -323,6 +323,77 @@ pub fn assemble(
     })
 }
 
+/// What the `RUN` steps wrote outside the application directory, which the
+/// final stage copies; or a refusal: a write that cannot be carried, a step
+/// the shell reader cannot follow, or (from a glibc builder to a musl
+/// runtime) files that may be built for glibc.
+pub fn written_outside(
+    facts: &StageFacts,
+    app_dir: &str,
+    copied: &[String],
+    cache_dirs: &[String],
+    glibc_to_musl: bool,
+) -> Result<Vec<OutsideWrite>, Stop> {
+    let written =
+        carry::outside_writes(facts, app_dir, copied, cache_dirs).map_err(|u| match u {
+            carry::Uncarried::Write { what, line } => refused(
+                Code::WriteOutsideApp,
+                line,
+                format!(
+                    "this RUN writes {what} outside the application directory {app_dir}: slimfile \
+                 cannot carry it to the final stage"
+                ),
+            )
+            .hint(format!(
+                "make it inside {app_dir}, or write the final stage by hand"
+            )),
+            carry::Uncarried::Unknown { text, reason, line } => refused(
+                Code::RunNotFollowed,
+                line,
+                format!(
+                "this RUN runs `{text}`, which slimfile cannot follow: {reason}. It may install \
+                 or write anything, anywhere"
+            ),
+            )
+            .hint(
+                "write it as commands slimfile can read (or copy the script into the image from \
+             the build context), or write the final stage by hand",
+            ),
+        })?;
+    // A glibc builder's downloads and builds outside the application may be
+    // programs or libraries that fail on musl, as native modules do.
+    if glibc_to_musl {
+        if let Some(w) = written.iter().find(|w| !w.folder_only) {
+            return Err(refused(
+                Code::GlibcFilesOnMusl,
+                w.line,
+                format!(
+                    "this RUN writes {} outside the application directory on a glibc builder; \
+                     programs or libraries there may be built for glibc and fail on musl",
+                    w.path
+                ),
+            )
+            .hint("use the slim flavour"));
+        }
+    }
+    Ok(written)
+}
+
+/// The warning for an image that runs as root, as the original did.
+pub fn warn_root(facts: &StageFacts, warnings: &mut Vec<Warning>) {
+    if facts
+        .user_name()
+        .as_deref()
+        .is_none_or(crate::facts::is_root)
+    {
+        warnings.push(Warning::new(
+            Code::RunsAsRoot,
+            facts.user.map(|u| u.start_line),
+            "the image runs as root, as the original did; consider a USER",
+        ));
+    }
+}
+
 /// Every path outside the application the final stage copies: what the
 /// original's `COPY`/`ADD` put there, and what its `RUN`s wrote.
 fn outside_paths(

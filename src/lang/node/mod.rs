@@ -11,7 +11,7 @@ use crate::carry;
 use crate::codes::Code;
 use crate::codes::{Reason, Warning};
 use crate::context::Context;
-use crate::facts::{is_root, variables, StageFacts};
+use crate::facts::{variables, StageFacts};
 use crate::lang::{Input, Registration, Rules};
 use crate::parse::{Dockerfile, Form, ImageRef, Instruction, Stage};
 use crate::paths::is_within;
@@ -217,39 +217,8 @@ fn plan_rewrite(
     let line = from.start_line;
     let mut warnings = Vec::new();
 
-    // The project and the builder image.
-    if let Some(lock) = t.rules.files.bun_lock_files.iter().find(|l| ctx.has(l)) {
-        return Err(Stop::Refused(Reason::file(
-            Code::BunProject,
-            format!(
-                "{lock} in the build context: this is a Bun project, which runs on oven/bun images; slimfile does not rewrite Bun projects yet"
-            ),
-        )));
-    }
-    let image = stage.base.as_ref().ok_or_else(|| {
-        refused(
-            Code::UnreadableFrom,
-            line,
-            "cannot read the FROM instruction",
-        )
-    })?;
-    if !t.detect.images.iter().any(|r| r == image.official_name()) {
-        return Err(refused(
-            Code::UnofficialImage,
-            line,
-            format!("the base image `{}` is not the official node image; slimfile only maps node images to their runtime counterparts", image.raw),
-        ));
-    }
-    let platform = from.from_args().and_then(|a| a.platform);
-    if let Some(p) = platform.as_ref().filter(|p| p.contains("BUILDPLATFORM")) {
-        return Err(refused(
-            Code::BuildPlatform,
-            line,
-            format!("FROM --platform={p}: dependencies installed on the build platform are for the wrong platform at run time"),
-        )
-        .hint("drop --platform or use $TARGETPLATFORM"));
-    }
-    let tag = read_tag(image, facts, t).map_err(|e| refused(Code::UnknownTag, line, e))?;
+    // The builder image.
+    let (image, platform, tag) = builder(stage, facts, ctx, t)?;
 
     // The application directory: the WORKDIR in force at the end.
     let app_dir = facts.app_dir().ok_or_else(|| {
@@ -279,24 +248,7 @@ fn plan_rewrite(
     let dev_installed = installs
         .iter()
         .any(|r| installs_dev(r, facts, pm, &manifest));
-    let berry = pm.is_some_and(|p| p.name == "yarn")
-        && ctx
-            .read("yarn.lock")
-            .is_some_and(|l| l.contains("__metadata:"));
-    if dev_installed && start.dev_dependency.is_none() && berry {
-        warnings.push(Warning::new(
-            Code::DevDependenciesKept,
-            installs.first().map(|r| r.instruction.start_line),
-            "yarn berry prunes only with `yarn workspaces focus --production`, which needs its workspace-tools plugin before yarn 4: dev dependencies are kept",
-        ));
-        start.dev_dependency = Some("yarn berry".into());
-    } else if let (true, Some(dep)) = (dev_installed, &start.dev_dependency) {
-        warnings.push(Warning::new(
-            Code::DevDependenciesKept,
-            Some(start.line),
-            format!("the start command needs `{dep}`, a dev dependency: dev dependencies are kept"),
-        ));
-    }
+    dev_dependencies_kept(dev_installed, &mut start, pm, ctx, &installs, &mut warnings);
 
     // The flavour and its image.
     let flavor = opts.flavor.unwrap_or(if tag.variant == Variant::Alpine {
@@ -336,8 +288,178 @@ fn plan_rewrite(
         ));
     }
 
+    let cmd_as_node = starts_on_image(facts, t, &tag, flavor, &global_runs, &globals, &start)?;
+    let copied = carry::copied_files(facts);
+    let tools = healthcheck_tools(facts, flavor, t, &copied, &mut warnings)?;
+    let packages = final_packages(facts, t, flavor, &manifest, &mut warnings)?;
+    let provided = Provided {
+        app_dir: &app_dir,
+        copied: &copied,
+        manifest: &manifest,
+        globals: &globals,
+        packages: &packages,
+    };
+    check_start_programs(t, flavor, &start, &provided)?;
+    // What RUN steps wrote outside the application directory is copied too.
+    let glibc_to_musl = flavor == Flavor::Alpine && tag.variant != Variant::Alpine;
+    let written_outside =
+        crate::assemble::written_outside(facts, &app_dir, &copied, &t.cache_dirs, glibc_to_musl)?;
+    crate::assemble::warn_root(facts, &mut warnings);
+
+    // Edits in the builder: the prune after the build.
+    let mut builder_edits = Vec::new();
+    if dev_installed && start.dev_dependency.is_none() {
+        builder_edits.extend(prune_edit(
+            file,
+            facts,
+            t,
+            pm,
+            &installs,
+            &tag,
+            &app_dir,
+            &mut warnings,
+        )?);
+    }
+
+    // The CMD the final stage runs: the script's node command, or without
+    // `node` for distroless, whose entrypoint is node.
+    let cmd = match facts.cmd {
+        Some(i) if distroless || cmd_as_node => Some(final_cmd(
+            file,
+            i,
+            &start,
+            flavor,
+            cmd_as_node,
+            &mut warnings,
+        )?),
+        _ => None,
+    };
+    if distroless && facts.cmd.is_none() {
+        warnings.push(Warning::new(
+            Code::NoCmd,
+            None,
+            "no CMD: distroless node starts node with no script, as node images do",
+        ));
+    }
+    assemble(
+        file,
+        facts,
+        ctx,
+        LanguagePlan {
+            language: t.language.clone(),
+            flavor,
+            runtime_image,
+            builder_image: image.raw.clone(),
+            platform,
+            glibc_to_musl: flavor == Flavor::Alpine && tag.variant != Variant::Alpine,
+            builder_edits,
+            payload: Payload::AppDir(app_dir),
+            packages,
+            tools,
+            reinstall: global_runs
+                .iter()
+                .map(|(run, _)| *run)
+                .zip(globals)
+                .map(|(run, g)| (g, run))
+                .collect(),
+            written_outside,
+            cmd,
+            warnings,
+        },
+    )
+}
+
+/// The builder's image, its constant `--platform` and its tag, or why the
+/// rewrite cannot start from it.
+fn builder<'s>(
+    stage: &'s Stage,
+    facts: &StageFacts,
+    ctx: &Context,
+    t: &NodeTemplate,
+) -> Result<(&'s ImageRef, Option<String>, NodeTag), Stop> {
+    let from = facts.from;
+    let line = from.start_line;
+    if let Some(lock) = t.rules.files.bun_lock_files.iter().find(|l| ctx.has(l)) {
+        return Err(Stop::Refused(Reason::file(
+            Code::BunProject,
+            format!(
+                "{lock} in the build context: this is a Bun project, which runs on oven/bun images; slimfile does not rewrite Bun projects yet"
+            ),
+        )));
+    }
+    let image = stage.base.as_ref().ok_or_else(|| {
+        refused(
+            Code::UnreadableFrom,
+            line,
+            "cannot read the FROM instruction",
+        )
+    })?;
+    if !t.detect.images.iter().any(|r| r == image.official_name()) {
+        return Err(refused(
+            Code::UnofficialImage,
+            line,
+            format!("the base image `{}` is not the official node image; slimfile only maps node images to their runtime counterparts", image.raw),
+        ));
+    }
+    let platform = from.from_args().and_then(|a| a.platform);
+    if let Some(p) = platform.as_ref().filter(|p| p.contains("BUILDPLATFORM")) {
+        return Err(refused(
+            Code::BuildPlatform,
+            line,
+            format!("FROM --platform={p}: dependencies installed on the build platform are for the wrong platform at run time"),
+        )
+        .hint("drop --platform or use $TARGETPLATFORM"));
+    }
+    let tag = read_tag(image, facts, t).map_err(|e| refused(Code::UnknownTag, line, e))?;
+
+    Ok((image, platform, tag))
+}
+
+/// Where dev dependencies stay for the start command (a dev dependency it
+/// runs, or yarn berry, which cannot prune without a plugin), with a warning.
+fn dev_dependencies_kept(
+    dev_installed: bool,
+    start: &mut StartCommand,
+    pm: Option<&PackageManager>,
+    ctx: &Context,
+    installs: &[PmRun],
+    warnings: &mut Vec<Warning>,
+) {
+    let berry = pm.is_some_and(|p| p.name == "yarn")
+        && ctx
+            .read("yarn.lock")
+            .is_some_and(|l| l.contains("__metadata:"));
+    if dev_installed && start.dev_dependency.is_none() && berry {
+        warnings.push(Warning::new(
+            Code::DevDependenciesKept,
+            installs.first().map(|r| r.instruction.start_line),
+            "yarn berry prunes only with `yarn workspaces focus --production`, which needs its workspace-tools plugin before yarn 4: dev dependencies are kept",
+        ));
+        start.dev_dependency = Some("yarn berry".into());
+    } else if let (true, Some(dep)) = (dev_installed, &start.dev_dependency) {
+        warnings.push(Warning::new(
+            Code::DevDependenciesKept,
+            Some(start.line),
+            format!("the start command needs `{dep}`, a dev dependency: dev dependencies are kept"),
+        ));
+    }
+}
+
+/// Whether what the start command needs can run on the runtime image: the
+/// global installs made again, the package manager it runs through (else the
+/// `node …` its script runs: `true`), no shell where distroless has none.
+fn starts_on_image(
+    facts: &StageFacts,
+    t: &NodeTemplate,
+    tag: &NodeTag,
+    flavor: Flavor,
+    global_runs: &[(&Instruction, Vec<String>)],
+    globals: &[String],
+    start: &StartCommand,
+) -> Result<bool, Stop> {
+    let distroless = flavor == Flavor::Distroless;
     // Global installs are made again in the final stage, with the same tool.
-    for (run, words) in &global_runs {
+    for (run, words) in global_runs {
         let tool = words[0].as_str();
         let yarn_bundled = tag.major.is_some_and(|m| m < t.rules.yarn_bundled_below);
         let possible = !distroless && (tool == "npm" || (tool == "yarn" && yarn_bundled));
@@ -397,8 +519,21 @@ fn plan_rewrite(
             .hint("write CMD as a JSON array or use the slim flavour"));
         }
     }
-    let copied = carry::copied_files(facts);
-    let tools = healthcheck_tools(facts, flavor, t, &copied, &mut warnings)?;
+    Ok(cmd_as_node)
+}
+
+/// The system packages the final stage installs: the run-time ones the
+/// builder installed and those its dependencies need, or why the flavour
+/// cannot have them.
+fn final_packages(
+    facts: &StageFacts,
+    t: &NodeTemplate,
+    flavor: Flavor,
+    manifest: &Manifest,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<String>, Stop> {
+    let line = facts.from.start_line;
+    let distroless = flavor == Flavor::Distroless;
     let mut packages = carry::runtime_packages(facts, |p| t.build_only(p));
     for (dependency, needs) in &t.rules.dependency_packages {
         let wanted = match flavor {
@@ -439,6 +574,26 @@ fn plan_rewrite(
             format!("system packages {} are taken to be needed at run time and installed in the final stage", packages.join(", ")),
         ));
     }
+    Ok(packages)
+}
+
+/// What the final stage has besides the image's own programs.
+struct Provided<'a> {
+    app_dir: &'a str,
+    copied: &'a [String],
+    manifest: &'a Manifest,
+    globals: &'a [String],
+    packages: &'a [String],
+}
+
+/// Every program the start command runs is on the runtime image, or the
+/// rewrite is refused.
+fn check_start_programs(
+    t: &NodeTemplate,
+    flavor: Flavor,
+    start: &StartCommand,
+    p: &Provided,
+) -> Result<(), Stop> {
     let on_image: &[String] = match flavor {
         Flavor::Slim => &t.base_config.programs.slim,
         Flavor::Alpine => &t.base_config.programs.alpine,
@@ -449,13 +604,13 @@ fn plan_rewrite(
         let provided = matches!(name, "node" | "npm" | "npx" | "yarn" | "pnpm" | "corepack")
             || on_image.iter().any(|p| p == name)
             || (!program.starts_with('/') && program.contains('/'))
-            || (program.starts_with('/') && is_within(program, &app_dir))
-            || copied.iter().any(|f| f == program || f.ends_with(&format!("/{name}")))
+            || (program.starts_with('/') && is_within(program, p.app_dir))
+            || p.copied.iter().any(|f| f == program || f.ends_with(&format!("/{name}")))
             // npm, yarn and pnpm put the dependencies' bins on the PATH of scripts.
-            || manifest.dependencies.contains(name)
-            || (start.dev_dependency.is_some() && manifest.dev_dependencies.contains(name))
-            || globals.iter().any(|g| g.contains(name.split('-').next().unwrap_or(name)))
-            || packages.iter().any(|p| p == name)
+            || p.manifest.dependencies.contains(name)
+            || (start.dev_dependency.is_some() && p.manifest.dev_dependencies.contains(name))
+            || p.globals.iter().any(|g| g.contains(name.split('-').next().unwrap_or(name)))
+            || p.packages.iter().any(|p| p == name)
             || matches!(name, "exec" | "set" | "cd" | "export" | "true" | "exit" | "echo" | "test" | "[");
         if provided {
             continue;
@@ -470,168 +625,84 @@ fn plan_rewrite(
             ),
         ));
     }
-    // What RUN steps wrote outside the application directory is copied too.
-    let written_outside =
-        carry::outside_writes(facts, &app_dir, &copied, &t.cache_dirs).map_err(|u| match &u {
-            carry::Uncarried::Write { what, line } => refused(
-                Code::WriteOutsideApp,
-                *line,
-                format!(
-                    "this RUN writes {what} outside the application directory {app_dir}: slimfile \
-                 cannot carry it to the final stage"
-                ),
-            )
-            .hint(format!(
-                "make it inside {app_dir}, or write the final stage by hand"
-            )),
-            carry::Uncarried::Unknown { text, reason, line } => refused(
-                Code::RunNotFollowed,
-                *line,
-                format!(
-                "this RUN runs `{text}`, which slimfile cannot follow: {reason}. It may install \
-                 or write anything, anywhere"
-            ),
-            )
-            .hint(
-                "write it as commands slimfile can read (or copy the script into the image from \
-             the build context), or write the final stage by hand",
-            ),
-        })?;
-    // A glibc builder's downloads and builds outside the application may be
-    // programs or libraries that fail on musl, as native modules do.
-    if flavor == Flavor::Alpine && tag.variant != Variant::Alpine {
-        if let Some(w) = written_outside.iter().find(|w| !w.folder_only) {
-            return Err(refused(
-                Code::GlibcFilesOnMusl,
-                w.line,
-                format!(
-                    "this RUN writes {} outside the application directory on a glibc builder; \
-                     programs or libraries there may be built for glibc and fail on musl",
-                    w.path
-                ),
-            )
-            .hint("use the slim flavour"));
-        }
-    }
-    if facts.user_name().as_deref().is_none_or(is_root) {
-        warnings.push(Warning::new(
-            Code::RunsAsRoot,
-            facts.user.map(|u| u.start_line),
-            "the image runs as root, as the original did; consider a USER",
-        ));
-    }
+    Ok(())
+}
 
-    // Edits in the builder: the prune after the build.
-    let mut builder_edits = Vec::new();
-    if dev_installed && start.dev_dependency.is_none() {
-        let pm = pm.ok_or_else(|| {
-            refused(
-                Code::UnknownPackageManager,
-                line,
-                "cannot tell which package manager installed the dependencies",
-            )
-        })?;
-        let mut prune = match (&pm.prune_before_node_15, tag.major) {
-            (Some(old), Some(m)) if m < 15 => old.clone(),
-            _ => pm.prune.clone(),
-        };
-        if let Some(last) = installs.last() {
-            for flag in last
-                .words
-                .iter()
-                .filter(|w| pm.keep_install_flags.contains(w))
-            {
-                prune.push(' ');
-                prune.push_str(flag);
-            }
-        }
-        // A prune already there (this one, or the project's own) is kept.
-        let pruned = facts.run_commands().any(|(_, c)| {
-            let words = c.words();
-            // A prune on a branch (`if [ "$CI" ]; then npm prune; fi`) may not run.
-            c.condition == shell::Condition::Always
-                && c.name() == pm.name
-                && (words.get(1).map(String::as_str) == Some("prune")
-                    || (pm.name == "yarn" && words.iter().any(|w| w == "--production")))
-        });
-        // The prune runs where the install ran (its WORKDIR, or the folder
-        // a `cd` took it to), after the last step there.
-        let last_install = installs.last().map(|r| r.instruction);
-        let install_dir = installs.last().and_then(|r| r.command.dir.as_deref());
-        let in_app = install_dir.is_some_and(|d| is_within(d, &app_dir));
-        if !pruned && in_app {
-            let after = last_node_run(facts, t, install_dir)
-                .or(last_install)
-                .expect("dev dependencies were installed by some RUN");
-            let prune = match install_dir {
-                Some(d) if facts.workdir_of(after) != Some(d) => {
-                    format!("cd {} && {prune}", shell::quote(d))
-                }
-                _ => prune,
-            };
-            builder_edits.push(BuilderEdit {
-                range: after.text_span.end..after.text_span.end,
-                text: format!("{}RUN {prune}", file.line_ending()),
-                why: "dev dependencies are dropped after the build".into(),
-            });
-        } else if !pruned {
-            warnings.push(Warning::new(
-                Code::DevDependenciesKept,
-                last_install.map(|i| i.start_line),
-                format!(
-                    "dependencies were installed in {}, not in the application directory {app_dir}: dev dependencies are kept",
-                    install_dir.unwrap_or("a folder slimfile cannot tell")
-                ),
-            ));
-        }
-    }
-
-    // The CMD the final stage runs: the script's node command, or without
-    // `node` for distroless, whose entrypoint is node.
-    let cmd = match facts.cmd {
-        Some(i) if distroless || cmd_as_node => Some(final_cmd(
-            file,
-            i,
-            &start,
-            flavor,
-            cmd_as_node,
-            &mut warnings,
-        )?),
-        _ => None,
+/// The prune of dev dependencies, after the last step that may use them,
+/// where the install ran; or a warning where they stay.
+#[allow(clippy::too_many_arguments)]
+fn prune_edit(
+    file: &Dockerfile,
+    facts: &StageFacts,
+    t: &NodeTemplate,
+    pm: Option<&PackageManager>,
+    installs: &[PmRun],
+    tag: &NodeTag,
+    app_dir: &str,
+    warnings: &mut Vec<Warning>,
+) -> Result<Option<BuilderEdit>, Stop> {
+    let line = facts.from.start_line;
+    let pm = pm.ok_or_else(|| {
+        refused(
+            Code::UnknownPackageManager,
+            line,
+            "cannot tell which package manager installed the dependencies",
+        )
+    })?;
+    let mut prune = match (&pm.prune_before_node_15, tag.major) {
+        (Some(old), Some(m)) if m < 15 => old.clone(),
+        _ => pm.prune.clone(),
     };
-    if distroless && facts.cmd.is_none() {
+    if let Some(last) = installs.last() {
+        for flag in last
+            .words
+            .iter()
+            .filter(|w| pm.keep_install_flags.contains(w))
+        {
+            prune.push(' ');
+            prune.push_str(flag);
+        }
+    }
+    // A prune already there (this one, or the project's own) is kept.
+    let pruned = facts.run_commands().any(|(_, c)| {
+        let words = c.words();
+        // A prune on a branch (`if [ "$CI" ]; then npm prune; fi`) may not run.
+        c.condition == shell::Condition::Always
+            && c.name() == pm.name
+            && (words.get(1).map(String::as_str) == Some("prune")
+                || (pm.name == "yarn" && words.iter().any(|w| w == "--production")))
+    });
+    // The prune runs where the install ran (its WORKDIR, or the folder
+    // a `cd` took it to), after the last step there.
+    let last_install = installs.last().map(|r| r.instruction);
+    let install_dir = installs.last().and_then(|r| r.command.dir.as_deref());
+    let in_app = install_dir.is_some_and(|d| is_within(d, app_dir));
+    if !pruned && in_app {
+        let after = last_node_run(facts, t, install_dir)
+            .or(last_install)
+            .expect("dev dependencies were installed by some RUN");
+        let prune = match install_dir {
+            Some(d) if facts.workdir_of(after) != Some(d) => {
+                format!("cd {} && {prune}", shell::quote(d))
+            }
+            _ => prune,
+        };
+        return Ok(Some(BuilderEdit {
+            range: after.text_span.end..after.text_span.end,
+            text: format!("{}RUN {prune}", file.line_ending()),
+            why: "dev dependencies are dropped after the build".into(),
+        }));
+    } else if !pruned {
         warnings.push(Warning::new(
-            Code::NoCmd,
-            None,
-            "no CMD: distroless node starts node with no script, as node images do",
+            Code::DevDependenciesKept,
+            last_install.map(|i| i.start_line),
+            format!(
+                "dependencies were installed in {}, not in the application directory {app_dir}: dev dependencies are kept",
+                install_dir.unwrap_or("a folder slimfile cannot tell")
+            ),
         ));
     }
-    assemble(
-        file,
-        facts,
-        ctx,
-        LanguagePlan {
-            language: t.language.clone(),
-            flavor,
-            runtime_image,
-            builder_image: image.raw.clone(),
-            platform,
-            glibc_to_musl: flavor == Flavor::Alpine && tag.variant != Variant::Alpine,
-            builder_edits,
-            payload: Payload::AppDir(app_dir),
-            packages,
-            tools,
-            reinstall: global_runs
-                .iter()
-                .map(|(run, _)| *run)
-                .zip(globals)
-                .map(|(run, g)| (g, run))
-                .collect(),
-            written_outside,
-            cmd,
-            warnings,
-        },
-    )
+    Ok(None)
 }
 
 /// The final stage's `CMD` for distroless node (the same argv without
