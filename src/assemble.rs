@@ -84,73 +84,18 @@ pub fn assemble(
 ) -> Result<Plan, Stop> {
     let mut warnings = lp.warnings;
     let no_shell = matches!(lp.flavor, Flavor::Distroless | Flavor::Scratch);
-    let flavor = lp.flavor.name();
     let app_dir = match &lp.payload {
         Payload::AppDir(d) => d.clone(),
         // Built artifacts: the working folder is where the program ran.
         Payload::Artifacts(_) => facts.workdir.clone().unwrap_or_else(|| "/".into()),
     };
-    let app_dir = app_dir.as_str();
-    let from = facts.from;
-
-    // The builder: its name, before the language's own edits.
-    let mut builder_edits = Vec::new();
-    let builder_name = match from.from_args().and_then(|a| a.alias) {
-        Some(alias) => alias,
-        None => {
-            let at = from
-                .from_args()
-                .map_or(from.text_span.end, |a| a.image_span.end);
-            builder_edits.push(BuilderEdit {
-                range: at..at,
-                text: " AS builder".into(),
-                why: "the original steps become the builder stage".into(),
-            });
-            "builder".into()
-        }
-    };
+    let (builder_name, mut builder_edits) = name_builder(facts);
     builder_edits.extend(lp.builder_edits);
+    let order = Order::read(facts, &app_dir);
+    check_shell(&order.carried, lp.flavor, lp.glibc_to_musl)?;
 
-    // USER goes before WORKDIR where the original set it first, or where the
-    // application folder belongs to that user: WORKDIR then creates the folder
-    // owned by it, as the builder had it.
-    let folder_owner = carry::dir_owner(facts, app_dir);
-    let owner_is_user = folder_owner.as_ref().is_some_and(|o| {
-        let user = |s: &str| s.split(':').next().unwrap_or("").to_string();
-        facts.user_name().is_some_and(|u| u == user(o))
-    });
-    let user_early =
-        carry::user_before_workdir(facts).or(if owner_is_user { facts.user } else { None });
-    let carried: Vec<&Instruction> = carry::runtime_configuration(facts)
-        .into_iter()
-        .filter(|i| !user_early.is_some_and(|u| std::ptr::eq(u, *i)))
-        .collect();
-    if let Some(s) = carried.iter().find(|i| i.keyword == Keyword::Shell) {
-        if no_shell {
-            return Err(refused(
-                Code::ShellFormNoShell,
-                s.start_line,
-                format!("SHELL is set and {flavor} has no shell"),
-            )
-            .hint("use the slim flavour"));
-        }
-        if lp.glibc_to_musl && s.args.contains("bash") {
-            return Err(refused(
-                Code::BashOnAlpine,
-                s.start_line,
-                "SHELL uses bash, which alpine images lack",
-            ));
-        }
-    }
-
-    let mut stage = Vec::new();
-    let mut add = |instruction: Final, why: &str| {
-        stage.push(FinalInstruction {
-            instruction,
-            why: why.into(),
-        })
-    };
-    add(
+    let mut stage = Stage::default();
+    stage.add(
         Final::From {
             platform: lp.platform.clone(),
             image: lp.runtime_image.clone(),
@@ -160,7 +105,7 @@ pub fn assemble(
     if let Some(d) = facts.from.from_args().and_then(|a| a.image.digest) {
         warnings.push(Warning::new(
             Code::DigestDropped,
-            Some(from.start_line),
+            Some(facts.from.start_line),
             format!(
                 "the builder's digest @{d} pins the builder only: pin {} with its own digest",
                 lp.runtime_image
@@ -168,130 +113,41 @@ pub fn assemble(
         ));
     }
     // The ARGs the carried instructions and the repeated installs use.
-    let mut arg_users = carried.clone();
+    let mut arg_users = order.carried.clone();
     arg_users.extend(lp.reinstall.iter().map(|(_, run)| *run));
     for (name, default) in carry::args_used(file, facts, &arg_users) {
-        add(
+        stage.add(
             Final::Arg { name, default },
             "an ARG a carried instruction uses (ARGs do not cross FROM)",
         );
     }
     if !lp.packages.is_empty() {
-        add(
-            Final::Run(carry::install_command(
-                lp.flavor == Flavor::Alpine,
-                &lp.packages,
-            )),
+        let install = carry::install_command(lp.flavor == Flavor::Alpine, &lp.packages);
+        stage.add(
+            Final::Run(install),
             "run-time system packages the builder installed",
         );
     }
     for tool in lp.tools {
-        add(Final::Run(tool), "a program the HEALTHCHECK runs");
+        stage.add(Final::Run(tool), "a program the HEALTHCHECK runs");
     }
     for (command, _) in &lp.reinstall {
-        add(
+        stage.add(
             Final::Run(command.clone()),
             "a global package the builder installed, installed again",
         );
     }
-    let users = carry::user_commands(facts);
-    if !users.is_empty() && !no_shell {
-        add(
-            Final::Run(users.join(" && ")),
-            "the users and groups the builder created, created again",
-        );
-    } else if !users.is_empty() {
-        for (file_path, why) in [
-            (
-                "/etc/passwd",
-                "users the builder created (no shell to create them again)",
-            ),
-            ("/etc/group", "groups the builder created"),
-        ] {
-            add(
-                Final::CopyFrom {
-                    from: builder_name.clone(),
-                    chown: None,
-                    src: file_path.into(),
-                    dest: file_path.into(),
-                },
-                why,
-            );
-        }
-    }
-    if let Some(u) = user_early {
-        add(
-            Final::Original(u.text_span.clone()),
-            "the original's USER, set before WORKDIR so that the folder is created owned by it, as there",
-        );
-    }
-    add(
-        Final::Workdir(facts.workdir.clone().unwrap_or_else(|| app_dir.to_string())),
-        "the working directory, at the same path",
-    );
-    // COPY --from keeps the owners the files had in the builder. Where they
-    // belong to a user the builder created, its id may differ when it is
-    // created again, so the copy names the owner instead.
-    let created = carry::created_users(facts);
-    let owner = carry::app_owner(facts, app_dir).filter(|o| {
-        let user = o.split(':').next().unwrap_or("");
-        created.iter().any(|c| c == user)
-    });
-    if let Some(o) = &owner {
-        warnings.push(Warning::new(
-            Code::OwnerNamed,
-            None,
-            format!(
-                "the application directory is copied with --chown={o}: {} is created again in the final stage, perhaps with another id",
-                o.split(':').next().unwrap_or(o)
-            ),
-        ));
-    }
-    match &lp.payload {
-        Payload::AppDir(dir) => add(
-            Final::CopyFrom {
-                from: builder_name.clone(),
-                chown: owner,
-                src: dir.clone(),
-                dest: dir.clone(),
-            },
-            "the application, with production dependencies only",
-        ),
-        Payload::Artifacts(paths) => {
-            for p in paths {
-                add(
-                    Final::CopyFrom {
-                        from: builder_name.clone(),
-                        chown: owner.clone(),
-                        src: p.clone(),
-                        dest: p.clone(),
-                    },
-                    "a built artifact, at the path it had in the builder",
-                );
-            }
-        }
-    }
-    // The folder itself belongs to someone the final USER is not.
-    if let (Some(o), None) = (&folder_owner, user_early) {
-        if no_shell {
-            warnings.push(Warning::new(
-                Code::FolderOwnerLost,
-                None,
-                format!("{app_dir} belonged to {o} in the builder; {flavor} has no shell to chown it, so it belongs to root"),
-            ));
-        } else {
-            add(
-                Final::Run(format!(
-                    "chown {} {}",
-                    crate::shell::quote(o),
-                    crate::shell::quote(app_dir)
-                )),
-                "the application folder belonged to this owner in the builder",
-            );
-        }
-    }
-    for p in outside_paths(file, facts, ctx, app_dir, lp.written_outside)? {
-        add(
+    stage.users(facts, &builder_name, no_shell);
+    let app = Application {
+        payload: &lp.payload,
+        dir: &app_dir,
+        builder: &builder_name,
+        no_shell,
+        flavor: lp.flavor,
+    };
+    stage.application(facts, &order, &app, &mut warnings);
+    for p in outside_paths(file, facts, ctx, &app_dir, lp.written_outside)? {
+        stage.add(
             Final::CopyFrom {
                 from: builder_name.clone(),
                 chown: None,
@@ -301,11 +157,11 @@ pub fn assemble(
             "a file the original copied outside the application directory",
         );
     }
-    for i in &carried {
+    for i in &order.carried {
         let is_cmd = facts.cmd.is_some_and(|c| std::ptr::eq(c, *i));
         match (&lp.cmd, is_cmd) {
-            (Some((args, why)), true) => add(Final::Cmd(args.clone()), why),
-            _ => add(
+            (Some((args, why)), true) => stage.add(Final::Cmd(args.clone()), why),
+            _ => stage.add(
                 Final::Original(i.text_span.clone()),
                 "the original's runtime configuration",
             ),
@@ -318,9 +174,226 @@ pub fn assemble(
         builder_image: lp.builder_image,
         runtime_image: lp.runtime_image,
         builder_edits,
-        final_stage: stage,
+        final_stage: stage.items,
         warnings,
     })
+}
+
+/// The builder's name: its own alias, or `builder` added to its `FROM`.
+fn name_builder(facts: &StageFacts) -> (String, Vec<BuilderEdit>) {
+    let from = facts.from;
+    match from.from_args().and_then(|a| a.alias) {
+        Some(alias) => (alias, Vec::new()),
+        None => {
+            let at = from
+                .from_args()
+                .map_or(from.text_span.end, |a| a.image_span.end);
+            let edit = BuilderEdit {
+                range: at..at,
+                text: " AS builder".into(),
+                why: "the original steps become the builder stage".into(),
+            };
+            ("builder".into(), vec![edit])
+        }
+    }
+}
+
+/// Which configuration the final stage carries, and where `USER` goes.
+struct Order<'a> {
+    /// The runtime configuration, in order, less a `USER` placed early.
+    carried: Vec<&'a Instruction>,
+    /// A `USER` that goes before `WORKDIR`.
+    user_early: Option<&'a Instruction>,
+    /// Who owns the application folder in the builder, when not root.
+    folder_owner: Option<String>,
+}
+
+impl<'a> Order<'a> {
+    /// USER goes before WORKDIR where the original set it first, or where the
+    /// application folder belongs to that user: WORKDIR then creates the
+    /// folder owned by it, as the builder had it.
+    fn read(facts: &StageFacts<'a>, app_dir: &str) -> Order<'a> {
+        let folder_owner = carry::dir_owner(facts, app_dir);
+        let owner_is_user = folder_owner.as_ref().is_some_and(|o| {
+            let user = |s: &str| s.split(':').next().unwrap_or("").to_string();
+            facts.user_name().is_some_and(|u| u == user(o))
+        });
+        let user_early =
+            carry::user_before_workdir(facts).or(if owner_is_user { facts.user } else { None });
+        let carried = carry::runtime_configuration(facts)
+            .into_iter()
+            .filter(|i| !user_early.is_some_and(|u| std::ptr::eq(u, *i)))
+            .collect();
+        Order {
+            carried,
+            user_early,
+            folder_owner,
+        }
+    }
+}
+
+/// A carried `SHELL` needs that shell on the runtime image.
+fn check_shell(carried: &[&Instruction], flavor: Flavor, glibc_to_musl: bool) -> Result<(), Stop> {
+    let Some(s) = carried.iter().find(|i| i.keyword == Keyword::Shell) else {
+        return Ok(());
+    };
+    if matches!(flavor, Flavor::Distroless | Flavor::Scratch) {
+        return Err(refused(
+            Code::ShellFormNoShell,
+            s.start_line,
+            format!("SHELL is set and {} has no shell", flavor.name()),
+        )
+        .hint("use the slim flavour"));
+    }
+    if glibc_to_musl && s.args.contains("bash") {
+        return Err(refused(
+            Code::BashOnAlpine,
+            s.start_line,
+            "SHELL uses bash, which alpine images lack",
+        ));
+    }
+    Ok(())
+}
+
+/// What the final stage receives, and where.
+struct Application<'a> {
+    payload: &'a Payload,
+    dir: &'a str,
+    builder: &'a str,
+    no_shell: bool,
+    flavor: Flavor,
+}
+
+/// The final stage as it is built.
+#[derive(Default)]
+struct Stage {
+    items: Vec<FinalInstruction>,
+}
+
+impl Stage {
+    fn add(&mut self, instruction: Final, why: &str) {
+        self.items.push(FinalInstruction {
+            instruction,
+            why: why.into(),
+        });
+    }
+
+    /// The users and groups the builder created: created again, or (with no
+    /// shell) `/etc/passwd` and `/etc/group` copied.
+    fn users(&mut self, facts: &StageFacts, builder: &str, no_shell: bool) {
+        let users = carry::user_commands(facts);
+        if users.is_empty() {
+            return;
+        }
+        if !no_shell {
+            self.add(
+                Final::Run(users.join(" && ")),
+                "the users and groups the builder created, created again",
+            );
+            return;
+        }
+        for (file_path, why) in [
+            (
+                "/etc/passwd",
+                "users the builder created (no shell to create them again)",
+            ),
+            ("/etc/group", "groups the builder created"),
+        ] {
+            self.add(
+                Final::CopyFrom {
+                    from: builder.into(),
+                    chown: None,
+                    src: file_path.into(),
+                    dest: file_path.into(),
+                },
+                why,
+            );
+        }
+    }
+
+    /// `USER` placed early, `WORKDIR`, the application with its owner, and
+    /// the folder's own owner.
+    fn application(
+        &mut self,
+        facts: &StageFacts,
+        order: &Order,
+        app: &Application,
+        warnings: &mut Vec<Warning>,
+    ) {
+        if let Some(u) = order.user_early {
+            self.add(
+                Final::Original(u.text_span.clone()),
+                "the original's USER, set before WORKDIR so that the folder is created owned by it, as there",
+            );
+        }
+        self.add(
+            Final::Workdir(facts.workdir.clone().unwrap_or_else(|| app.dir.to_string())),
+            "the working directory, at the same path",
+        );
+        // COPY --from keeps the owners the files had in the builder. Where they
+        // belong to a user the builder created, its id may differ when it is
+        // created again, so the copy names the owner instead.
+        let created = carry::created_users(facts);
+        let owner = carry::app_owner(facts, app.dir).filter(|o| {
+            let user = o.split(':').next().unwrap_or("");
+            created.iter().any(|c| c == user)
+        });
+        if let Some(o) = &owner {
+            warnings.push(Warning::new(
+                Code::OwnerNamed,
+                None,
+                format!(
+                    "the application directory is copied with --chown={o}: {} is created again in the final stage, perhaps with another id",
+                    o.split(':').next().unwrap_or(o)
+                ),
+            ));
+        }
+        let (paths, why) = match app.payload {
+            Payload::AppDir(d) => (
+                vec![d.clone()],
+                "the application, with production dependencies only",
+            ),
+            Payload::Artifacts(paths) => (
+                paths.clone(),
+                "a built artifact, at the path it had in the builder",
+            ),
+        };
+        for p in paths {
+            self.add(
+                Final::CopyFrom {
+                    from: app.builder.into(),
+                    chown: owner.clone(),
+                    src: p.clone(),
+                    dest: p,
+                },
+                why,
+            );
+        }
+        // The folder itself belongs to someone the final USER is not.
+        if let (Some(o), None) = (&order.folder_owner, order.user_early) {
+            if app.no_shell {
+                warnings.push(Warning::new(
+                    Code::FolderOwnerLost,
+                    None,
+                    format!(
+                        "{} belonged to {o} in the builder; {} has no shell to chown it, so it belongs to root",
+                        app.dir,
+                        app.flavor.name()
+                    ),
+                ));
+            } else {
+                let chown = format!(
+                    "chown {} {}",
+                    crate::shell::quote(o),
+                    crate::shell::quote(app.dir)
+                );
+                self.add(
+                    Final::Run(chown),
+                    "the application folder belonged to this owner in the builder",
+                );
+            }
+        }
+    }
 }
 
 /// What the `RUN` steps wrote outside the application directory, which the
