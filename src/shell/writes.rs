@@ -152,83 +152,9 @@ fn file_name(url: &str) -> &str {
 /// The paths a program writes (or removes), read from its arguments.
 pub(super) fn of_program(program: &str, args: &[Arg], dir: Option<&str>) -> Vec<Write> {
     let name = program.rsplit('/').next().unwrap_or(program);
-    let raw = |a: &Arg, kind: WriteKind| Raw {
-        text: a.text().to_string(),
-        known: a.value.is_some(),
-        kind,
-    };
-    // A destination folder and what lands in it (`cp a b DIR/`, `cp -t DIR a`).
-    let into = |dest: &Arg, sources: &[&Arg]| -> Vec<Raw> {
-        sources
-            .iter()
-            .map(|src| Raw {
-                text: format!(
-                    "{}/{}",
-                    dest.text().trim_end_matches('/'),
-                    file_name(src.text())
-                ),
-                known: dest.value.is_some() && src.value.is_some(),
-                kind: WriteKind::Content,
-            })
-            .collect()
-    };
     let mut out: Vec<Raw> = Vec::new();
     match name {
-        "cp" | "mv" | "install" | "ln" => {
-            let valued: &[&str] = match name {
-                "install" => &[
-                    "-m",
-                    "--mode",
-                    "-o",
-                    "--owner",
-                    "-g",
-                    "--group",
-                    "-S",
-                    "--suffix",
-                    "-t",
-                    "--target-directory",
-                ],
-                _ => &["-S", "--suffix", "-t", "--target-directory"],
-            };
-            let ops = operands(args, valued);
-            let kind = if name == "ln" {
-                WriteKind::Link
-            } else {
-                WriteKind::Content
-            };
-            let target = option_values(args, Some('t'), &["--target-directory"]);
-            if name == "install"
-                && args
-                    .iter()
-                    .any(|a| a.text() == "-d" || a.text() == "--directory")
-            {
-                out.extend(ops.iter().map(|p| raw(p, WriteKind::Folder)));
-            } else if let Some(t) = target.first() {
-                let dest = Arg {
-                    value: t.known.then(|| t.text.clone()),
-                    raw: t.text.clone(),
-                };
-                out.extend(into(&dest, &ops).into_iter().map(|r| Raw { kind, ..r }));
-            } else if ops.len() >= 2 {
-                let dest = ops[ops.len() - 1];
-                if dest.text().ends_with('/') || ops.len() > 2 {
-                    out.extend(
-                        into(dest, &ops[..ops.len() - 1])
-                            .into_iter()
-                            .map(|r| Raw { kind, ..r }),
-                    );
-                } else {
-                    out.push(raw(dest, kind));
-                }
-            } else if name == "ln" && ops.len() == 1 {
-                // `ln -s /x/tool`: a link named `tool` here.
-                out.push(Raw {
-                    text: file_name(ops[0].text()).to_string(),
-                    known: ops[0].value.is_some(),
-                    kind,
-                });
-            }
-        }
+        "cp" | "mv" | "install" | "ln" => out.extend(copies(name, args)),
         "mkdir" => out.extend(
             operands(args, &["-m", "--mode"])
                 .iter()
@@ -271,140 +197,243 @@ pub(super) fn of_program(program: &str, args: &[Arg], dir: Option<&str>) -> Vec<
             };
             out.extend(files.iter().map(|p| raw(p, WriteKind::Content)));
         }
-        "curl" => {
-            out.extend(option_values(args, Some('o'), &["--output"]));
-            // `-O`: the URL's file name, here.
-            let remote = args.iter().any(|a| {
-                let t = a.text();
-                t == "--remote-name"
-                    || (!t.starts_with("--") && t.starts_with('-') && t.contains('O'))
-            });
-            if remote {
-                let valued = [
-                    "-o",
-                    "--output",
-                    "-H",
-                    "--header",
-                    "-u",
-                    "--user",
-                    "-d",
-                    "--data",
-                    "-X",
-                    "--request",
-                    "-A",
-                    "--user-agent",
-                    "-e",
-                    "--referer",
-                    "-x",
-                    "--proxy",
-                    "--retry",
-                    "-m",
-                    "--max-time",
-                    "--connect-timeout",
-                    "-w",
-                    "--write-out",
-                ];
-                for url in operands(args, &valued) {
-                    out.push(Raw {
-                        text: file_name(url.text()).to_string(),
-                        known: url.value.is_some(),
-                        kind: WriteKind::Content,
-                    });
-                }
-            }
-        }
-        "wget" => {
-            let to = option_values(args, Some('O'), &["--output-document"]);
-            let prefix = option_values(args, Some('P'), &["--directory-prefix"]);
-            // `-O -`, `-qO-`, `--output-document=-`: to the standard output.
-            let stdout = args.iter().enumerate().any(|(i, a)| {
-                let t = a.text();
-                let short = t.starts_with('-') && !t.starts_with("--");
-                let next_is_dash = args.get(i + 1).is_some_and(|v| v.text() == "-");
-                t == "--output-document=-"
-                    || (short && t.ends_with("O-"))
-                    || (short && t.ends_with('O') && next_is_dash)
-                    || (t == "--output-document" && next_is_dash)
-            });
-            if to.is_empty() && !stdout {
-                // No -O: the URL's file name, in the -P folder or here.
-                let valued = [
-                    "-O",
-                    "--output-document",
-                    "-P",
-                    "--directory-prefix",
-                    "-o",
-                    "--output-file",
-                    "-a",
-                    "--append-output",
-                    "-t",
-                    "--tries",
-                    "-T",
-                    "--timeout",
-                    "--header",
-                    "-U",
-                    "--user-agent",
-                ];
-                for url in operands(args, &valued) {
-                    let base = prefix
-                        .first()
-                        .map(|p| p.text.trim_end_matches('/').to_string());
-                    let name = file_name(url.text());
-                    out.push(Raw {
-                        text: match &base {
-                            Some(b) => format!("{b}/{name}"),
-                            None => name.to_string(),
-                        },
-                        known: url.value.is_some() && prefix.first().is_none_or(|p| p.known),
-                        kind: WriteKind::Content,
-                    });
-                }
-            }
-            out.extend(to);
-        }
+        "curl" => out.extend(curl(args)),
+        "wget" => out.extend(wget(args)),
         "tar" => out.extend(tar_writes(args)),
-        "unzip" => {
-            let to = option_values(args, Some('d'), &[]);
-            if to.is_empty() && !args.iter().any(|a| a.text() == "-l" || a.text() == "-p") {
-                // Without -d, into the folder it runs in.
-                out.push(Raw {
-                    text: ".".into(),
-                    known: true,
-                    kind: WriteKind::Content,
-                });
-            }
-            out.extend(to);
-        }
-        "git" if args.first().map(|a| a.text()) == Some("clone") => {
-            let ops = operands(
-                &args[1..],
-                &[
-                    "-b",
-                    "--branch",
-                    "-o",
-                    "--origin",
-                    "--depth",
-                    "-c",
-                    "--config",
-                    "--reference",
-                    "-j",
-                    "--jobs",
-                    "--filter",
-                ],
-            );
-            match ops.as_slice() {
-                [_, dir, ..] => out.push(raw(dir, WriteKind::Content)),
-                [url] => out.push(Raw {
-                    text: file_name(url.text()).trim_end_matches(".git").to_string(),
-                    known: url.value.is_some(),
-                    kind: WriteKind::Content,
-                }),
-                [] => {}
-            }
-        }
+        "unzip" => out.extend(unzip(args)),
+        "git" if args.first().map(|a| a.text()) == Some("clone") => out.extend(git_clone(args)),
         _ => {}
     }
     out.into_iter().map(|r| finish(dir, r)).collect()
+}
+
+/// An argument as a path written.
+fn raw(a: &Arg, kind: WriteKind) -> Raw {
+    Raw {
+        text: a.text().to_string(),
+        known: a.value.is_some(),
+        kind,
+    }
+}
+
+/// What lands in a destination folder (`cp a b DIR/`, `cp -t DIR a`).
+fn into(dest: &Arg, sources: &[&Arg]) -> Vec<Raw> {
+    sources
+        .iter()
+        .map(|src| Raw {
+            text: format!(
+                "{}/{}",
+                dest.text().trim_end_matches('/'),
+                file_name(src.text())
+            ),
+            known: dest.value.is_some() && src.value.is_some(),
+            kind: WriteKind::Content,
+        })
+        .collect()
+}
+
+/// What `cp`, `mv`, `install` and `ln` write: a destination, or each source in a folder.
+fn copies(name: &str, args: &[Arg]) -> Vec<Raw> {
+    let mut out: Vec<Raw> = Vec::new();
+    let valued: &[&str] = match name {
+        "install" => &[
+            "-m",
+            "--mode",
+            "-o",
+            "--owner",
+            "-g",
+            "--group",
+            "-S",
+            "--suffix",
+            "-t",
+            "--target-directory",
+        ],
+        _ => &["-S", "--suffix", "-t", "--target-directory"],
+    };
+    let ops = operands(args, valued);
+    let kind = if name == "ln" {
+        WriteKind::Link
+    } else {
+        WriteKind::Content
+    };
+    let target = option_values(args, Some('t'), &["--target-directory"]);
+    if name == "install"
+        && args
+            .iter()
+            .any(|a| a.text() == "-d" || a.text() == "--directory")
+    {
+        out.extend(ops.iter().map(|p| raw(p, WriteKind::Folder)));
+    } else if let Some(t) = target.first() {
+        let dest = Arg {
+            value: t.known.then(|| t.text.clone()),
+            raw: t.text.clone(),
+        };
+        out.extend(into(&dest, &ops).into_iter().map(|r| Raw { kind, ..r }));
+    } else if ops.len() >= 2 {
+        let dest = ops[ops.len() - 1];
+        if dest.text().ends_with('/') || ops.len() > 2 {
+            out.extend(
+                into(dest, &ops[..ops.len() - 1])
+                    .into_iter()
+                    .map(|r| Raw { kind, ..r }),
+            );
+        } else {
+            out.push(raw(dest, kind));
+        }
+    } else if name == "ln" && ops.len() == 1 {
+        // `ln -s /x/tool`: a link named `tool` here.
+        out.push(Raw {
+            text: file_name(ops[0].text()).to_string(),
+            known: ops[0].value.is_some(),
+            kind,
+        });
+    }
+    out
+}
+
+/// What `curl` writes: `-o FILE`, or with `-O` the URL's file name here.
+fn curl(args: &[Arg]) -> Vec<Raw> {
+    let mut out: Vec<Raw> = Vec::new();
+    out.extend(option_values(args, Some('o'), &["--output"]));
+    // `-O`: the URL's file name, here.
+    let remote = args.iter().any(|a| {
+        let t = a.text();
+        t == "--remote-name" || (!t.starts_with("--") && t.starts_with('-') && t.contains('O'))
+    });
+    if remote {
+        let valued = [
+            "-o",
+            "--output",
+            "-H",
+            "--header",
+            "-u",
+            "--user",
+            "-d",
+            "--data",
+            "-X",
+            "--request",
+            "-A",
+            "--user-agent",
+            "-e",
+            "--referer",
+            "-x",
+            "--proxy",
+            "--retry",
+            "-m",
+            "--max-time",
+            "--connect-timeout",
+            "-w",
+            "--write-out",
+        ];
+        for url in operands(args, &valued) {
+            out.push(Raw {
+                text: file_name(url.text()).to_string(),
+                known: url.value.is_some(),
+                kind: WriteKind::Content,
+            });
+        }
+    }
+    out
+}
+
+/// What `wget` writes: `-O FILE`, else the URL's file name (in the `-P` folder); nothing for `-O -`.
+fn wget(args: &[Arg]) -> Vec<Raw> {
+    let mut out: Vec<Raw> = Vec::new();
+    let to = option_values(args, Some('O'), &["--output-document"]);
+    let prefix = option_values(args, Some('P'), &["--directory-prefix"]);
+    // `-O -`, `-qO-`, `--output-document=-`: to the standard output.
+    let stdout = args.iter().enumerate().any(|(i, a)| {
+        let t = a.text();
+        let short = t.starts_with('-') && !t.starts_with("--");
+        let next_is_dash = args.get(i + 1).is_some_and(|v| v.text() == "-");
+        t == "--output-document=-"
+            || (short && t.ends_with("O-"))
+            || (short && t.ends_with('O') && next_is_dash)
+            || (t == "--output-document" && next_is_dash)
+    });
+    if to.is_empty() && !stdout {
+        // No -O: the URL's file name, in the -P folder or here.
+        let valued = [
+            "-O",
+            "--output-document",
+            "-P",
+            "--directory-prefix",
+            "-o",
+            "--output-file",
+            "-a",
+            "--append-output",
+            "-t",
+            "--tries",
+            "-T",
+            "--timeout",
+            "--header",
+            "-U",
+            "--user-agent",
+        ];
+        for url in operands(args, &valued) {
+            let base = prefix
+                .first()
+                .map(|p| p.text.trim_end_matches('/').to_string());
+            let name = file_name(url.text());
+            out.push(Raw {
+                text: match &base {
+                    Some(b) => format!("{b}/{name}"),
+                    None => name.to_string(),
+                },
+                known: url.value.is_some() && prefix.first().is_none_or(|p| p.known),
+                kind: WriteKind::Content,
+            });
+        }
+    }
+    out.extend(to);
+    out
+}
+
+/// Where `unzip` unpacks: `-d DIR`, else here.
+fn unzip(args: &[Arg]) -> Vec<Raw> {
+    let mut out: Vec<Raw> = Vec::new();
+    let to = option_values(args, Some('d'), &[]);
+    if to.is_empty() && !args.iter().any(|a| a.text() == "-l" || a.text() == "-p") {
+        // Without -d, into the folder it runs in.
+        out.push(Raw {
+            text: ".".into(),
+            known: true,
+            kind: WriteKind::Content,
+        });
+    }
+    out.extend(to);
+    out
+}
+
+/// Where `git clone` writes: its folder, else the repository's name here.
+fn git_clone(args: &[Arg]) -> Vec<Raw> {
+    let mut out: Vec<Raw> = Vec::new();
+    let ops = operands(
+        &args[1..],
+        &[
+            "-b",
+            "--branch",
+            "-o",
+            "--origin",
+            "--depth",
+            "-c",
+            "--config",
+            "--reference",
+            "-j",
+            "--jobs",
+            "--filter",
+        ],
+    );
+    match ops.as_slice() {
+        [_, dir, ..] => out.push(raw(dir, WriteKind::Content)),
+        [url] => out.push(Raw {
+            text: file_name(url.text()).trim_end_matches(".git").to_string(),
+            known: url.value.is_some(),
+            kind: WriteKind::Content,
+        }),
+        [] => {}
+    }
+    out
 }
 
 /// What `tar` writes: where it unpacks (`-x` into the folder it runs in, or
