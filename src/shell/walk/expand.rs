@@ -24,8 +24,7 @@ impl Walker<'_> {
             Part::Lit { text, .. } => Some(text.clone()),
             Part::Param { name, op, .. } => self.param(name, op, st),
             Part::Subst { script, .. } => {
-                let mut sub = st.clone();
-                self.script(script, &mut sub);
+                self.in_subshell(st, |w, sub| w.script(script, sub));
                 None
             }
             Part::Arith { .. } => None,

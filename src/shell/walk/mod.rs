@@ -43,6 +43,8 @@ struct State {
     stack: Vec<Option<String>>,
     condition: Condition,
     via: Vec<String>,
+    /// `exec cmd` or `exit` ended this shell: nothing after runs in it.
+    ended: bool,
 }
 
 impl State {
@@ -55,6 +57,7 @@ impl State {
             stack: Vec::new(),
             condition: Condition::Always,
             via,
+            ended: false,
         }
     }
 
@@ -71,6 +74,7 @@ impl State {
     /// What is certain after either `self` or `other` ran: values the two
     /// agree on stay, the others become unknown.
     fn merge(&mut self, other: &State) {
+        self.ended &= other.ended;
         if self.dir != other.dir {
             self.dir = None;
         }
@@ -237,13 +241,24 @@ impl Walker<'_> {
 
     fn list(&mut self, list: &List, st: &mut State, hd: &[HeredocBody]) {
         for (and_or, background) in &list.items {
+            if st.ended {
+                break;
+            }
             if *background {
-                let mut job = st.clone();
-                self.and_or(and_or, &mut job, hd);
+                self.in_subshell(st, |w, job| w.and_or(and_or, job, hd));
             } else {
                 self.and_or(and_or, st, hd);
             }
         }
+    }
+
+    /// Walks `f` in a subshell: nothing it changes — the folder, variables,
+    /// functions it defines, an `exit` — reaches this shell.
+    pub(super) fn in_subshell(&mut self, st: &State, f: impl FnOnce(&mut Self, &mut State)) {
+        let mut sub = st.clone();
+        let functions = self.functions.clone();
+        f(self, &mut sub);
+        self.functions = functions;
     }
 
     /// `a && b || c && d`, read left to right as the shell groups it:
@@ -253,6 +268,9 @@ impl Walker<'_> {
         let mut previous = &a.first;
         let mut i = 0;
         while let Some((and, p)) = a.rest.get(i) {
+            if st.ended {
+                break;
+            }
             if !*and {
                 // `x || c`: c runs only when x failed.
                 let mut taken = st.under(Condition::Branch);
@@ -289,13 +307,12 @@ impl Walker<'_> {
         // Each command of a pipeline runs in a subshell.
         let text = p.cmds.iter().map(cmd_text).collect::<Vec<_>>().join(" | ");
         for (i, c) in p.cmds.iter().enumerate() {
-            let mut sub = st.clone();
             let stdin = if i == 0 {
                 Stdin::Terminal
             } else {
                 Stdin::Pipe(text.clone())
             };
-            self.command(c, &mut sub, hd, stdin);
+            self.in_subshell(st, |w, sub| w.command(c, sub, hd, stdin));
         }
     }
 
@@ -334,10 +351,7 @@ impl Walker<'_> {
     fn compound(&mut self, body: &Compound, st: &mut State, hd: &[HeredocBody]) {
         match body {
             Compound::Group(list) => self.list(list, st, hd),
-            Compound::Subshell(list) => {
-                let mut sub = st.clone();
-                self.list(list, &mut sub, hd);
-            }
+            Compound::Subshell(list) => self.in_subshell(st, |w, sub| w.list(list, sub, hd)),
             Compound::Test(words) => {
                 for w in words {
                     let _ = self.expand(w, st);

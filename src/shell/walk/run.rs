@@ -116,7 +116,17 @@ impl Walker<'_> {
                 return;
             }
         }
+        // `exec cmd` replaces the shell and `exit` ends it: what follows
+        // in this shell does not run.
+        let ends = match argv[0].value.as_deref() {
+            Some("exit") => true,
+            Some("exec") => argv[1..].iter().any(|a| !a.text().starts_with('-')),
+            _ => false,
+        };
         self.run_argv(argv, run_st, writes, stdin, &text);
+        if ends {
+            st.ended = true;
+        }
     }
 
     /// Runs a command given as words: through its wrappers to the program.
