@@ -1,0 +1,188 @@
+//! What the start command and the dependencies need on the runtime image:
+//! the package manager, global installs made again, system packages, every
+//! program the command runs.
+
+use super::*;
+
+/// Whether what the start command needs can run on the runtime image: the
+/// global installs made again, the package manager it runs through (else the
+/// `node …` its script runs: `true`), no shell where distroless has none.
+pub(super) fn starts_on_image(
+    facts: &StageFacts,
+    t: &NodeTemplate,
+    tag: &NodeTag,
+    flavor: Flavor,
+    global_runs: &[(&Instruction, Vec<String>)],
+    globals: &[String],
+    start: &StartCommand,
+) -> Result<bool, Stop> {
+    let distroless = flavor == Flavor::Distroless;
+    // Global installs are made again in the final stage, with the same tool.
+    for (run, words) in global_runs {
+        let tool = words[0].as_str();
+        let yarn_bundled = tag.major.is_some_and(|m| m < t.rules.yarn_bundled_below);
+        let possible = !distroless && (tool == "npm" || (tool == "yarn" && yarn_bundled));
+        if !possible {
+            return Err(refused(
+                Code::GlobalInstallImpossible,
+                run.start_line,
+                format!(
+                    "`{}` installs outside the application directory, and the {} image cannot run it again",
+                    words.join(" "),
+                    flavor.name(),
+                ),
+            )
+            .hint(format!(
+                "use --flavor slim{}",
+                if tool == "npm" { "" } else { " or npm install -g" }
+            )));
+        }
+    }
+
+    // The start command must run the same on the runtime image.
+    let mut cmd_as_node = false;
+    if let Some(p) = start.package_manager.clone() {
+        let yarn_bundled = tag.major.is_some_and(|m| m < t.rules.yarn_bundled_below);
+        let available = !distroless
+            && match p.as_str() {
+                "npm" => true,
+                "yarn" => yarn_bundled,
+                _ => globals.iter().any(|g| g.contains(p.as_str())),
+            };
+        match (available, &start.node_args, facts.entrypoint) {
+            (true, _, _) => {}
+            (false, Some(_), None) => cmd_as_node = true,
+            _ => {
+                return Err(refused(
+                    Code::PackageManagerMissing,
+                    start.line,
+                    format!(
+                        "`{}` needs {p} at run time, which the {} image lacks, and its script is not a plain `node …` command slimfile could run instead",
+                        start.text,
+                        flavor.name()
+                    ),
+                ))
+            }
+        }
+    }
+    if distroless && facts.entrypoint.is_some() {
+        return Err(refused(Code::EntrypointOnDistroless, start.line, "ENTRYPOINT is set: distroless node's entrypoint is node itself, and it has no shell for scripts").hint("use the slim flavour"));
+    }
+    if let (true, Some(Form::Shell(s))) = (distroless, &start.cmd) {
+        if shell::needs_a_shell(s) {
+            return Err(refused(
+                Code::ShellFormNoShell,
+                start.line,
+                format!("CMD `{s}` is in shell form and needs a shell, which distroless lacks"),
+            )
+            .hint("write CMD as a JSON array or use the slim flavour"));
+        }
+    }
+    Ok(cmd_as_node)
+}
+
+/// The system packages the final stage installs: the run-time ones the
+/// builder installed and those its dependencies need, or why the flavour
+/// cannot have them.
+pub(super) fn final_packages(
+    facts: &StageFacts,
+    t: &NodeTemplate,
+    flavor: Flavor,
+    manifest: &Manifest,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<String>, Stop> {
+    let line = facts.from.start_line;
+    let distroless = flavor == Flavor::Distroless;
+    let mut packages = carry::runtime_packages(facts, |p| t.build_only(p));
+    for (dependency, needs) in &t.rules.dependency_packages {
+        let wanted = match flavor {
+            Flavor::Slim => &needs.slim,
+            Flavor::Alpine => &needs.alpine,
+            _ => continue,
+        };
+        if !manifest.dependencies.contains(dependency) {
+            continue;
+        }
+        for p in wanted {
+            if packages.contains(p) {
+                continue;
+            }
+            packages.push(p.clone());
+            warnings.push(Warning::new(
+                Code::RuntimePackageAdded,
+                None,
+                format!("{dependency} needs {p} at run time: installed in the final stage"),
+            ));
+        }
+    }
+    if !packages.is_empty() {
+        if distroless {
+            return Err(refused(
+                Code::SystemPackagesImpossible,
+                line,
+                format!(
+                    "the image installs system packages ({}) that distroless cannot install",
+                    packages.join(", ")
+                ),
+            )
+            .hint("use the slim flavour"));
+        }
+        warnings.push(Warning::new(
+            Code::SystemPackagesCarried,
+            None,
+            format!("system packages {} are taken to be needed at run time and installed in the final stage", packages.join(", ")),
+        ));
+    }
+    Ok(packages)
+}
+
+/// What the final stage has besides the image's own programs.
+pub(super) struct Provided<'a> {
+    pub(super) app_dir: &'a str,
+    pub(super) copied: &'a [String],
+    pub(super) manifest: &'a Manifest,
+    pub(super) globals: &'a [String],
+    pub(super) packages: &'a [String],
+}
+
+/// Every program the start command runs is on the runtime image, or the
+/// rewrite is refused.
+pub(super) fn check_start_programs(
+    t: &NodeTemplate,
+    flavor: Flavor,
+    start: &StartCommand,
+    p: &Provided,
+) -> Result<(), Stop> {
+    let on_image: &[String] = match flavor {
+        Flavor::Slim => &t.base_config.programs.slim,
+        Flavor::Alpine => &t.base_config.programs.alpine,
+        _ => &t.base_config.programs.distroless,
+    };
+    for program in &start.programs {
+        let name = program.rsplit('/').next().unwrap_or(program);
+        let provided = matches!(name, "node" | "npm" | "npx" | "yarn" | "pnpm" | "corepack")
+            || on_image.iter().any(|p| p == name)
+            || (!program.starts_with('/') && program.contains('/'))
+            || (program.starts_with('/') && is_within(program, p.app_dir))
+            || p.copied.iter().any(|f| f == program || f.ends_with(&format!("/{name}")))
+            // npm, yarn and pnpm put the dependencies' bins on the PATH of scripts.
+            || p.manifest.dependencies.contains(name)
+            || (start.dev_dependency.is_some() && p.manifest.dev_dependencies.contains(name))
+            || p.globals.iter().any(|g| g.contains(name.split('-').next().unwrap_or(name)))
+            || p.packages.iter().any(|p| p == name)
+            || matches!(name, "exec" | "set" | "cd" | "export" | "true" | "exit" | "echo" | "test" | "[");
+        if provided {
+            continue;
+        }
+        return Err(refused(
+            Code::UnknownProgram,
+            start.line,
+            format!(
+                "the start command runs `{program}`, and slimfile cannot tell where it comes from, so \
+                 cannot make sure the {} image has it",
+                flavor.name()
+            ),
+        ));
+    }
+    Ok(())
+}
