@@ -137,42 +137,17 @@ fn plan_rewrite(
     dev_dependencies_kept(dev_installed, &mut start, pm, ctx, &installs, &mut warnings);
 
     // The flavour and its image.
-    let flavor = opts.flavor.unwrap_or(if tag.variant == Variant::Alpine {
-        Flavor::Alpine
-    } else {
-        Flavor::Slim
-    });
-    let distroless = flavor == Flavor::Distroless;
-    // The lock file is read for native code only when alpine from glibc asks.
-    let needs_native = flavor == Flavor::Alpine && tag.variant != Variant::Alpine;
-    let native = if needs_native {
-        read_native(ctx, pm)
-    } else {
-        Native::default()
-    };
-    let runtime_image = runtime_image(&tag, flavor, &native, t, line)?;
-    if matches!(tag.variant, Variant::Slim | Variant::Alpine)
-        && !has_build_step(facts, t)
-        && !dev_installed
-        && opts.flavor.is_none()
-    {
-        return Err(Stop::Unchanged(Reason::at(
-            Code::NothingToGain,
-            line,
-            format!("the base `{}` is already lean and there is no build step or dev dependency to drop", image.raw),
-        )));
-    }
-
-    // Past here there is something to gain, and it needs an application folder.
-    if !facts.has_workdir || app_dir == "/" {
-        return Err(Stop::Refused(
-            Reason::file(
-                Code::NoWorkdir,
-                "no WORKDIR: the application directory would be / (the whole builder image)",
-            )
-            .hint("add a WORKDIR for the application and copy it there"),
-        ));
-    }
+    let (flavor, runtime_image) = choose_runtime(
+        facts,
+        ctx,
+        t,
+        image,
+        &tag,
+        pm,
+        dev_installed,
+        &app_dir,
+        opts,
+    )?;
 
     let cmd_as_node = starts_on_image(facts, t, &tag, flavor, &global_runs, &globals, &start)?;
     let copied = carry::copied_files(facts);
@@ -208,26 +183,7 @@ fn plan_rewrite(
         )?);
     }
 
-    // The CMD the final stage runs: the script's node command, or without
-    // `node` for distroless, whose entrypoint is node.
-    let cmd = match facts.cmd {
-        Some(i) if distroless || cmd_as_node => Some(final_cmd(
-            file,
-            i,
-            &start,
-            flavor,
-            cmd_as_node,
-            &mut warnings,
-        )?),
-        _ => None,
-    };
-    if distroless && facts.cmd.is_none() {
-        warnings.push(Warning::new(
-            Code::NoCmd,
-            None,
-            "no CMD: distroless node starts node with no script, as node images do",
-        ));
-    }
+    let cmd = command_for(file, facts, &start, flavor, cmd_as_node, &mut warnings)?;
     assemble(
         file,
         facts,
@@ -254,6 +210,87 @@ fn plan_rewrite(
             warnings,
         },
     )
+}
+
+/// The flavour (asked for, or the builder's C library) and its runtime
+/// image; or why there is nothing to gain, or no application folder to copy.
+#[allow(clippy::too_many_arguments)]
+fn choose_runtime(
+    facts: &StageFacts,
+    ctx: &Context,
+    t: &NodeTemplate,
+    image: &ImageRef,
+    tag: &NodeTag,
+    pm: Option<&PackageManager>,
+    dev_installed: bool,
+    app_dir: &str,
+    opts: Options,
+) -> Result<(Flavor, String), Stop> {
+    let line = facts.from.start_line;
+    let flavor = opts.flavor.unwrap_or(if tag.variant == Variant::Alpine {
+        Flavor::Alpine
+    } else {
+        Flavor::Slim
+    });
+    // The lock file is read for native code only when alpine from glibc asks.
+    let needs_native = flavor == Flavor::Alpine && tag.variant != Variant::Alpine;
+    let native = if needs_native {
+        read_native(ctx, pm)
+    } else {
+        Native::default()
+    };
+    let runtime_image = runtime_image(tag, flavor, &native, t, line)?;
+    if matches!(tag.variant, Variant::Slim | Variant::Alpine)
+        && !has_build_step(facts, t)
+        && !dev_installed
+        && opts.flavor.is_none()
+    {
+        return Err(Stop::Unchanged(Reason::at(
+            Code::NothingToGain,
+            line,
+            format!("the base `{}` is already lean and there is no build step or dev dependency to drop", image.raw),
+        )));
+    }
+
+    // Past here there is something to gain, and it needs an application folder.
+    if !facts.has_workdir || app_dir == "/" {
+        return Err(Stop::Refused(
+            Reason::file(
+                Code::NoWorkdir,
+                "no WORKDIR: the application directory would be / (the whole builder image)",
+            )
+            .hint("add a WORKDIR for the application and copy it there"),
+        ));
+    }
+
+    Ok((flavor, runtime_image))
+}
+
+/// The CMD the final stage runs instead of the original's: the script's
+/// node command, or without `node` for distroless, whose entrypoint is node.
+fn command_for(
+    file: &Dockerfile,
+    facts: &StageFacts,
+    start: &StartCommand,
+    flavor: Flavor,
+    cmd_as_node: bool,
+    warnings: &mut Vec<Warning>,
+) -> Result<Option<(Vec<String>, String)>, Stop> {
+    let distroless = flavor == Flavor::Distroless;
+    let cmd = match facts.cmd {
+        Some(i) if distroless || cmd_as_node => {
+            Some(final_cmd(file, i, start, flavor, cmd_as_node, warnings)?)
+        }
+        _ => None,
+    };
+    if distroless && facts.cmd.is_none() {
+        warnings.push(Warning::new(
+            Code::NoCmd,
+            None,
+            "no CMD: distroless node starts node with no script, as node images do",
+        ));
+    }
+    Ok(cmd)
 }
 
 /// The builder's image, its constant `--platform` and its tag, or why the
