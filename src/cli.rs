@@ -150,26 +150,12 @@ pub fn run(cli: Cli) -> i32 {
         return 2;
     }
     let mut cli = cli;
-    let mut default_flavor = None;
-    let mut templates = crate::lang::Registry::builtin();
-    if let Some(path) = &cli.config {
-        match crate::config::load(path) {
-            Ok(config) => {
-                default_flavor = config.flavor;
-                cli.include.extend(config.include);
-                cli.exclude.extend(config.exclude);
-                templates = config.registry;
-            }
-            Err(e) => {
-                eprintln!("slimfile: {e}");
-                return 2;
-            }
+    let opts = match options(&mut cli) {
+        Ok(opts) => opts,
+        Err(e) => {
+            eprintln!("slimfile: {e}");
+            return 2;
         }
-    }
-    let opts = Options {
-        lang: cli.lang.clone(),
-        flavor: cli.flavor.or(default_flavor),
-        templates,
     };
     if cli.paths.len() == 1 && cli.paths[0] == Path::new("-") {
         if cli.write {
@@ -252,14 +238,40 @@ pub fn run(cli: Cli) -> i32 {
         }
     }
     progress.finish_and_clear();
+    print_report(&cli, &reports, &mut out);
+    exit_code(&reports, cli.check)
+}
+
+/// The run's options: the command line over the config file's defaults,
+/// and the templates with the file's overrides.
+fn options(cli: &mut Cli) -> Result<Options, crate::config::ConfigError> {
+    let mut default_flavor = None;
+    let mut templates = crate::lang::Registry::builtin();
+    if let Some(path) = &cli.config {
+        let config = crate::config::load(path)?;
+        default_flavor = config.flavor;
+        cli.include.extend(config.include);
+        cli.exclude.extend(config.exclude);
+        templates = config.registry;
+    }
+    Ok(Options {
+        lang: cli.lang.clone(),
+        flavor: cli.flavor.or(default_flavor),
+        templates,
+    })
+}
+
+/// The report at the end of a run: JSON on stdout, or the reasons, the
+/// warnings and the summary on stderr.
+fn print_report(cli: &Cli, reports: &[FileReport], out: &mut impl Write) {
     if cli.format == Format::Json {
-        let _ = writeln!(out, "{}", json(&reports));
+        let _ = writeln!(out, "{}", json(reports));
     } else if !cli.quiet {
-        let summary = Summary::of(&reports);
+        let summary = Summary::of(reports);
         // Failures are always listed; in a bulk run the other statuses are
         // grouped in the summary and warnings are left to --format json.
         let few = reports.len() <= PER_FILE_DETAIL;
-        for r in &reports {
+        for r in reports {
             let Some(reason) = &r.reason else { continue };
             let at = reason.line.map(|l| format!(":{l}")).unwrap_or_default();
             if r.status == Status::Error || (few && r.status != Status::Rewritten) {
@@ -272,7 +284,7 @@ pub fn run(cli: Cli) -> i32 {
             }
         }
         if few {
-            for r in &reports {
+            for r in reports {
                 for w in &r.warnings {
                     let at = w.line.map(|l| format!(":{l}")).unwrap_or_default();
                     eprintln!("slimfile: {}{at}: warning: {}", r.path, w.display());
@@ -288,7 +300,6 @@ pub fn run(cli: Cli) -> i32 {
         }
         eprint!("{}", summary.text());
     }
-    exit_code(&reports, cli.check)
 }
 
 /// How many files are processed between two prints: the bound on the texts
