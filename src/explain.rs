@@ -26,35 +26,7 @@ pub fn explain(
         return out;
     };
     if let Some(d) = &planned.detection {
-        match &d.language {
-            Some(l) => {
-                let _ = writeln!(
-                    out,
-                    "  language: {} (confidence: {})",
-                    registry.display_name(l),
-                    format!("{:?}", d.confidence).to_lowercase()
-                );
-            }
-            None => {
-                let _ = writeln!(out, "  language: none recognised");
-            }
-        }
-        if !d.evidence.is_empty() {
-            let _ = writeln!(out, "  evidence:");
-            for e in &d.evidence {
-                let place = match &e.source {
-                    Source::BaseImage { line } | Source::Run { line } => format!("line {line}"),
-                    Source::Context { file } => format!("context: {file}"),
-                    Source::Flag => "command line".into(),
-                };
-                let _ = writeln!(
-                    out,
-                    "    - {} → {} ({place})",
-                    e.detail,
-                    registry.display_name(&e.language)
-                );
-            }
-        }
+        detection(&mut out, d, registry);
     }
     match &planned.decision {
         Decision::Unchanged(r) => {
@@ -71,73 +43,114 @@ pub fn explain(
                 with_line(r.line, &r.display())
             );
         }
-        Decision::Rewrite(plan) => {
-            let _ = writeln!(
-                out,
-                "  decision: {} (flavour {})",
-                report.status.name(),
-                plan.flavor.name()
-            );
-            if let Some(r) = &report.reason {
-                let _ = writeln!(out, "  but: {}", with_line(r.line, &r.display()));
-            }
-            let _ = writeln!(
-                out,
-                "  builder: {} as stage \"{}\"",
-                plan.builder_image, plan.builder_name
-            );
-            let _ = writeln!(out, "  runtime: {}", plan.runtime_image);
-            if !plan.builder_edits.is_empty() {
-                let _ = writeln!(out, "  edits in the builder:");
-                for e in &plan.builder_edits {
-                    let line =
-                        original.map(|t| 1 + t[..e.range.start.min(t.len())].matches('\n').count());
-                    let text = e.text.trim_start_matches(['\r', '\n']);
-                    let _ = writeln!(
-                        out,
-                        "    - {}: add `{}` — {}",
-                        line.map_or("end".into(), |l| format!("line {l}")),
-                        text,
-                        e.why
-                    );
-                }
-            }
-            let _ = writeln!(out, "  final stage:");
-            // The original's text, which the carried instructions are written from.
-            let parsed = Dockerfile::parse(original.unwrap_or(""));
-            for l in &plan.final_stage {
-                let text = crate::render::instruction_text(&parsed, l);
-                let first = text.lines().next().unwrap_or("");
-                let more = if text.lines().count() > 1 { " …" } else { "" };
-                let _ = writeln!(out, "    {first}{more}");
-                let _ = writeln!(out, "        ↳ {}", l.why);
-            }
-            if !plan.warnings.is_empty() {
-                let _ = writeln!(out, "  warnings:");
-                for w in &plan.warnings {
-                    let _ = writeln!(out, "    - {}", with_line(w.line, &w.display()));
-                }
-            }
-            match report.estimated_saving_bytes {
-                Some(b) => {
-                    let _ = writeln!(
-                        out,
-                        "  estimated saving on the base image: {} ({} → {})",
-                        human_bytes(b),
-                        plan.builder_image,
-                        plan.runtime_image
-                    );
-                }
-                None => {
-                    let _ = writeln!(
-                        out,
-                        "  estimated saving: unknown (no published size for one of the images)"
-                    );
-                }
-            }
-        }
+        Decision::Rewrite(plan) => rewrite(&mut out, report, plan, original),
     }
     out
+}
+
+/// The detection evidence, weighed.
+fn detection(out: &mut String, d: &crate::detect::Detection, registry: &Registry) {
+    match &d.language {
+        Some(l) => {
+            let _ = writeln!(
+                out,
+                "  language: {} (confidence: {})",
+                registry.display_name(l),
+                format!("{:?}", d.confidence).to_lowercase()
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  language: none recognised");
+        }
+    }
+    if !d.evidence.is_empty() {
+        let _ = writeln!(out, "  evidence:");
+        for e in &d.evidence {
+            let place = match &e.source {
+                Source::BaseImage { line } | Source::Run { line } => format!("line {line}"),
+                Source::Context { file } => format!("context: {file}"),
+                Source::Flag => "command line".into(),
+            };
+            let _ = writeln!(
+                out,
+                "    - {} → {} ({place})",
+                e.detail,
+                registry.display_name(&e.language)
+            );
+        }
+    }
+}
+
+/// A rewrite's plan: the builder, its edits, the final stage with the
+/// reason for each line, the warnings and the saving.
+fn rewrite(
+    out: &mut String,
+    report: &FileReport,
+    plan: &crate::plan::Plan,
+    original: Option<&str>,
+) {
+    let _ = writeln!(
+        out,
+        "  decision: {} (flavour {})",
+        report.status.name(),
+        plan.flavor.name()
+    );
+    if let Some(r) = &report.reason {
+        let _ = writeln!(out, "  but: {}", with_line(r.line, &r.display()));
+    }
+    let _ = writeln!(
+        out,
+        "  builder: {} as stage \"{}\"",
+        plan.builder_image, plan.builder_name
+    );
+    let _ = writeln!(out, "  runtime: {}", plan.runtime_image);
+    if !plan.builder_edits.is_empty() {
+        let _ = writeln!(out, "  edits in the builder:");
+        for e in &plan.builder_edits {
+            let line = original.map(|t| 1 + t[..e.range.start.min(t.len())].matches('\n').count());
+            let text = e.text.trim_start_matches(['\r', '\n']);
+            let _ = writeln!(
+                out,
+                "    - {}: add `{}` — {}",
+                line.map_or("end".into(), |l| format!("line {l}")),
+                text,
+                e.why
+            );
+        }
+    }
+    let _ = writeln!(out, "  final stage:");
+    // The original's text, which the carried instructions are written from.
+    let parsed = Dockerfile::parse(original.unwrap_or(""));
+    for l in &plan.final_stage {
+        let text = crate::render::instruction_text(&parsed, l);
+        let first = text.lines().next().unwrap_or("");
+        let more = if text.lines().count() > 1 { " …" } else { "" };
+        let _ = writeln!(out, "    {first}{more}");
+        let _ = writeln!(out, "        ↳ {}", l.why);
+    }
+    if !plan.warnings.is_empty() {
+        let _ = writeln!(out, "  warnings:");
+        for w in &plan.warnings {
+            let _ = writeln!(out, "    - {}", with_line(w.line, &w.display()));
+        }
+    }
+    match report.estimated_saving_bytes {
+        Some(b) => {
+            let _ = writeln!(
+                out,
+                "  estimated saving on the base image: {} ({} → {})",
+                human_bytes(b),
+                plan.builder_image,
+                plan.runtime_image
+            );
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  estimated saving: unknown (no published size for one of the images)"
+            );
+        }
+    }
 }
 
 fn with_line(line: Option<usize>, message: &str) -> String {
