@@ -105,10 +105,6 @@ pub fn process_bytes(bytes: &[u8], display: &str, ctx: &Context, opts: Options) 
         ));
     }
     let planned = plan_file(&file, ctx, &opts);
-    let dangling = file
-        .instructions()
-        .last()
-        .filter(|i| i.continues_to_end_of_file());
     let mut report = FileReport::bare(display, Status::Unchanged, None);
     report.language = planned.detection.as_ref().and_then(|d| d.language.clone());
     report.builder_image = planned.builder_image.clone();
@@ -126,50 +122,21 @@ pub fn process_bytes(bytes: &[u8], display: &str, ctx: &Context, opts: Options) 
                 None => reason.clone(),
             });
         }
-        Decision::Rewrite(plan) => {
-            if let Some(note) = file.version_dependent().first() {
-                report.status = Status::Refused;
-                report.reason = Some(version_reason(note));
-            } else if let Some(i) = dangling {
-                report.status = Status::Refused;
-                report.reason = Some(
-                    Reason::at(
-                        Code::OpenContinuation,
-                        i.end_line,
-                        "the last line ends with a line continuation that runs to the end of the file: \
-                         a stage added after it would join it",
-                    )
-                    .hint("remove the trailing escape"),
-                );
-            } else {
-                match render(&file, plan) {
-                    Ok((text, _)) if !reads_as_planned(&file, &text, plan) => {
-                        report.status = Status::Refused;
-                        report.reason = Some(Reason::file(
-                            Code::ReadBackFailed,
-                            "internal check failed: the rewritten file does not read back as planned; \
-                             the file is left as it was (please report it with --dump-syntax output)",
-                        ));
-                    }
-                    Ok((text, tail)) => {
-                        tail_start = tail;
-                        report.status = Status::WouldRewrite;
-                        report.runtime_image = Some(plan.runtime_image.clone());
-                        report.warnings = plan.warnings.clone();
-                        report.estimated_saving_bytes =
-                            crate::sizes::saving_bytes(&plan.builder_image, &plan.runtime_image);
-                        rewritten = Some(text);
-                    }
-                    Err(e) => {
-                        report.status = Status::Refused;
-                        report.reason = Some(Reason::file(
-                            Code::RenderFailed,
-                            format!("internal error rendering the plan ({e}); please report it"),
-                        ));
-                    }
-                }
+        Decision::Rewrite(plan) => match offer(&file, plan) {
+            Ok((text, tail)) => {
+                tail_start = tail;
+                report.status = Status::WouldRewrite;
+                report.runtime_image = Some(plan.runtime_image.clone());
+                report.warnings = plan.warnings.clone();
+                report.estimated_saving_bytes =
+                    crate::sizes::saving_bytes(&plan.builder_image, &plan.runtime_image);
+                rewritten = Some(text);
             }
-        }
+            Err(reason) => {
+                report.status = Status::Refused;
+                report.reason = Some(reason);
+            }
+        },
     }
     Processed {
         report,
@@ -177,6 +144,40 @@ pub fn process_bytes(bytes: &[u8], display: &str, ctx: &Context, opts: Options) 
         rewritten,
         tail_start,
         planned: Some(planned),
+    }
+}
+
+/// The rewritten text of a plan and where its final stage starts, once it is
+/// safe to offer: no line that BuildKit releases read differently, no open
+/// continuation at the end, and a text that reads back as planned.
+fn offer(file: &Dockerfile, plan: &crate::plan::Plan) -> Result<(String, usize), Reason> {
+    if let Some(note) = file.version_dependent().first() {
+        return Err(version_reason(note));
+    }
+    let dangling = file
+        .instructions()
+        .last()
+        .filter(|i| i.continues_to_end_of_file());
+    if let Some(i) = dangling {
+        return Err(Reason::at(
+            Code::OpenContinuation,
+            i.end_line,
+            "the last line ends with a line continuation that runs to the end of the file: \
+             a stage added after it would join it",
+        )
+        .hint("remove the trailing escape"));
+    }
+    match render(file, plan) {
+        Ok((text, _)) if !reads_as_planned(file, &text, plan) => Err(Reason::file(
+            Code::ReadBackFailed,
+            "internal check failed: the rewritten file does not read back as planned; \
+             the file is left as it was (please report it with --dump-syntax output)",
+        )),
+        Ok(done) => Ok(done),
+        Err(e) => Err(Reason::file(
+            Code::RenderFailed,
+            format!("internal error rendering the plan ({e}); please report it"),
+        )),
     }
 }
 
