@@ -122,24 +122,7 @@ pub(super) fn unwrap(argv: &[Arg]) -> Unwrapped {
         }
         "dumb-init" => runs(operands_from(argv, 1, &["-r", "--rewrite"])),
         "tini" | "tini-static" => runs(operands_from(argv, 1, &["-p", "-e", "-l"])),
-        "xvfb-run" => runs(operands_from(
-            argv,
-            1,
-            &[
-                "-n",
-                "--server-num",
-                "-s",
-                "--server-args",
-                "-e",
-                "--error-file",
-                "-f",
-                "--auth-file",
-                "-p",
-                "--xauth-protocol",
-                "-w",
-                "--wait",
-            ],
-        )),
+        "xvfb-run" => runs(operands_from(argv, 1, XVFB_RUN_VALUED)),
         "gosu" | "su-exec" => {
             if argv.len() < 3 {
                 return Unwrapped::Plain;
@@ -156,56 +139,76 @@ pub(super) fn unwrap(argv: &[Arg]) -> Unwrapped {
         "sudo" | "doas" => sudo(argv),
         "runuser" => runuser(argv),
         "su" => su(argv),
-        "xargs" => {
-            let valued = [
-                "-I",
-                "-n",
-                "-P",
-                "-d",
-                "-a",
-                "-L",
-                "-s",
-                "-E",
-                "-e",
-                "--delimiter",
-                "--max-args",
-                "--max-procs",
-                "--arg-file",
-            ];
-            let at = operands_from(argv, 1, &valued);
-            if at >= argv.len() {
-                // xargs with no command runs echo.
-                return Unwrapped::Plain;
-            }
-            // `-I {}` (or `-i`): the string stands for each input item.
-            let replace = argv[1..at]
-                .iter()
-                .enumerate()
-                .find_map(|(i, a)| match a.text() {
-                    "-I" => argv.get(i + 2).map(|r| r.text().to_string()),
-                    "-i" => Some("{}".to_string()),
-                    t if t.starts_with("-I") => Some(t[2..].to_string()),
-                    t if t.starts_with("--replace") => {
-                        Some(t.split_once('=').map_or("{}", |(_, r)| r).to_string())
-                    }
-                    _ => None,
-                });
-            match replace.filter(|r| !r.is_empty()) {
-                Some(r) => Unwrapped::Items {
-                    skip: at,
-                    placeholder: r,
-                },
-                None => Unwrapped::Runs {
-                    skip: at,
-                    user: None,
-                    env: Vec::new(),
-                    dir: None,
-                    more_args: true,
-                },
-            }
-        }
+        "xargs" => xargs(argv),
         "find" => find(argv),
         _ => Unwrapped::Plain,
+    }
+}
+
+/// `xvfb-run`'s options that take a value.
+const XVFB_RUN_VALUED: &[&str] = &[
+    "-n",
+    "--server-num",
+    "-s",
+    "--server-args",
+    "-e",
+    "--error-file",
+    "-f",
+    "--auth-file",
+    "-p",
+    "--xauth-protocol",
+    "-w",
+    "--wait",
+];
+
+/// `xargs [options] [command…]`: the command gets arguments from the
+/// input, or with `-I R` has `R` replaced by each item.
+fn xargs(argv: &[Arg]) -> Unwrapped {
+    let valued = [
+        "-I",
+        "-n",
+        "-P",
+        "-d",
+        "-a",
+        "-L",
+        "-s",
+        "-E",
+        "-e",
+        "--delimiter",
+        "--max-args",
+        "--max-procs",
+        "--arg-file",
+    ];
+    let at = operands_from(argv, 1, &valued);
+    if at >= argv.len() {
+        // xargs with no command runs echo.
+        return Unwrapped::Plain;
+    }
+    // `-I {}` (or `-i`): the string stands for each input item.
+    let replace = argv[1..at]
+        .iter()
+        .enumerate()
+        .find_map(|(i, a)| match a.text() {
+            "-I" => argv.get(i + 2).map(|r| r.text().to_string()),
+            "-i" => Some("{}".to_string()),
+            t if t.starts_with("-I") => Some(t[2..].to_string()),
+            t if t.starts_with("--replace") => {
+                Some(t.split_once('=').map_or("{}", |(_, r)| r).to_string())
+            }
+            _ => None,
+        });
+    match replace.filter(|r| !r.is_empty()) {
+        Some(r) => Unwrapped::Items {
+            skip: at,
+            placeholder: r,
+        },
+        None => Unwrapped::Runs {
+            skip: at,
+            user: None,
+            env: Vec::new(),
+            dir: None,
+            more_args: true,
+        },
     }
 }
 
