@@ -504,5 +504,19 @@ fn outside_paths(
             outside.push(w.path);
         }
     }
+    // A destination with a variable slimfile could not resolve would be
+    // copied as written, and the final stage has no such ARG.
+    if let Some(c) = facts.copies.iter().find(|c| {
+        !is_within(&c.dest, app_dir) && (c.dest.contains('$') || !c.dest.starts_with('/'))
+    }) {
+        return Err(refused(
+            Code::CopyOutsideUnknown,
+            c.instruction.start_line,
+            format!(
+                "cannot tell where `{}` puts files: its destination uses a variable with no known value",
+                file.text(c.instruction.text_span.clone()).lines().next().unwrap_or("")
+            ),
+        ));
+    }
     Ok(outside)
 }

@@ -48,7 +48,7 @@ pub fn runtime_configuration<'a>(facts: &StageFacts<'a>) -> Vec<&'a Instruction>
         .collect()
 }
 
-/// The `ARG`s (name and default) the carried instructions use: an `ARG`
+/// The `ARG`s (name and default as written) the carried instructions use: an `ARG`
 /// does not cross a `FROM`. Only the stage's own declarations count; a
 /// global `ARG` is not visible inside a stage that does not declare it again.
 pub fn args_used(
@@ -62,7 +62,7 @@ pub fn args_used(
             if out.iter().any(|(n, _)| *n == v) {
                 continue;
             }
-            let Some(default) = facts.args.get(&v) else {
+            let Some(default) = facts.arg_text.get(&v) else {
                 continue;
             };
             out.push((v, default.clone()));
@@ -437,12 +437,14 @@ pub fn runtime_packages(facts: &StageFacts, build_only: impl Fn(&str) -> bool) -
 /// The command that installs system packages on a Debian (`apt`) or
 /// Alpine (`apk`) image.
 pub fn install_command(alpine: bool, packages: &[String]) -> String {
+    // `nodejs>=18` is one word for the package manager, a redirection for sh.
+    let names: Vec<String> = packages.iter().map(|p| crate::shell::quote(p)).collect();
     if alpine {
-        format!("apk add --no-cache {}", packages.join(" "))
+        format!("apk add --no-cache {}", names.join(" "))
     } else {
         format!(
             "apt-get update && apt-get install -y --no-install-recommends {} && rm -rf /var/lib/apt/lists/*",
-            packages.join(" ")
+            names.join(" ")
         )
     }
 }

@@ -55,8 +55,6 @@ pub enum Format {
     Json,
 }
 
-/// Rewrites single-stage Dockerfiles into lean multi-stage builds.
-///
 /// `--flavor`'s values: the library's `Flavor` carries no clap derive.
 fn flavor_parser() -> impl clap::builder::TypedValueParser<Value = Flavor> {
     use clap::builder::TypedValueParser as _;
@@ -64,6 +62,8 @@ fn flavor_parser() -> impl clap::builder::TypedValueParser<Value = Flavor> {
         .map(|name| Flavor::from_name(&name).expect("a possible value is a flavour"))
 }
 
+/// Rewrites single-stage Dockerfiles into lean multi-stage builds.
+///
 /// By default a dry run: the rewrite of each Dockerfile is shown as a unified
 /// diff and nothing is changed.
 #[derive(Debug, Parser)]

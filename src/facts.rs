@@ -48,8 +48,11 @@ pub struct StageFacts<'a> {
     /// `ARG` defaults in scope at the end of the stage: the stage's own
     /// declarations, which take their default from a global `ARG` when they
     /// have none.
+    /// Their values have quotes removed (`ARG APP="/app"` is `/app`).
     pub args: BTreeMap<String, Option<String>>,
-    /// Global `ARG` defaults.
+    /// The same defaults as written (`"/app"`), to declare them again.
+    pub arg_text: BTreeMap<String, Option<String>>,
+    /// Global `ARG` defaults, quotes removed.
     pub global_args: BTreeMap<String, Option<String>>,
     /// `ENV` values as set, in order (later ones win), expanded where the
     /// variables they use are known (`None` where not).
@@ -83,9 +86,11 @@ impl<'a> StageFacts<'a> {
     ) -> StageFacts<'a> {
         let all: Vec<&Instruction> = file.instructions().collect();
         let mut global_args = BTreeMap::new();
+        let mut global_text = BTreeMap::new();
         for i in file.global_args() {
             for a in i.arg_decls() {
-                global_args.insert(a.name, a.default);
+                global_args.insert(a.name.clone(), a.default.as_deref().map(unquote));
+                global_text.insert(a.name, a.default);
             }
         }
         let mut facts = StageFacts {
@@ -102,6 +107,7 @@ impl<'a> StageFacts<'a> {
             healthcheck: None,
             copies: Vec::new(),
             args: BTreeMap::new(),
+            arg_text: BTreeMap::new(),
             global_args,
             env: Vec::new(),
             run_steps: Vec::new(),
@@ -111,10 +117,13 @@ impl<'a> StageFacts<'a> {
             match i.keyword {
                 Keyword::Arg => {
                     for a in i.arg_decls() {
-                        let default = a
+                        let text = a
                             .default
-                            .or_else(|| facts.global_args.get(&a.name).cloned().flatten());
-                        facts.args.insert(a.name, default);
+                            .or_else(|| global_text.get(&a.name).cloned().flatten());
+                        facts
+                            .args
+                            .insert(a.name.clone(), text.as_deref().map(unquote));
+                        facts.arg_text.insert(a.name, text);
                     }
                 }
                 Keyword::Env => {

@@ -235,12 +235,14 @@ fn reads_as(
             i.keyword == Keyword::Arg
                 && i.arg_decls().len() == 1
                 && i.arg_decls()[0].name == *name
-                && default.is_none() == i.arg_decls()[0].default.is_none()
+                && i.arg_decls()[0].default == *default
         }
         Final::Run(command) => i.keyword == Keyword::Run && i.args == *command,
         Final::Workdir(path) => {
             i.keyword == Keyword::Workdir
-                && i.value().map(crate::facts::unquote).as_deref() == Some(path.as_str())
+                && i.value()
+                    .map(|v| crate::render::read_value(v, new.escape()))
+                    == Some(path.clone())
         }
         Final::CopyFrom {
             from,

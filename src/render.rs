@@ -45,7 +45,9 @@ pub fn instruction_text(file: &Dockerfile, i: &FinalInstruction) -> String {
             None => format!("FROM {image}"),
         },
         Final::Arg { name, default } => match default {
-            Some(d) => format!("ARG {name}={}", arg_value(d)),
+            // The default as the original wrote it: its quotes, variables
+            // and escapes keep their meaning.
+            Some(d) => format!("ARG {name}={d}"),
             None => format!("ARG {name}"),
         },
         Final::Run(command) => format!("RUN {command}"),
@@ -79,14 +81,23 @@ pub fn instruction_text(file: &Dockerfile, i: &FinalInstruction) -> String {
     }
 }
 
-/// A default for `ARG NAME=…` as the declaration read it: quoted only where
-/// blanks or quotes need it, so its variables and escapes keep their meaning.
-fn arg_value(value: &str) -> String {
-    if value.is_empty() || value.contains(char::is_whitespace) || value.contains('"') {
-        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
-    } else {
-        value.to_string()
+/// A `WORKDIR` value as [`instruction_text`] wrote it, read back: the
+/// quotes removed and the escapes undone.
+pub fn read_value(raw: &str, escape: char) -> String {
+    let t = raw.trim();
+    let Some(inner) = t.strip_prefix('"').and_then(|t| t.strip_suffix('"')) else {
+        return t.to_string();
+    };
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c == escape {
+            out.extend(chars.next());
+        } else {
+            out.push(c);
+        }
     }
+    out
 }
 
 /// A JSON string.

@@ -645,3 +645,34 @@ fn nothing_is_copied_that_the_builder_does_not_have() {
     assert_eq!(p.report.status, Status::Refused, "{}", output(&p));
     assert!(reason(&p).contains("pattern"), "{}", reason(&p));
 }
+
+/// Found in review: ARG defaults keep their quotes when declared again and
+/// lose them when used; a package with a `>` is one word; a COPY to a
+/// folder only a variable names is refused, not copied as `$BIN`.
+#[test]
+fn quotes_and_variables_keep_their_meaning() {
+    let p = rewrite("FROM node:20\nARG PORT=\"3000\"\nARG APP=\"/app\"\nWORKDIR $APP\nCOPY . .\nRUN npm ci\nENV PORT=$PORT\nCMD [\"node\", \"x.js\"]\n");
+    let tail = final_stage(&p);
+    assert!(
+        tail.contains("ARG PORT=\"3000\"\nWORKDIR /app\nCOPY --from=builder /app /app\n"),
+        "{tail}"
+    );
+    let p = rewrite("FROM node:20\nRUN apt-get update && apt-get install -y 'libvips>=8'\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"x.js\"]\n");
+    assert!(
+        final_stage(&p).contains("--no-install-recommends 'libvips>=8' &&"),
+        "{}",
+        final_stage(&p)
+    );
+    let p = rewrite("FROM node:20\nARG BIN\nWORKDIR /app\nCOPY tool $BIN/\nRUN npm ci\nCMD [\"node\", \"x.js\"]\n");
+    assert_eq!(p.report.status, Status::Refused, "{}", output(&p));
+    // A WORKDIR with a quote and the escape character reads back.
+    let p = rewrite(
+        "FROM node:20\nWORKDIR \"/srv/it's\"\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"x.js\"]\n",
+    );
+    assert_eq!(
+        p.report.status,
+        Status::WouldRewrite,
+        "{:?}",
+        p.report.reason
+    );
+}
