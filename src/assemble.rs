@@ -59,8 +59,8 @@ pub struct LanguagePlan<'a> {
     /// Commands that install again what lives outside the application
     /// (global packages), with the `RUN`s they come from.
     pub reinstall: Vec<(String, &'a Instruction)>,
-    /// What `RUN` steps wrote outside the application directory.
-    pub written_outside: Vec<OutsideWrite>,
+    /// Caches the language's tools write, which the final stage does not need.
+    pub cache_dirs: Vec<String>,
     /// The `CMD` the final stage runs instead of the original's, and why.
     pub cmd: Option<(Vec<String>, String)>,
     pub warnings: Vec<Warning>,
@@ -89,6 +89,21 @@ pub fn assemble(
         // Built artifacts: the working folder is where the program ran.
         Payload::Artifacts(_) => facts.workdir.clone().unwrap_or_else(|| "/".into()),
     };
+    // The shared rules every language's plan meets.
+    let copied = carry::copied_files(facts);
+    let written = written_outside(facts, &app_dir, &copied, &lp.cache_dirs, lp.glibc_to_musl)?;
+    if no_shell && !(lp.packages.is_empty() && lp.tools.is_empty() && lp.reinstall.is_empty()) {
+        return Err(refused(
+            Code::SystemPackagesImpossible,
+            facts.from.start_line,
+            format!(
+                "the final stage would install programs, and {} has no shell to run the install",
+                lp.flavor.name()
+            ),
+        )
+        .hint("use the slim flavour"));
+    }
+    warn_root(facts, &mut warnings);
     let (builder_name, mut builder_edits) = name_builder(facts);
     builder_edits.extend(lp.builder_edits);
     let order = Order::read(facts, &app_dir);
@@ -146,7 +161,7 @@ pub fn assemble(
         flavor: lp.flavor,
     };
     stage.application(facts, &order, &app, &mut warnings);
-    for p in outside_paths(file, facts, ctx, &app_dir, lp.written_outside)? {
+    for p in outside_paths(file, facts, ctx, &app_dir, written)? {
         stage.add(
             Final::CopyFrom {
                 from: builder_name.clone(),

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use crate::assemble::Stop;
 use crate::codes::Code;
 use crate::codes::Reason;
 use crate::context::Context;
@@ -319,13 +320,25 @@ pub fn plan_file(file: &Dockerfile, ctx: &crate::context::Context, opts: &Option
     let entry = detection.language.as_deref().and_then(|l| registry.get(l));
     planned.decision = match entry {
         Some(e) => match &e.rules {
-            Some(rules) => rules.plan(&crate::lang::Input {
-                file,
-                stage,
-                facts: &facts,
-                ctx,
-                flavor: opts.flavor,
-            }),
+            Some(rules) => {
+                let input = crate::lang::Input {
+                    file,
+                    stage,
+                    facts: &facts,
+                    ctx,
+                    flavor: opts.flavor,
+                };
+                // The language decides what is its own; the shared
+                // assembler builds the final stage from it.
+                let assembled = rules
+                    .plan(&input)
+                    .and_then(|lp| crate::assemble::assemble(file, &facts, ctx, lp));
+                match assembled {
+                    Ok(plan) => Decision::Rewrite(plan),
+                    Err(Stop::Unchanged(r)) => Decision::Unchanged(r),
+                    Err(Stop::Refused(r)) => Decision::Refused(r),
+                }
+            }
             None => {
                 let rewritten: Vec<&str> = registry
                     .entries()

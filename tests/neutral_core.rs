@@ -2,11 +2,11 @@
 //! defined here, is registered, detected, planned and rendered with no
 //! change to any core file.
 
-use slimfile::assemble::{assemble, LanguagePlan, Payload, Stop};
+use slimfile::assemble::{LanguagePlan, Payload, Stop};
 use slimfile::context::Context;
 use slimfile::lang::Registry;
 use slimfile::lang::{Input, Registration, Rules};
-use slimfile::plan::{Decision, Flavor};
+use slimfile::plan::Flavor;
 use slimfile::process::process_bytes;
 use slimfile::process::Options;
 use slimfile::report::Status;
@@ -43,7 +43,7 @@ struct Zig {
 }
 
 impl Rules for Zig {
-    fn plan(&self, input: &Input) -> Decision {
+    fn plan<'a>(&self, input: &Input<'a>) -> Result<LanguagePlan<'a>, Stop> {
         let bin = self.t.rules.binary.clone();
         let lp = LanguagePlan {
             language: self.t.language.clone(),
@@ -57,15 +57,11 @@ impl Rules for Zig {
             packages: Vec::new(),
             tools: Vec::new(),
             reinstall: Vec::new(),
-            written_outside: Vec::new(),
+            cache_dirs: self.t.cache_dirs.clone(),
             cmd: None,
             warnings: Vec::new(),
         };
-        match assemble(input.file, input.facts, input.ctx, lp) {
-            Ok(plan) => Decision::Rewrite(plan),
-            Err(Stop::Refused(r)) => Decision::Refused(r),
-            Err(Stop::Unchanged(r)) => Decision::Unchanged(r),
-        }
+        Ok(lp)
     }
 }
 

@@ -8,10 +8,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::assemble::{LanguagePlan, Stop};
 use crate::context::Context;
 use crate::facts::StageFacts;
 use crate::parse::{Dockerfile, Stage};
-use crate::plan::{Decision, Flavor};
+use crate::plan::Flavor;
 use crate::template::{check_section, merge, Template};
 
 pub mod node;
@@ -28,8 +29,9 @@ pub struct Input<'a> {
 
 /// A language's rules: what its template's data cannot say.
 pub trait Rules: Send + Sync {
-    /// Plans the rewrite of a stage detected as this language.
-    fn plan(&self, input: &Input) -> Decision;
+    /// Plans the rewrite of a stage detected as this language, in neutral
+    /// terms the shared assembler turns into the final stage; or why not.
+    fn plan<'a>(&self, input: &Input<'a>) -> Result<LanguagePlan<'a>, Stop>;
 }
 
 /// Reads a language's rules from its merged template.

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::assemble::{assemble, refused, LanguagePlan, Payload, Stop};
+use crate::assemble::{refused, LanguagePlan, Payload, Stop};
 use crate::carry;
 use crate::codes::Code;
 use crate::codes::{Reason, Warning};
@@ -15,15 +15,9 @@ use crate::facts::{variables, StageFacts};
 use crate::lang::{Input, Registration, Rules};
 use crate::parse::{Dockerfile, Form, ImageRef, Instruction, Stage};
 use crate::paths::is_within;
-use crate::plan::{BuilderEdit, Decision, Flavor, Plan};
+use crate::plan::{BuilderEdit, Flavor};
 use crate::shell::{self, Command, NoScripts, Scope, Step};
 use crate::template::{check_section, typed};
-
-/// What `--flavor` and friends ask of the Node planner.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
-    pub flavor: Option<Flavor>,
-}
 
 mod image;
 mod needs;
@@ -61,44 +55,27 @@ struct Node {
 }
 
 impl Rules for Node {
-    fn plan(&self, input: &Input) -> Decision {
-        plan(
+    fn plan<'a>(&self, input: &Input<'a>) -> Result<LanguagePlan<'a>, Stop> {
+        plan_rewrite(
             input.file,
             input.stage,
             input.facts,
             input.ctx,
             &self.t,
-            Options {
-                flavor: input.flavor,
-            },
+            input.flavor,
         )
     }
 }
 
-/// The Node.js planner: a rewrite, or why not.
-pub fn plan(
+/// The Node.js plan: the decisions that are Node's own, in neutral terms.
+fn plan_rewrite<'a>(
     file: &Dockerfile,
     stage: &Stage,
-    facts: &StageFacts,
+    facts: &'a StageFacts<'a>,
     ctx: &Context,
     t: &NodeTemplate,
-    opts: Options,
-) -> Decision {
-    match plan_rewrite(file, stage, facts, ctx, t, opts) {
-        Ok(plan) => Decision::Rewrite(plan),
-        Err(Stop::Unchanged(reason)) => Decision::Unchanged(reason),
-        Err(Stop::Refused(reason)) => Decision::Refused(reason),
-    }
-}
-
-fn plan_rewrite(
-    file: &Dockerfile,
-    stage: &Stage,
-    facts: &StageFacts,
-    ctx: &Context,
-    t: &NodeTemplate,
-    opts: Options,
-) -> Result<Plan, Stop> {
+    asked: Option<Flavor>,
+) -> Result<LanguagePlan<'a>, Stop> {
     let from = facts.from;
     let line = from.start_line;
     let mut warnings = Vec::new();
@@ -146,7 +123,7 @@ fn plan_rewrite(
         pm,
         dev_installed,
         &app_dir,
-        opts,
+        asked,
     )?;
 
     let cmd_as_node = starts_on_image(facts, t, &tag, flavor, &global_runs, &globals, &start)?;
@@ -162,11 +139,7 @@ fn plan_rewrite(
         packages: &packages,
     };
     check_start_programs(t, flavor, &start, &provided)?;
-    // What RUN steps wrote outside the application directory is copied too.
     let glibc_to_musl = flavor == Flavor::Alpine && tag.variant != Variant::Alpine;
-    let written_outside =
-        crate::assemble::written_outside(facts, &app_dir, &copied, &t.cache_dirs, glibc_to_musl)?;
-    crate::assemble::warn_root(facts, &mut warnings);
 
     // Edits in the builder: the prune after the build.
     let mut builder_edits = Vec::new();
@@ -184,32 +157,27 @@ fn plan_rewrite(
     }
 
     let cmd = command_for(file, facts, &start, flavor, cmd_as_node, &mut warnings)?;
-    assemble(
-        file,
-        facts,
-        ctx,
-        LanguagePlan {
-            language: t.language.clone(),
-            flavor,
-            runtime_image,
-            builder_image: image.raw.clone(),
-            platform,
-            glibc_to_musl: flavor == Flavor::Alpine && tag.variant != Variant::Alpine,
-            builder_edits,
-            payload: Payload::AppDir(app_dir),
-            packages,
-            tools,
-            reinstall: global_runs
-                .iter()
-                .map(|(run, _)| *run)
-                .zip(globals)
-                .map(|(run, g)| (g, run))
-                .collect(),
-            written_outside,
-            cmd,
-            warnings,
-        },
-    )
+    Ok(LanguagePlan {
+        language: t.language.clone(),
+        flavor,
+        runtime_image,
+        builder_image: image.raw.clone(),
+        platform,
+        glibc_to_musl,
+        builder_edits,
+        payload: Payload::AppDir(app_dir),
+        packages,
+        tools,
+        reinstall: global_runs
+            .iter()
+            .map(|(run, _)| *run)
+            .zip(globals)
+            .map(|(run, g)| (g, run))
+            .collect(),
+        cache_dirs: t.cache_dirs.clone(),
+        cmd,
+        warnings,
+    })
 }
 
 /// The flavour (asked for, or the builder's C library) and its runtime
@@ -224,10 +192,10 @@ fn choose_runtime(
     pm: Option<&PackageManager>,
     dev_installed: bool,
     app_dir: &str,
-    opts: Options,
+    asked: Option<Flavor>,
 ) -> Result<(Flavor, String), Stop> {
     let line = facts.from.start_line;
-    let flavor = opts.flavor.unwrap_or(if tag.variant == Variant::Alpine {
+    let flavor = asked.unwrap_or(if tag.variant == Variant::Alpine {
         Flavor::Alpine
     } else {
         Flavor::Slim
@@ -243,7 +211,7 @@ fn choose_runtime(
     if matches!(tag.variant, Variant::Slim | Variant::Alpine)
         && !has_build_step(facts, t)
         && !dev_installed
-        && opts.flavor.is_none()
+        && asked.is_none()
     {
         return Err(Stop::Unchanged(Reason::at(
             Code::NothingToGain,
