@@ -467,6 +467,30 @@ pub fn written_outside(
     Ok(written)
 }
 
+/// Debian packages the builder installed, by their alpine names (the
+/// template's `package_names`, where a name alpine shares has an entry too:
+/// a package not listed may not exist there), or a refusal naming the first
+/// without one.
+pub fn alpine_packages(
+    packages: &[String],
+    names: &std::collections::BTreeMap<String, String>,
+    line: usize,
+) -> Result<Vec<String>, Stop> {
+    packages
+        .iter()
+        .map(|p| {
+            names.get(p).cloned().ok_or_else(|| {
+                refused(
+                    Code::PackageNotOnAlpine,
+                    line,
+                    format!("the Debian package `{p}` has no alpine name slimfile knows"),
+                )
+                .hint("use the slim flavour, or name its alpine package in the template's package_names")
+            })
+        })
+        .collect()
+}
+
 /// The warning for an image that runs as root, as the original did.
 pub fn warn_root(facts: &StageFacts, warnings: &mut Vec<Warning>) {
     if facts

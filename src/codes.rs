@@ -72,6 +72,7 @@ codes! {
     NoWorkdir = "no-workdir", "no WORKDIR: the application directory would be /";
     NoRuntimeImage = "no-runtime-image", "the flavour has no runtime image for this language";
     MuslToGlibc = "musl-to-glibc", "an alpine (musl) builder cannot feed a glibc runtime";
+    PackageNotOnAlpine = "package-not-on-alpine", "a Debian package has no known alpine name";
     NativeOnMusl = "native-on-musl", "native code built on glibc would fail on musl";
     UnsupportedDistroless = "unsupported-distroless", "no supported distroless image for this version";
     GlobalInstallImpossible = "global-install-impossible", "a global install cannot be made again on the runtime image";

@@ -73,13 +73,37 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     })
 }
 
+/// Whether an unknown key is one a language keeps under `[rules]` (as Node's
+/// `images`, `files` and `package_managers` were before they moved there).
+fn moved_to_rules(e: &toml::de::Error) -> bool {
+    let m = e.message();
+    m.starts_with("unknown field")
+        && [
+            "`images`",
+            "`files`",
+            "`package_managers`",
+            "`run_hints`",
+            "`dependency_packages`",
+        ]
+        .iter()
+        .any(|k| m.contains(k))
+}
+
 /// Reads a config text against `registrations`.
 pub fn parse(text: &str, registrations: &[Registration]) -> Result<Config, String> {
     let file: File = toml::from_str(text).map_err(|e| e.to_string().trim().to_string())?;
     for r in registrations {
         if file.templates.contains_key(r.id) {
-            (r.check)(text, &["templates", r.id])
-                .map_err(|e| format!("[templates.{}]: {}", r.id, e.to_string().trim()))?;
+            (r.check)(text, &["templates", r.id]).map_err(|e| {
+                let mut message = format!("[templates.{}]: {}", r.id, e.to_string().trim());
+                if moved_to_rules(&e) {
+                    message.push_str(&format!(
+                        "\n  hint: a language's own data is under [templates.{}.rules] (for example [templates.{}.rules.images])",
+                        r.id, r.id
+                    ));
+                }
+                message
+            })?;
         }
     }
     let registry = Registry::build(registrations, &file.templates).map_err(|TemplateError(e)| e)?;
@@ -116,6 +140,12 @@ mod tests {
         );
         let e = error("flavour = \"slim\"\n");
         assert!(e.contains("line 1") && e.contains("flavour"), "{e}");
+        // Node's own data moved under [rules]: the error says where.
+        let e = error("[templates.node.images.distroless]\nmajors = [22]\n");
+        assert!(e.contains("[templates.node.rules"), "{e}");
+        // A language slimfile only detects has no rules to override.
+        let e = error("[templates.python.rules]\nx = 1\n");
+        assert!(e.contains("line 2") && e.contains('x'), "{e}");
         // A package manager replaced must be whole.
         let e = error("[[templates.node.rules.package_managers]]\nname = \"npm\"\n");
         assert!(e.contains("line 1") && e.contains("lock_files"), "{e}");

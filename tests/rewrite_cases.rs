@@ -676,3 +676,21 @@ fn quotes_and_variables_keep_their_meaning() {
         p.report.reason
     );
 }
+
+/// Found in review: `--flavor alpine` from a glibc builder ran `apk add` with
+/// Debian's package names. They are mapped, or the flavour refused.
+#[test]
+fn debian_packages_take_their_alpine_names() {
+    let p = rewrite_with("FROM node:20\nRUN apt-get update && apt-get install -y libpq5 tini\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"x.js\"]\n", &[], Some(Flavor::Alpine));
+    assert!(
+        final_stage(&p).contains("RUN apk add --no-cache libpq tini\n"),
+        "{}",
+        final_stage(&p)
+    );
+    let p = rewrite_with("FROM node:20\nRUN apt-get update && apt-get install -y libjemalloc2\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"x.js\"]\n", &[], Some(Flavor::Alpine));
+    assert_eq!(p.report.status, Status::Refused);
+    assert_eq!(
+        p.report.reason.as_ref().unwrap().code,
+        slimfile::codes::Code::PackageNotOnAlpine
+    );
+}

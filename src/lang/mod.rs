@@ -53,6 +53,12 @@ pub struct Registration {
     pub check: CheckOverride,
 }
 
+/// The `[rules]` of a language slimfile only detects: none, so an override
+/// of them is an error.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoRules {}
+
 impl Registration {
     /// A language slimfile detects but does not rewrite yet.
     pub const fn detected_only(id: &'static str, template: &'static str) -> Registration {
@@ -60,7 +66,7 @@ impl Registration {
             id,
             template,
             load: None,
-            check: check_section::<Template>,
+            check: check_section::<Template<NoRules>>,
         }
     }
 }

@@ -130,7 +130,8 @@ fn plan_rewrite<'a>(
     let copied = carry::copied_files(facts);
     let tools =
         crate::runtime::healthcheck_tools(facts, flavor, t, &["node"], &copied, &mut warnings)?;
-    let packages = final_packages(facts, t, flavor, &manifest, &mut warnings)?;
+    let glibc_to_musl = flavor == Flavor::Alpine && tag.variant != Variant::Alpine;
+    let packages = final_packages(facts, t, flavor, glibc_to_musl, &manifest, &mut warnings)?;
     let provided = Provided {
         app_dir: &app_dir,
         copied: &copied,
@@ -139,7 +140,6 @@ fn plan_rewrite<'a>(
         packages: &packages,
     };
     check_start_programs(t, flavor, &start, &provided)?;
-    let glibc_to_musl = flavor == Flavor::Alpine && tag.variant != Variant::Alpine;
 
     // Edits in the builder: the prune after the build.
     let mut builder_edits = Vec::new();

@@ -88,12 +88,17 @@ pub(super) fn final_packages(
     facts: &StageFacts,
     t: &NodeTemplate,
     flavor: Flavor,
+    glibc_to_musl: bool,
     manifest: &Manifest,
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<String>, Stop> {
     let line = facts.from.start_line;
     let distroless = flavor == Flavor::Distroless;
     let mut packages = carry::runtime_packages(facts, |p| t.build_only(p));
+    // apt's names on a Debian builder; apk needs alpine's.
+    if glibc_to_musl {
+        packages = crate::assemble::alpine_packages(&packages, &t.package_names, line)?;
+    }
     for (dependency, needs) in &t.rules.dependency_packages {
         let wanted = match flavor {
             Flavor::Slim => &needs.slim,
