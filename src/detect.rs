@@ -5,9 +5,10 @@
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::facts::command_words;
+use crate::facts::StageFacts;
 use crate::lang::Registry;
-use crate::parse::{Dockerfile, ImageRef, Keyword, Stage};
+use crate::parse::{Dockerfile, ImageRef, Stage};
+use crate::shell::Step;
 
 /// Where a piece of evidence was found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -81,6 +82,7 @@ fn program_language<'r>(words: &[String], registry: &'r Registry) -> Option<(&'r
 pub fn detect(
     file: &Dockerfile,
     stage: &Stage,
+    facts: &StageFacts,
     ctx: &Context,
     forced: Option<&str>,
     registry: &Registry,
@@ -113,12 +115,16 @@ pub fn detect(
             weight: 10,
         });
     }
-    for &i in &instructions[stage.instructions.clone()] {
-        if i.keyword != Keyword::Run {
-            continue;
-        }
+    // What the RUNs run, as the stage's reading already found it (scripts
+    // from the context followed).
+    for run in &facts.run_steps {
+        let i = run.instruction;
         let mut seen = Vec::new();
-        for words in command_words(file, i) {
+        let words = run.steps.iter().filter_map(|s| match s {
+            Step::Run(c) => Some(c.words()),
+            Step::Unknown(u) => u.program.clone().map(|p| vec![p]),
+        });
+        for words in words {
             if let Some((lang, weight)) = program_language(&words, registry) {
                 if !seen.contains(&lang) {
                     seen.push(lang);

@@ -374,20 +374,6 @@ pub fn form_text(form: &Form) -> String {
     }
 }
 
-/// The programs a `RUN` runs, read with nothing known of the stage (for
-/// detection): each known command's words, and the file an unknown step
-/// names (`./mvnw`).
-pub fn command_words(file: &Dockerfile, run: &Instruction) -> Vec<Vec<String>> {
-    let scope = Scope::at("/", "root");
-    shell::read_instruction(file, run, None, &scope, &shell::NoScripts)
-        .into_iter()
-        .filter_map(|s| match s {
-            Step::Run(c) => Some(c.words()),
-            Step::Unknown(u) => u.program.map(|p| vec![p]),
-        })
-        .collect()
-}
-
 /// Removes one level of matching quotes.
 pub fn unquote(s: &str) -> String {
     let t = s.trim();

@@ -315,7 +315,7 @@ pub fn plan_file(file: &Dockerfile, ctx: &crate::context::Context, opts: &Option
     planned.builder_image = stage.base.as_ref().map(|b| b.raw.clone());
     let facts = StageFacts::read_in(file, stage, ctx);
     let registry = &opts.templates;
-    let detection = crate::detect::detect(file, stage, ctx, opts.lang.as_deref(), registry);
+    let detection = crate::detect::detect(file, stage, &facts, ctx, opts.lang.as_deref(), registry);
     let line = facts.from.start_line;
     let entry = detection.language.as_deref().and_then(|l| registry.get(l));
     planned.decision = match entry {
