@@ -38,6 +38,7 @@ pub mod process;
 pub mod read;
 pub mod render;
 pub mod report;
+pub mod run;
 pub mod runtime;
 pub mod scripts;
 pub mod shell;

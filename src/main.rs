@@ -2,5 +2,5 @@ use clap::Parser;
 
 fn main() {
     let cli = slimfile::cli::Cli::parse();
-    std::process::exit(slimfile::cli::run(cli));
+    std::process::exit(slimfile::run::run(cli.into()));
 }

@@ -1,0 +1,444 @@
+//! A run over the given paths, clap-free: the modes (dry run, `--write`,
+//! `--check`, `--explain`, stdin), what each prints, the summary and the
+//! exit code. The command line (`crate::cli`) only fills [`Settings`].
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::codes::{Code, Reason};
+use crate::context::Context;
+use crate::discover::{discover, Filters, Found};
+use crate::dump::dump_syntax;
+use crate::plan::Flavor;
+use crate::process::{process_bytes, process_path, Options};
+use crate::read::read_dockerfile;
+use crate::report::{json, FileReport, Status, Summary};
+
+/// When to colour the diff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    Always,
+    Never,
+}
+
+/// The report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Diffs and a summary.
+    Text,
+    /// One JSON document on stdout.
+    Json,
+}
+
+/// What a run is asked to do (the command line's flags; see `slimfile --help`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Dockerfiles or directories; `-` for stdin.
+    pub paths: Vec<PathBuf>,
+    /// Apply each rewrite in place.
+    pub write: bool,
+    /// Change nothing; exit 1 if any file would be rewritten.
+    pub check: bool,
+    /// Print the detection evidence and the plan for each file.
+    pub explain: bool,
+    pub format: Format,
+    /// A language id to use instead of detecting one.
+    pub lang: Option<String>,
+    pub flavor: Option<Flavor>,
+    /// A `slimfile.toml`.
+    pub config: Option<PathBuf>,
+    /// The build context, for a single Dockerfile.
+    pub context: Option<PathBuf>,
+    pub color: Color,
+    /// No diffs and no summary.
+    pub quiet: bool,
+    /// Globs that walked files must match, or must not.
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    /// Files processed at once.
+    pub jobs: Option<usize>,
+    /// Print the parser's reading of each path instead.
+    pub dump_syntax: bool,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run(settings: Settings) -> i32 {
+    if settings.dump_syntax {
+        return run_dump_syntax(&settings.paths);
+    }
+    if settings.paths.is_empty() {
+        eprintln!("slimfile: no PATH given: name Dockerfiles or directories, or `-` for stdin (see --help)");
+        return 2;
+    }
+    let mut settings = settings;
+    let opts = match options(&mut settings) {
+        Ok(opts) => opts,
+        Err(e) => {
+            eprintln!("slimfile: {e}");
+            return 2;
+        }
+    };
+    if settings.paths.len() == 1 && settings.paths[0] == Path::new("-") {
+        if settings.write {
+            eprintln!("slimfile: --write needs a file to write; with `-` the rewritten file goes to stdout");
+            return 2;
+        }
+        return run_stdin(&settings, opts);
+    }
+    if settings.paths.iter().any(|p| p == Path::new("-")) {
+        eprintln!("slimfile: `-` (stdin) cannot be combined with other paths");
+        return 2;
+    }
+    let filters = match Filters::new(&settings.include, &settings.exclude) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("slimfile: bad --include/--exclude glob: {e}");
+            return 2;
+        }
+    };
+    let found = discover(&settings.paths, &filters);
+    for dir in settings.paths.iter().filter(|p| p.is_dir()) {
+        let any = found.iter().any(|f| match f {
+            Found::File { path, .. } | Found::Skipped { path, .. } => path.starts_with(dir),
+        });
+        if !any {
+            eprintln!(
+                "slimfile: {}: no Dockerfiles found in this directory",
+                dir.display()
+            );
+        }
+    }
+    let files = found
+        .iter()
+        .filter(|f| matches!(f, Found::File { .. }))
+        .count();
+    if settings.context.is_some() && files > 1 {
+        eprintln!(
+            "slimfile: --context applies to a single Dockerfile, and {files} were given or found"
+        );
+        return 2;
+    }
+    let color = match settings.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let jobs = settings
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+    {
+        Ok(pool) => pool,
+        Err(e) => {
+            eprintln!("slimfile: cannot start {jobs} threads: {e}");
+            return 2;
+        }
+    };
+    let progress = progress_bar(&settings, found.len());
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut reports = Vec::with_capacity(found.len());
+    // Files are processed in parallel a chunk at a time and printed in path
+    // order; only one chunk's texts are held at once, so memory stays flat.
+    for chunk in found.chunks(CHUNK) {
+        let done: Vec<Done> = pool.install(|| {
+            use rayon::prelude::*;
+            chunk
+                .par_iter()
+                .map(|f| handle(&settings, f, &opts, color))
+                .collect()
+        });
+        for d in done {
+            if let Some(text) = d.print {
+                let _ = out.write_all(text.as_bytes());
+            }
+            progress.inc(1);
+            reports.push(d.report);
+        }
+    }
+    progress.finish_and_clear();
+    print_report(&settings, &reports, &mut out);
+    exit_code(&reports, settings.check)
+}
+
+/// The run's options: the command line over the config file's defaults,
+/// and the templates with the file's overrides.
+fn options(settings: &mut Settings) -> Result<Options, crate::config::ConfigError> {
+    let mut default_flavor = None;
+    let mut templates = crate::lang::Registry::builtin();
+    if let Some(path) = &settings.config {
+        let config = crate::config::load(path)?;
+        default_flavor = config.flavor;
+        settings.include.extend(config.include);
+        settings.exclude.extend(config.exclude);
+        templates = config.registry;
+    }
+    Ok(Options {
+        lang: settings.lang.clone(),
+        flavor: settings.flavor.or(default_flavor),
+        templates,
+    })
+}
+
+/// The report at the end of a run: JSON on stdout, or the reasons, the
+/// warnings and the summary on stderr.
+fn print_report(settings: &Settings, reports: &[FileReport], out: &mut impl Write) {
+    if settings.format == Format::Json {
+        let _ = writeln!(out, "{}", json(reports));
+    } else if !settings.quiet {
+        let summary = Summary::of(reports);
+        // Failures are always listed; in a bulk run the other statuses are
+        // grouped in the summary and warnings are left to --format json.
+        let few = reports.len() <= PER_FILE_DETAIL;
+        for r in reports {
+            let Some(reason) = &r.reason else { continue };
+            let at = reason.line.map(|l| format!(":{l}")).unwrap_or_default();
+            if r.status == Status::Error || (few && r.status != Status::Rewritten) {
+                eprintln!(
+                    "slimfile: {}{at}: {}: {}",
+                    r.path,
+                    r.status.name(),
+                    reason.display()
+                );
+            }
+        }
+        if few {
+            for r in reports {
+                for w in &r.warnings {
+                    let at = w.line.map(|l| format!(":{l}")).unwrap_or_default();
+                    eprintln!("slimfile: {}{at}: warning: {}", r.path, w.display());
+                }
+            }
+        } else {
+            let warned = reports.iter().filter(|r| !r.warnings.is_empty()).count();
+            if warned > 0 {
+                eprintln!(
+                    "slimfile: {warned} files have warnings (see --format json or --explain)"
+                );
+            }
+        }
+        eprint!("{}", summary.text());
+    }
+}
+
+/// How many files are processed between two prints: the bound on the texts
+/// held at once.
+const CHUNK: usize = 256;
+
+/// Runs over at most this many files list each file's reason and warnings.
+const PER_FILE_DETAIL: usize = 20;
+
+/// Runs over this many files show a progress bar on a terminal.
+const PROGRESS_FROM: usize = 300;
+
+/// One file's outcome: its report and what to print on stdout.
+struct Done {
+    report: FileReport,
+    print: Option<String>,
+}
+
+fn progress_bar(settings: &Settings, files: usize) -> indicatif::ProgressBar {
+    // Diffs scrolling past on the same terminal say how far the run is; the
+    // bar is for runs that print nothing until the summary.
+    let diffs_on_terminal = !settings.write && std::io::stdout().is_terminal();
+    let shown = files >= PROGRESS_FROM
+        && settings.format == Format::Text
+        && !settings.quiet
+        && !diffs_on_terminal
+        && std::io::stderr().is_terminal();
+    if !shown {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(files as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} files ({per_sec}, {eta} left)",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Processes one discovered file: reads, plans, and writes, diffs or
+/// explains it.
+fn handle(settings: &Settings, found: &Found, opts: &Options, color: bool) -> Done {
+    let (path, root) = match found {
+        Found::Skipped { path, reason } => {
+            return Done {
+                report: FileReport::bare(
+                    &path.display().to_string(),
+                    Status::Skipped,
+                    Some(reason.clone()),
+                ),
+                print: None,
+            }
+        }
+        Found::File { path, root } => (path, root),
+    };
+    let display = path.display().to_string();
+    let ctx = match &settings.context {
+        Some(c) => Context::at(c),
+        None => Context::at(
+            path.parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+        ),
+    };
+    let mut p = process_path(path, &display, &ctx, opts.clone());
+    if settings.explain {
+        let original = p
+            .original
+            .as_deref()
+            .and_then(|b| std::str::from_utf8(b).ok());
+        let text =
+            crate::explain::explain(&p.report, p.planned.as_ref(), original, &opts.templates);
+        let print = (settings.format == Format::Text).then_some(text);
+        return Done {
+            report: p.report,
+            print,
+        };
+    }
+    let (Some(new), Some(original)) = (&p.rewritten, &p.original) else {
+        return Done {
+            report: p.report,
+            print: None,
+        };
+    };
+    if settings.write {
+        match crate::write::write_atomic(path, original, new, root) {
+            Ok(()) => p.report.status = Status::Rewritten,
+            Err(e) => {
+                p.report.status = Status::Refused;
+                p.report.reason = Some(Reason::file(Code::WriteFailed, e.to_string()));
+            }
+        }
+        return Done {
+            report: p.report,
+            print: None,
+        };
+    }
+    let print = (settings.format == Format::Text && !settings.quiet).then(|| {
+        let old = String::from_utf8_lossy(original);
+        crate::diff::unified(&p.report.path, &old, new, p.tail_start, color)
+    });
+    Done {
+        report: p.report,
+        print,
+    }
+}
+
+fn exit_code(reports: &[FileReport], check: bool) -> i32 {
+    if reports.iter().any(|r| r.status == Status::Error) {
+        2
+    } else if check && reports.iter().any(|r| r.status == Status::WouldRewrite) {
+        1
+    } else {
+        0
+    }
+}
+
+/// `slimfile -`: the rewritten file (or the input, unchanged) on stdout.
+fn run_stdin(settings: &Settings, opts: Options) -> i32 {
+    let mut bytes = Vec::new();
+    let limit = crate::read::MAX_FILE_BYTES;
+    if let Err(e) = std::io::stdin().take(limit + 1).read_to_end(&mut bytes) {
+        eprintln!("slimfile: <stdin>: cannot read: {e}");
+        return 2;
+    }
+    if bytes.len() as u64 > limit {
+        eprintln!("slimfile: <stdin>: over the {limit}-byte limit for a Dockerfile");
+        return 2;
+    }
+    let ctx = Context::at(settings.context.as_deref().unwrap_or(Path::new(".")));
+    let p = process_bytes(&bytes, "<stdin>", &ctx, opts.clone());
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let report = p.report.clone();
+    if settings.explain {
+        let original = std::str::from_utf8(&bytes).ok();
+        let _ = write!(
+            out,
+            "{}",
+            crate::explain::explain(&report, p.planned.as_ref(), original, &opts.templates)
+        );
+    } else if settings.format == Format::Json {
+        let _ = writeln!(out, "{}", json(std::slice::from_ref(&report)));
+    } else {
+        let _ = match &p.rewritten {
+            Some(text) => out.write_all(text.as_bytes()),
+            None => out.write_all(&bytes),
+        };
+    }
+    let _ = out.flush();
+    if let Some(reason) = &report.reason {
+        let at = reason.line.map(|l| format!(":{l}")).unwrap_or_default();
+        eprintln!(
+            "slimfile: <stdin>{at}: {}: {}",
+            report.status.name(),
+            reason.display()
+        );
+    }
+    for w in &report.warnings {
+        let at = w.line.map(|l| format!(":{l}")).unwrap_or_default();
+        eprintln!("slimfile: <stdin>{at}: warning: {}", w.display());
+    }
+    exit_code(&[report], settings.check)
+}
+
+fn run_dump_syntax(paths: &[PathBuf]) -> i32 {
+    if paths.is_empty() {
+        eprintln!("slimfile: --dump-syntax needs at least one PATH");
+        return 2;
+    }
+    let mut code = 0;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for path in paths {
+        let file = match read_dockerfile(path) {
+            Ok(file) => file,
+            Err(e) => {
+                let at = e.line().map(|l| format!(":{l}")).unwrap_or_default();
+                eprintln!("slimfile: {}{at}: {e}", path.display());
+                code = 2;
+                continue;
+            }
+        };
+        if paths.len() > 1 {
+            let header = serde_json::json!({ "file": path.display().to_string() });
+            let _ = writeln!(out, "{header}");
+        }
+        if out.write_all(dump_syntax(&file).as_bytes()).is_err() {
+            // Stdout closed (a pipe into `head`): nothing more to say.
+            return code;
+        }
+        for p in file.problems() {
+            eprintln!(
+                "slimfile: {}:{}: error: {}",
+                path.display(),
+                p.line,
+                p.message
+            );
+            code = 2;
+        }
+        for p in file.version_dependent() {
+            eprintln!(
+                "slimfile: {}:{}: warning: BuildKit versions differ here: {}",
+                path.display(),
+                p.line,
+                p.message
+            );
+        }
+        for p in file.build_problems() {
+            eprintln!(
+                "slimfile: {}:{}: warning: docker build would reject this: {}",
+                path.display(),
+                p.line,
+                p.message
+            );
+        }
+    }
+    code
+}
