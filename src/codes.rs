@@ -9,20 +9,28 @@ use serde::Serialize;
 /// Declares the codes with their kebab-case names and one-line descriptions.
 macro_rules! codes {
     ($($(#[$doc:meta])* $variant:ident = $name:literal, $description:literal;)*) => {
-        /// A stable reason or warning code.
+        /// A stable reason or warning code: one the core knows, or one a
+        /// language defines for what is its own (listed by its registration).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Code {
             $($(#[$doc])* $variant,)*
+            /// A language's own code.
+            Language {
+                name: &'static str,
+                description: &'static str,
+            },
         }
 
         impl Code {
-            /// Every code, in the order of the README's table.
+            /// Every code the core knows, in the order of the README's table
+            /// (the languages' own follow, from their registrations).
             pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
 
             /// The code as written in reports (`no-workdir`).
             pub fn as_str(self) -> &'static str {
                 match self {
                     $(Code::$variant => $name,)*
+                    Code::Language { name, .. } => name,
                 }
             }
 
@@ -30,6 +38,7 @@ macro_rules! codes {
             pub fn description(self) -> &'static str {
                 match self {
                     $(Code::$variant => $description,)*
+                    Code::Language { description, .. } => description,
                 }
             }
         }
@@ -63,7 +72,6 @@ codes! {
     OpenContinuation = "open-continuation", "the last line continues to the end of the file";
     ReadBackFailed = "read-back-failed", "the rewrite did not read back as planned (a bug: please report it)";
     RenderFailed = "render-failed", "the plan could not be rendered (a bug: please report it)";
-    BunProject = "bun-project", "a Bun project, which runs on oven/bun images";
     UnreadableFrom = "unreadable-from", "the FROM instruction cannot be read";
     UnofficialImage = "unofficial-image", "the base image is not the official one for its language";
     BuildPlatform = "build-platform", "FROM --platform=$BUILDPLATFORM: dependencies for the wrong platform";
@@ -89,7 +97,6 @@ codes! {
     RunNotFollowed = "run-not-followed", "a RUN step slimfile cannot follow, which may write anything";
     CopyOutsideUnknown = "copy-outside-unknown", "a COPY puts files outside the application that cannot be told";
     UnknownPackageManager = "unknown-package-manager", "which package manager installed the dependencies cannot be told";
-    NotANodeCommand = "not-a-node-command", "the command does not start with node, as distroless node requires";
     UnknownScript = "unknown-script", "which package.json script runs cannot be told";
     MissingScript = "missing-script", "package.json has no such script";
     DevServer = "dev-server", "the start command is a development server";
@@ -103,9 +110,8 @@ codes! {
     HealthcheckToolInstalled = "healthcheck-tool-installed", "a program the HEALTHCHECK runs is installed";
     OwnerNamed = "owner-named", "the application is copied naming its owner";
     FolderOwnerLost = "folder-owner-lost", "the application folder's owner cannot be kept";
-    CommandAsNode = "command-as-node", "the start command runs as the node command its script runs";
     NoCmd = "no-cmd", "no CMD: the runtime starts with its default";
-    NoManifest = "no-manifest", "no package.json in the build context";
+    NoManifest = "no-manifest", "the project's manifest is not in the build context";
 }
 
 /// A warning attached to a plan, with its code and the line it concerns.

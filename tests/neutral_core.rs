@@ -75,6 +75,7 @@ fn zig() -> Registration {
             }))
         }),
         check: check_section::<Template<ZigRules>>,
+        codes: &[],
     }
 }
 

@@ -51,6 +51,8 @@ pub struct Registration {
     /// Its rules, for a language slimfile rewrites; `None` for one it only detects.
     pub load: Option<LoadRules>,
     pub check: CheckOverride,
+    /// The reason and warning codes that are the language's own.
+    pub codes: &'static [crate::codes::Code],
 }
 
 /// The `[rules]` of a language slimfile only detects: none, so an override
@@ -67,6 +69,7 @@ impl Registration {
             template,
             load: None,
             check: check_section::<Template<NoRules>>,
+            codes: &[],
         }
     }
 }
@@ -215,6 +218,19 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_language_s_codes_are_its_own() {
+        let core: Vec<&str> = crate::codes::Code::ALL.iter().map(|c| c.as_str()).collect();
+        let mut seen = std::collections::HashSet::new();
+        for r in registrations() {
+            for c in r.codes {
+                assert!(matches!(c, crate::codes::Code::Language { .. }), "{c}");
+                assert!(!core.contains(&c.as_str()), "{c} is a core code too");
+                assert!(seen.insert(c.as_str()), "{c} twice");
+            }
+        }
+    }
 
     #[test]
     fn every_compiled_in_template_loads() {

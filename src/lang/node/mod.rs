@@ -34,6 +34,24 @@ use project::*;
 use prune::*;
 use start::*;
 
+/// A Bun project, which runs on oven/bun images, not node.
+const BUN_PROJECT: Code = Code::Language {
+    name: "bun-project",
+    description: "a Bun project, which runs on oven/bun images",
+};
+
+/// The command does not start with `node`, as distroless node needs.
+const NOT_A_NODE_COMMAND: Code = Code::Language {
+    name: "not-a-node-command",
+    description: "the command does not start with node, as distroless node requires",
+};
+
+/// The start command runs as the `node …` its script runs.
+const COMMAND_AS_NODE: Code = Code::Language {
+    name: "command-as-node",
+    description: "the start command runs as the node command its script runs",
+};
+
 /// Node.js in the registry: its template, its rules, and the check of a
 /// user's override with the rules' own types.
 pub fn registration() -> Registration {
@@ -46,6 +64,7 @@ pub fn registration() -> Registration {
             }))
         }),
         check: check_section::<NodeTemplate>,
+        codes: &[BUN_PROJECT, NOT_A_NODE_COMMAND, COMMAND_AS_NODE],
     }
 }
 
@@ -273,7 +292,7 @@ fn builder<'s>(
     let line = from.start_line;
     if let Some(lock) = t.rules.files.bun_lock_files.iter().find(|l| ctx.has(l)) {
         return Err(Stop::Refused(Reason::file(
-            Code::BunProject,
+            BUN_PROJECT,
             format!(
                 "{lock} in the build context: this is a Bun project, which runs on oven/bun images; slimfile does not rewrite Bun projects yet"
             ),
@@ -321,7 +340,7 @@ fn final_cmd(
     let distroless = flavor == Flavor::Distroless;
     let args = if cmd_as_node {
         warnings.push(Warning::new(
-            Code::CommandAsNode,
+            COMMAND_AS_NODE,
             Some(i.start_line),
             format!(
                 "`{}` is run as the node command its script runs, since the {} image lacks {}",
@@ -347,7 +366,7 @@ fn final_cmd(
             Some(p) if p.starts_with('-') => words,
             _ => {
                 return Err(refused(
-                    Code::NotANodeCommand,
+                    NOT_A_NODE_COMMAND,
                     i.start_line,
                     format!(
                         "distroless node runs node itself: `{}` does not start with node",
