@@ -42,6 +42,8 @@ pub struct LanguagePlan<'a> {
     pub language: String,
     pub flavor: Flavor,
     pub runtime_image: String,
+    /// Whether the runtime image has a shell (the template's flavour table).
+    pub shell: bool,
     /// The builder's image as written.
     pub builder_image: String,
     /// A constant `--platform` of the builder, repeated on the final `FROM`.
@@ -83,7 +85,7 @@ pub fn assemble(
     lp: LanguagePlan,
 ) -> Result<Plan, Stop> {
     let mut warnings = lp.warnings;
-    let no_shell = matches!(lp.flavor, Flavor::Distroless | Flavor::Scratch);
+    let no_shell = !lp.shell;
     let app_dir = match &lp.payload {
         Payload::AppDir(d) => d.clone(),
         // Built artifacts: the working folder is where the program ran.
@@ -107,7 +109,7 @@ pub fn assemble(
     let (builder_name, mut builder_edits) = name_builder(facts);
     builder_edits.extend(lp.builder_edits);
     let order = Order::read(facts, &app_dir);
-    check_shell(&order.carried, lp.flavor, lp.glibc_to_musl)?;
+    check_shell(&order.carried, lp.flavor, no_shell, lp.glibc_to_musl)?;
 
     let mut stage = Stage::default();
     stage.add(
@@ -248,11 +250,16 @@ impl<'a> Order<'a> {
 }
 
 /// A carried `SHELL` needs that shell on the runtime image.
-fn check_shell(carried: &[&Instruction], flavor: Flavor, glibc_to_musl: bool) -> Result<(), Stop> {
+fn check_shell(
+    carried: &[&Instruction],
+    flavor: Flavor,
+    no_shell: bool,
+    glibc_to_musl: bool,
+) -> Result<(), Stop> {
     let Some(s) = carried.iter().find(|i| i.keyword == Keyword::Shell) else {
         return Ok(());
     };
-    if matches!(flavor, Flavor::Distroless | Flavor::Scratch) {
+    if no_shell {
         return Err(refused(
             Code::ShellFormNoShell,
             s.start_line,

@@ -26,6 +26,11 @@ macro_rules! codes {
             /// (the languages' own follow, from their registrations).
             pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
 
+            /// The core code with this name.
+            pub fn from_name(name: &str) -> Option<Code> {
+                Code::ALL.iter().copied().find(|c| c.as_str() == name)
+            }
+
             /// The code as written in reports (`no-workdir`).
             pub fn as_str(self) -> &'static str {
                 match self {

@@ -6,6 +6,9 @@
 //! flavor = "slim"                 # the default for --flavor
 //! exclude = ["legacy/**"]         # added to --exclude
 //!
+//! [templates.node.flavors.distroless]
+//! image = "mirror.example.com/distroless/nodejs{major}-debian13"
+//!
 //! [templates.node.rules.images.distroless]
 //! majors = [22, 24]               # merged into templates/node.toml
 //! ```
@@ -146,6 +149,9 @@ mod tests {
         // A language slimfile only detects has no rules to override.
         let e = error("[templates.python.rules]\nx = 1\n");
         assert!(e.contains("line 2") && e.contains('x'), "{e}");
+        // A flavour's refusal names a reason code.
+        let e = error("[templates.node.flavors.scratch.refuse]\ncode = \"nope\"\n");
+        assert!(e.contains("nope") && e.contains("no reason code"), "{e}");
         // A package manager replaced must be whole.
         let e = error("[[templates.node.rules.package_managers]]\nname = \"npm\"\n");
         assert!(e.contains("line 1") && e.contains("lock_files"), "{e}");

@@ -25,6 +25,8 @@ pub struct Template<R = toml::Table> {
     /// The name a person reads (`Node.js`).
     pub display_name: String,
     pub detect: Detect,
+    /// The four flavours of the final stage: each an image or a refusal.
+    pub flavors: Flavors,
     pub base_config: BaseConfig,
     /// Programs a `HEALTHCHECK` may call, and how to install them per flavour.
     pub tools: BTreeMap<String, ToolInstall>,
@@ -36,6 +38,59 @@ pub struct Template<R = toml::Table> {
     pub package_names: BTreeMap<String, String>,
     /// The language's own data, read by its module.
     pub rules: R,
+}
+
+/// The table of the four flavours (design.md, "Flavours").
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Flavors {
+    pub slim: FlavorEntry,
+    pub alpine: FlavorEntry,
+    pub distroless: FlavorEntry,
+    pub scratch: FlavorEntry,
+}
+
+impl Flavors {
+    /// The entry of a flavour.
+    pub fn get(&self, flavor: Flavor) -> &FlavorEntry {
+        match flavor {
+            Flavor::Slim => &self.slim,
+            Flavor::Alpine => &self.alpine,
+            Flavor::Distroless => &self.distroless,
+            Flavor::Scratch => &self.scratch,
+        }
+    }
+}
+
+/// One flavour of a language: its runtime image, or why there is none.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FlavorEntry {
+    /// The runtime image, with the language's placeholders (`{major}`);
+    /// empty where the language composes it from the builder's tag
+    /// (`node:20` → `node:20-slim`).
+    pub image: String,
+    /// Whether the image has `/bin/sh` (default: yes).
+    pub shell: Option<bool>,
+    /// A refusal instead of an image.
+    pub refuse: Option<FlavorRefusal>,
+}
+
+impl FlavorEntry {
+    /// Whether the image has a shell.
+    pub fn has_shell(&self) -> bool {
+        self.shell.unwrap_or(true)
+    }
+}
+
+/// Why a flavour has no image for a language.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FlavorRefusal {
+    /// A reason code (`no-runtime-image`).
+    pub code: String,
+    pub message: String,
+    pub hint: Option<String>,
 }
 
 /// What points at the language, and how strongly.

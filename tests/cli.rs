@@ -583,7 +583,7 @@ fn a_config_file_sets_defaults_and_overrides_templates() {
     let config = dir.path().join("slimfile.toml");
     fs::write(
         &config,
-        "flavor = \"distroless\"\n\n[templates.node.rules.images.distroless]\nmajors = [20]\nimage = \"mirror.example.com/distroless/nodejs{major}-debian13\"\n",
+        "flavor = \"distroless\"\n\n[templates.node.rules.images.distroless]\nmajors = [20]\n\n[templates.node.flavors.distroless]\nimage = \"mirror.example.com/distroless/nodejs{major}-debian13\"\n",
     )
     .unwrap();
     let o = slimfile(&[

@@ -49,6 +49,7 @@ impl Rules for Zig {
             language: self.t.language.clone(),
             flavor: input.flavor.unwrap_or(Flavor::Slim),
             runtime_image: self.t.rules.runtime.clone(),
+            shell: true,
             builder_image: input.stage.base.as_ref().unwrap().raw.clone(),
             platform: None,
             glibc_to_musl: false,

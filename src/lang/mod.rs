@@ -166,6 +166,18 @@ impl Registry {
                     .map_err(|e: toml::de::Error| {
                         TemplateError(format!("[templates.{}]: {}", r.id, e.message()))
                     })?;
+            for f in crate::flavor::Flavor::ALL {
+                if let Some(refuse) = &template.flavors.get(f).refuse {
+                    if crate::codes::Code::from_name(&refuse.code).is_none() {
+                        return Err(TemplateError(format!(
+                            "[templates.{}.flavors.{}.refuse]: `{}` is no reason code",
+                            r.id,
+                            f.name(),
+                            refuse.code
+                        )));
+                    }
+                }
+            }
             if template.language != r.id {
                 return Err(TemplateError(format!(
                     "templates/{}.toml names the language `{}`",

@@ -140,8 +140,17 @@ pub(super) fn runtime_image(
     t: &NodeTemplate,
     line: usize,
 ) -> Result<String, Stop> {
+    // The template's table first: a flavour it refuses for the language.
+    if let Some(r) = &t.flavors.get(flavor).refuse {
+        let code = Code::from_name(&r.code).expect("the registry checks refusal codes");
+        let stop = refused(code, line, r.message.clone());
+        return Err(match &r.hint {
+            Some(h) => stop.hint(h.clone()),
+            None => stop,
+        });
+    }
     match (flavor, &tag.variant) {
-        (Flavor::Scratch, _) => Err(refused(Code::NoRuntimeImage, line, "scratch has no Node.js runtime").hint("use --flavor slim, alpine or distroless")),
+
         (Flavor::Slim, Variant::Alpine) => Err(refused(
             Code::MuslToGlibc,
             line,
@@ -177,21 +186,28 @@ pub(super) fn runtime_image(
             Ok(tag.image(&plain.with_suffix("alpine", &t.rules.images.floating_alpine)))
         }
         (Flavor::Distroless, Variant::Alpine) => Err(refused(Code::MuslToGlibc, line, "the builder is alpine (musl) and distroless is glibc").hint("use the alpine flavour")),
+        (Flavor::Scratch, _) => Err(refused(
+            Code::NoRuntimeImage,
+            line,
+            "the template has no scratch image for Node.js",
+        )),
         (Flavor::Distroless, variant) => {
             let Some(major) = tag.major.filter(|m| t.rules.images.distroless.majors.contains(m)) else {
                 return Err(refused(
                     Code::UnsupportedDistroless,
                     line,
                     format!(
-                        "no supported distroless image for node `{}`: gcr.io/distroless/nodejs is published for majors {:?} only",
-                        tag.known_tag, t.rules.images.distroless.majors
+                        "no supported distroless image for node `{}`: {} is published for majors {:?} only",
+                        tag.known_tag,
+                        t.flavors.distroless.image.split("{major}").next().unwrap_or_default(),
+                        t.rules.images.distroless.majors
                     ),
                 ));
             };
             if matches!(variant, Variant::Full { codename: Some(c) } if c == "forky") {
                 return Err(refused(Code::UnsupportedDistroless, line, "the builder's Debian (forky) is newer than distroless debian13"));
             }
-            Ok(t.rules.images.distroless.image.replace("{major}", &major.to_string()))
+            Ok(t.flavors.distroless.image.replace("{major}", &major.to_string()))
         }
     }
 }

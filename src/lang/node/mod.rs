@@ -180,6 +180,7 @@ fn plan_rewrite<'a>(
         language: t.language.clone(),
         flavor,
         runtime_image,
+        shell: t.flavors.get(flavor).has_shell(),
         builder_image: image.raw.clone(),
         platform,
         glibc_to_musl,

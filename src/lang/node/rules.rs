@@ -48,7 +48,6 @@ pub struct NodeImages {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Distroless {
-    pub image: String,
     pub majors: Vec<u32>,
     pub entrypoint: Vec<String>,
 }
