@@ -63,6 +63,9 @@ pub struct LanguagePlan<'a> {
     pub reinstall: Vec<(String, &'a Instruction)>,
     /// Caches the language's tools write, which the final stage does not need.
     pub cache_dirs: Vec<String>,
+    /// Variables the language sets for the final stage, after the original's
+    /// configuration (`PATH=/opt/venv/bin:$PATH` for a virtual environment).
+    pub env: Vec<(String, String)>,
     /// The `CMD` the final stage runs instead of the original's, and why.
     pub cmd: Option<(Vec<String>, String)>,
     pub warnings: Vec<Warning>,
@@ -172,6 +175,15 @@ pub fn assemble(
                 dest: p,
             },
             "a file the original copied outside the application directory",
+        );
+    }
+    for (name, value) in &lp.env {
+        stage.add(
+            Final::Env {
+                name: name.clone(),
+                value: value.clone(),
+            },
+            "a variable the language's runtime needs",
         );
     }
     for i in &order.carried {

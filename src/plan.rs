@@ -64,6 +64,9 @@ pub enum Final {
         src: String,
         dest: String,
     },
+    /// `ENV name=value`, a value the language sets for the final stage
+    /// (a virtual environment's `PATH`).
+    Env { name: String, value: String },
     /// `CMD` in exec form.
     Cmd(Vec<String>),
     /// An instruction of the original, kept as written (its text span).

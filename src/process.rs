@@ -257,6 +257,13 @@ fn reads_as(
                 && i.copy_args()
                     .is_some_and(|c| c.sources == [src.clone()] && c.dest == *dest)
         }
+        Final::Env { name, value } => {
+            let kv = i.key_values();
+            i.keyword == Keyword::Env
+                && kv.len() == 1
+                && kv[0].key == *name
+                && crate::render::read_value(&kv[0].value, new.escape()) == *value
+        }
         Final::Cmd(args) => i.keyword == Keyword::Cmd && i.form == Some(Form::Exec(args.clone())),
         Final::Original(span) => {
             new.text(i.text_span.clone()) == original.source().get(span.clone()).unwrap_or("")

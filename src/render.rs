@@ -69,6 +69,7 @@ pub fn instruction_text(file: &Dockerfile, i: &FinalInstruction) -> String {
                 format!("COPY --from={from}{chown} {src} {dest}")
             }
         }
+        Final::Env { name, value } => format!("ENV {name}={}", quote_value(value, escape, false)),
         Final::Cmd(args) => {
             let items: Vec<String> = args.iter().map(|a| json(a)).collect();
             format!("CMD [{}]", items.join(", "))

@@ -59,6 +59,7 @@ impl Rules for Zig {
             tools: Vec::new(),
             reinstall: Vec::new(),
             cache_dirs: self.t.cache_dirs.clone(),
+            env: vec![("ZIG_LOG".into(), "warn only".into())],
             cmd: None,
             warnings: Vec::new(),
         };
@@ -100,7 +101,7 @@ fn a_language_registered_by_a_test_is_detected_planned_and_rendered() {
     assert_eq!(p.report.language.as_deref(), Some("zig"));
     assert_eq!(
         p.rewritten.unwrap(),
-        "FROM ziglang/zig:0.13 AS builder\nWORKDIR /src\nCOPY . .\nRUN zig build -Doptimize=ReleaseSmall\nCMD [\"/src/zig-out/bin/app\"]\n\nFROM debian:bookworm-slim\nWORKDIR /src\nCOPY --from=builder /src/zig-out/bin/app /src/zig-out/bin/app\nCMD [\"/src/zig-out/bin/app\"]\n"
+        "FROM ziglang/zig:0.13 AS builder\nWORKDIR /src\nCOPY . .\nRUN zig build -Doptimize=ReleaseSmall\nCMD [\"/src/zig-out/bin/app\"]\n\nFROM debian:bookworm-slim\nWORKDIR /src\nCOPY --from=builder /src/zig-out/bin/app /src/zig-out/bin/app\nENV ZIG_LOG=\"warn only\"\nCMD [\"/src/zig-out/bin/app\"]\n"
     );
 }
 

@@ -118,15 +118,7 @@ fn plan_rewrite<'a>(
     let installs = install_runs(facts, pm);
     let mut start = StartCommand::read(facts, &manifest, t, &mut warnings)?;
     let global_runs = global_installs(facts);
-    let globals: Vec<String> = global_runs
-        .iter()
-        .map(|(_, w)| {
-            w.iter()
-                .map(|x| shell::quote(x))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect();
+    let globals = reinstall_commands(&global_runs);
     let dev_installed = installs
         .iter()
         .any(|r| installs_dev(r, facts, pm, &manifest));
@@ -195,6 +187,7 @@ fn plan_rewrite<'a>(
             .map(|(run, g)| (g, run))
             .collect(),
         cache_dirs: t.cache_dirs.clone(),
+        env: Vec::new(),
         cmd,
         warnings,
     })
@@ -279,6 +272,19 @@ fn command_for(
         ));
     }
     Ok(cmd)
+}
+
+/// The global installs as commands to run again, each word quoted for sh.
+fn reinstall_commands(global_runs: &[(&Instruction, Vec<String>)]) -> Vec<String> {
+    global_runs
+        .iter()
+        .map(|(_, w)| {
+            w.iter()
+                .map(|x| shell::quote(x))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
 }
 
 /// The builder's image, its constant `--platform` and its tag, or why the

@@ -4,6 +4,8 @@
 use super::*;
 
 impl Walker<'_> {
+    /// A simple command: its assignments, words and redirections, a
+    /// builtin, a function call, or a program through its wrappers.
     pub(super) fn simple(
         &mut self,
         assigns: &[(String, Word)],
@@ -22,38 +24,7 @@ impl Walker<'_> {
             argv.extend(self.expand(w, st));
         }
         let writes = self.redirect_writes(redirects, st, hd);
-        let substituting = redirects.iter().filter_map(|r| r.heredoc).any(|i| {
-            hd.get(i)
-                .is_some_and(|h| !h.quoted && (h.text.contains("$(") || h.text.contains('`')))
-        });
-        if substituting {
-            let text = words
-                .iter()
-                .map(|w| w.raw.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            self.unknown(
-                st,
-                &text,
-                "a heredoc body runs command substitutions slimfile does not read",
-                None,
-            );
-        }
-        let stdin = redirects
-            .iter()
-            .rev()
-            .find(|r| {
-                matches!(r.op, RedirOp::Heredoc | RedirOp::HereString | RedirOp::In)
-                    && r.fd.is_none_or(|f| f == 0)
-            })
-            .map(|r| match (r.op, r.heredoc) {
-                (RedirOp::Heredoc, Some(i)) => {
-                    Stdin::Heredoc(hd.get(i).map(|h| h.text.clone()).unwrap_or_default())
-                }
-                (RedirOp::HereString, _) => Stdin::Heredoc(r.target.literal().unwrap_or_default()),
-                _ => Stdin::File,
-            })
-            .unwrap_or(stdin);
+        let stdin = self.stdin_of(words, redirects, st, hd).unwrap_or(stdin);
         if argv.is_empty() {
             // Assignments alone set shell variables for what follows.
             for (k, v) in values {
@@ -127,6 +98,49 @@ impl Walker<'_> {
         if ends {
             st.ended = true;
         }
+    }
+
+    /// Where a command's standard input comes from, where its redirections
+    /// say: a heredoc (whose command substitutions slimfile does not read),
+    /// a here-string or a file.
+    fn stdin_of(
+        &mut self,
+        words: &[Word],
+        redirects: &[syntax::Redirect],
+        st: &State,
+        hd: &[HeredocBody],
+    ) -> Option<Stdin> {
+        let substituting = redirects.iter().filter_map(|r| r.heredoc).any(|i| {
+            hd.get(i)
+                .is_some_and(|h| !h.quoted && (h.text.contains("$(") || h.text.contains('`')))
+        });
+        if substituting {
+            let text = words
+                .iter()
+                .map(|w| w.raw.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            self.unknown(
+                st,
+                &text,
+                "a heredoc body runs command substitutions slimfile does not read",
+                None,
+            );
+        }
+        redirects
+            .iter()
+            .rev()
+            .find(|r| {
+                matches!(r.op, RedirOp::Heredoc | RedirOp::HereString | RedirOp::In)
+                    && r.fd.is_none_or(|f| f == 0)
+            })
+            .map(|r| match (r.op, r.heredoc) {
+                (RedirOp::Heredoc, Some(i)) => {
+                    Stdin::Heredoc(hd.get(i).map(|h| h.text.clone()).unwrap_or_default())
+                }
+                (RedirOp::HereString, _) => Stdin::Heredoc(r.target.literal().unwrap_or_default()),
+                _ => Stdin::File,
+            })
     }
 
     /// Runs a command given as words: through its wrappers to the program.
