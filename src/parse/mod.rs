@@ -13,6 +13,7 @@
 //! cannot stand on that.
 
 mod directive;
+mod heredoc;
 mod instruction;
 mod lines;
 mod views;
@@ -372,7 +373,7 @@ impl<'a> Parser<'a> {
             && !matches!(owner.form, Some(Form::Exec(_)))
             && logical.text.contains("<<");
         if heredoc_capable {
-            match words::heredocs_from_line(&logical.text) {
+            match heredoc::heredocs_from_line(&logical.text) {
                 Ok(markers) => {
                     if markers.iter().any(|m| m.spaced) {
                         self.version_notes.push(Problem {
@@ -421,7 +422,7 @@ impl<'a> Parser<'a> {
 
     /// Reads a heredoc body up to its terminator line. Returns the heredoc and
     /// the index of the last line it used, if it used any.
-    fn heredoc_body(&mut self, marker: words::HeredocMarker) -> (Heredoc, Option<usize>) {
+    fn heredoc_body(&mut self, marker: heredoc::HeredocMarker) -> (Heredoc, Option<usize>) {
         let body_start = self
             .lines
             .get(self.next)
