@@ -85,9 +85,9 @@ pub fn assemble(
     file: &Dockerfile,
     facts: &StageFacts,
     ctx: &Context,
-    lp: LanguagePlan,
+    mut lp: LanguagePlan,
 ) -> Result<Plan, Stop> {
-    let mut warnings = lp.warnings;
+    let mut warnings = std::mem::take(&mut lp.warnings);
     let no_shell = !lp.shell;
     let app_dir = match &lp.payload {
         Payload::AppDir(d) => d.clone(),
@@ -97,20 +97,10 @@ pub fn assemble(
     // The shared rules every language's plan meets.
     let copied = carry::copied_files(facts);
     let written = written_outside(facts, &app_dir, &copied, &lp.cache_dirs, lp.glibc_to_musl)?;
-    if no_shell && !(lp.packages.is_empty() && lp.tools.is_empty() && lp.reinstall.is_empty()) {
-        return Err(refused(
-            Code::SystemPackagesImpossible,
-            facts.from.start_line,
-            format!(
-                "the final stage would install programs, and {} has no shell to run the install",
-                lp.flavor.name()
-            ),
-        )
-        .hint("use the slim flavour"));
-    }
+    check_installs(facts, &lp, no_shell)?;
     warn_root(facts, &mut warnings);
     let (builder_name, mut builder_edits) = name_builder(facts);
-    builder_edits.extend(lp.builder_edits);
+    builder_edits.extend(std::mem::take(&mut lp.builder_edits));
     let order = Order::read(facts, &app_dir);
     check_shell(&order.carried, lp.flavor, no_shell, lp.glibc_to_musl)?;
 
@@ -141,22 +131,7 @@ pub fn assemble(
             "an ARG a carried instruction uses (ARGs do not cross FROM)",
         );
     }
-    if !lp.packages.is_empty() {
-        let install = carry::install_command(lp.flavor == Flavor::Alpine, &lp.packages);
-        stage.add(
-            Final::Run(install),
-            "run-time system packages the builder installed",
-        );
-    }
-    for tool in lp.tools {
-        stage.add(Final::Run(tool), "a program the HEALTHCHECK runs");
-    }
-    for (command, _) in &lp.reinstall {
-        stage.add(
-            Final::Run(command.clone()),
-            "a global package the builder installed, installed again",
-        );
-    }
+    stage.installs(&lp);
     stage.users(facts, &builder_name, no_shell);
     let app = Application {
         payload: &lp.payload,
@@ -206,6 +181,22 @@ pub fn assemble(
         final_stage: stage.items,
         warnings,
     })
+}
+
+/// An image without a shell cannot run an install.
+fn check_installs(facts: &StageFacts, lp: &LanguagePlan, no_shell: bool) -> Result<(), Stop> {
+    if no_shell && !(lp.packages.is_empty() && lp.tools.is_empty() && lp.reinstall.is_empty()) {
+        return Err(refused(
+            Code::SystemPackagesImpossible,
+            facts.from.start_line,
+            format!(
+                "the final stage would install programs, and {} has no shell to run the install",
+                lp.flavor.name()
+            ),
+        )
+        .hint("use the slim flavour"));
+    }
+    Ok(())
 }
 
 /// The builder's name: its own alias, or `builder` added to its `FROM`.
@@ -310,6 +301,27 @@ impl Stage {
             instruction,
             why: why.into(),
         });
+    }
+
+    /// What the final stage installs: run-time system packages, the
+    /// programs the `HEALTHCHECK` runs, global packages again.
+    fn installs(&mut self, lp: &LanguagePlan) {
+        if !lp.packages.is_empty() {
+            let install = carry::install_command(lp.flavor == Flavor::Alpine, &lp.packages);
+            self.add(
+                Final::Run(install),
+                "run-time system packages the builder installed",
+            );
+        }
+        for tool in &lp.tools {
+            self.add(Final::Run(tool.clone()), "a program the HEALTHCHECK runs");
+        }
+        for (command, _) in &lp.reinstall {
+            self.add(
+                Final::Run(command.clone()),
+                "a global package the builder installed, installed again",
+            );
+        }
     }
 
     /// The users and groups the builder created: created again, or (with no
