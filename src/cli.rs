@@ -119,10 +119,10 @@ pub struct Cli {
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 
-    /// Files processed at once (default: one per CPU). Output is in path
-    /// order whatever the number.
-    #[arg(long, short, value_name = "N")]
-    pub jobs: Option<usize>,
+    /// Files processed at once, 1 to 256 (default: one per CPU). Output is in
+    /// path order whatever the number.
+    #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
 
     /// Debugging aid for maintainers and bug reports: print the parser's
     /// reading of each PATH, one JSON object per instruction (keyword, first
@@ -155,7 +155,7 @@ impl From<Cli> for Settings {
             quiet: cli.quiet,
             include: cli.include,
             exclude: cli.exclude,
-            jobs: cli.jobs,
+            jobs: cli.jobs.map(usize::from),
             dump_syntax: cli.dump_syntax,
         }
     }

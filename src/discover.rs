@@ -96,6 +96,12 @@ pub fn discover(paths: &[PathBuf], filters: &Filters) -> Vec<Found> {
     }
     out.sort_by(|a, b| key(a).cmp(key(b)));
     out.dedup_by(|a, b| key(a) == key(b));
+    // The same file named twice (`Dockerfile ./Dockerfile`, a file and its
+    // folder) is one file: the first name given is kept.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|f| {
+        seen.insert(std::fs::canonicalize(key(f)).unwrap_or_else(|_| key(f).to_path_buf()))
+    });
     out
 }
 

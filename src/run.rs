@@ -73,6 +73,13 @@ pub fn run(settings: Settings) -> i32 {
         return 2;
     }
     let mut settings = settings;
+    if let Some(c) = settings.context.as_ref().filter(|c| !c.is_dir()) {
+        eprintln!(
+            "slimfile: --context {}: not a directory (give the folder the image is built from)",
+            c.display()
+        );
+        return 2;
+    }
     let opts = match options(&mut settings) {
         Ok(opts) => opts,
         Err(e) => {
@@ -139,8 +146,7 @@ pub fn run(settings: Settings) -> i32 {
         }
     };
     let progress = progress_bar(&settings, found.len());
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = Output::new(std::io::stdout().lock());
     let mut reports = Vec::with_capacity(found.len());
     // Files are processed in parallel a chunk at a time and printed in path
     // order; only one chunk's texts are held at once, so memory stays flat.
@@ -154,7 +160,7 @@ pub fn run(settings: Settings) -> i32 {
         });
         for d in done {
             if let Some(text) = d.print {
-                let _ = out.write_all(text.as_bytes());
+                out.put(text.as_bytes());
             }
             progress.inc(1);
             reports.push(d.report);
@@ -162,7 +168,7 @@ pub fn run(settings: Settings) -> i32 {
     }
     progress.finish_and_clear();
     print_report(&settings, &reports, &mut out);
-    exit_code(&reports, settings.check)
+    out.finish(exit_code(&reports, settings.check))
 }
 
 /// The run's options: the command line over the config file's defaults,
@@ -186,42 +192,105 @@ fn options(settings: &mut Settings) -> Result<Options, crate::config::ConfigErro
 
 /// The report at the end of a run: JSON on stdout, or the reasons, the
 /// warnings and the summary on stderr.
-fn print_report(settings: &Settings, reports: &[FileReport], out: &mut impl Write) {
-    if settings.format == Format::Json {
-        let _ = writeln!(out, "{}", json(reports));
-    } else if !settings.quiet {
-        let summary = Summary::of(reports);
-        // Failures are always listed; in a bulk run the other statuses are
-        // grouped in the summary and warnings are left to --format json.
-        let few = reports.len() <= PER_FILE_DETAIL;
-        for r in reports {
-            let Some(reason) = &r.reason else { continue };
+fn print_report<W: Write>(settings: &Settings, reports: &[FileReport], out: &mut Output<W>) {
+    // Errors always print, whatever --quiet and --format say.
+    for r in reports.iter().filter(|r| r.status == Status::Error) {
+        if let Some(reason) = &r.reason {
             let at = reason.line.map(|l| format!(":{l}")).unwrap_or_default();
-            if r.status == Status::Error || (few && r.status != Status::Rewritten) {
-                eprintln!(
-                    "slimfile: {}{at}: {}: {}",
-                    r.path,
-                    r.status.name(),
-                    reason.display()
-                );
+            eprintln!("slimfile: {}{at}: error: {}", r.path, reason.display());
+        }
+    }
+    if settings.format == Format::Json {
+        out.put(format!("{}\n", json(reports)).as_bytes());
+        return;
+    }
+    if settings.quiet {
+        return;
+    }
+    let summary = Summary::of(reports);
+    // In a bulk run the other statuses are grouped in the summary and
+    // warnings are left to --format json.
+    let few = reports.len() <= PER_FILE_DETAIL;
+    for r in reports
+        .iter()
+        .filter(|r| few && !matches!(r.status, Status::Error | Status::Rewritten))
+    {
+        let Some(reason) = &r.reason else { continue };
+        let at = reason.line.map(|l| format!(":{l}")).unwrap_or_default();
+        eprintln!(
+            "slimfile: {}{at}: {}: {}",
+            r.path,
+            r.status.name(),
+            reason.display()
+        );
+    }
+    if few {
+        // A file that ended in an error was not rewritten: its plan's warnings
+        // do not apply.
+        for r in reports.iter().filter(|r| r.status != Status::Error) {
+            for w in &r.warnings {
+                let at = w.line.map(|l| format!(":{l}")).unwrap_or_default();
+                eprintln!("slimfile: {}{at}: warning: {}", r.path, w.display());
             }
         }
-        if few {
-            for r in reports {
-                for w in &r.warnings {
-                    let at = w.line.map(|l| format!(":{l}")).unwrap_or_default();
-                    eprintln!("slimfile: {}{at}: warning: {}", r.path, w.display());
-                }
-            }
+    } else {
+        let warned = reports.iter().filter(|r| !r.warnings.is_empty()).count();
+        if warned > 0 {
+            eprintln!("slimfile: {warned} files have warnings (see --format json or --explain)");
+        }
+    }
+    eprint!("{}", summary.text());
+}
+
+/// Standard output as the report goes to it: a closed pipe (`| head -1`)
+/// ends the printing quietly; any other failure (a full disk) is kept, said
+/// once at the end, and fails the run.
+struct Output<W: Write> {
+    inner: W,
+    closed: bool,
+    failed: Option<std::io::Error>,
+}
+
+impl<W: Write> Output<W> {
+    fn new(inner: W) -> Output<W> {
+        Output {
+            inner,
+            closed: false,
+            failed: None,
+        }
+    }
+
+    fn put(&mut self, bytes: &[u8]) {
+        if self.closed || self.failed.is_some() {
+            return;
+        }
+        if let Err(e) = self.inner.write_all(bytes) {
+            self.fail(e);
+        }
+    }
+
+    fn fail(&mut self, e: std::io::Error) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            self.closed = true;
         } else {
-            let warned = reports.iter().filter(|r| !r.warnings.is_empty()).count();
-            if warned > 0 {
-                eprintln!(
-                    "slimfile: {warned} files have warnings (see --format json or --explain)"
-                );
+            self.failed = Some(e);
+        }
+    }
+
+    /// Flushes, and turns a failure into the run's exit code (2, said).
+    fn finish(mut self, code: i32) -> i32 {
+        if !self.closed && self.failed.is_none() {
+            if let Err(e) = self.inner.flush() {
+                self.fail(e);
             }
         }
-        eprint!("{}", summary.text());
+        match self.failed {
+            Some(e) => {
+                eprintln!("slimfile: cannot write to standard output: {e}");
+                2
+            }
+            None => code,
+        }
     }
 }
 
@@ -310,8 +379,9 @@ fn handle(settings: &Settings, found: &Found, opts: &Options, color: bool) -> Do
     if settings.write {
         match crate::write::write_atomic(path, original, new, root) {
             Ok(()) => p.report.status = Status::Rewritten,
+            // The user asked for a write that did not happen: an error.
             Err(e) => {
-                p.report.status = Status::Refused;
+                p.report.status = Status::Error;
                 p.report.reason = Some(Reason::file(Code::WriteFailed, e.to_string()));
             }
         }
@@ -354,25 +424,20 @@ fn run_stdin(settings: &Settings, opts: Options) -> i32 {
     }
     let ctx = Context::at(settings.context.as_deref().unwrap_or(Path::new(".")));
     let p = process_bytes(&bytes, "<stdin>", &ctx, opts.clone());
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = Output::new(std::io::stdout().lock());
     let report = p.report.clone();
     if settings.explain {
         let original = std::str::from_utf8(&bytes).ok();
-        let _ = write!(
-            out,
-            "{}",
-            crate::explain::explain(&report, p.planned.as_ref(), original, &opts.templates)
-        );
+        let text = crate::explain::explain(&report, p.planned.as_ref(), original, &opts.templates);
+        out.put(text.as_bytes());
     } else if settings.format == Format::Json {
-        let _ = writeln!(out, "{}", json(std::slice::from_ref(&report)));
+        out.put(format!("{}\n", json(std::slice::from_ref(&report))).as_bytes());
     } else {
-        let _ = match &p.rewritten {
-            Some(text) => out.write_all(text.as_bytes()),
-            None => out.write_all(&bytes),
-        };
+        match &p.rewritten {
+            Some(text) => out.put(text.as_bytes()),
+            None => out.put(&bytes),
+        }
     }
-    let _ = out.flush();
     if let Some(reason) = &report.reason {
         let at = reason.line.map(|l| format!(":{l}")).unwrap_or_default();
         eprintln!(
@@ -385,7 +450,7 @@ fn run_stdin(settings: &Settings, opts: Options) -> i32 {
         let at = w.line.map(|l| format!(":{l}")).unwrap_or_default();
         eprintln!("slimfile: <stdin>{at}: warning: {}", w.display());
     }
-    exit_code(&[report], settings.check)
+    out.finish(exit_code(&[report], settings.check))
 }
 
 fn run_dump_syntax(paths: &[PathBuf]) -> i32 {

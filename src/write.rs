@@ -8,20 +8,21 @@ use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// Why a file was not written.
+/// Why a file was not written. The messages do not repeat the path, which
+/// reports put before them.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("{}: no write permission; the file is left as it was", path.display())]
+    #[error("no write permission; the file is left as it was")]
     NotWritable { path: PathBuf },
-    #[error("{}: changed on disk since it was read; run slimfile again", path.display())]
+    #[error("changed on disk since it was read; the file is left as it was: run slimfile again")]
     Changed { path: PathBuf },
-    #[error("{}: is a symlink to {} outside {}; not written", path.display(), target.display(), root.display())]
+    #[error("is a symlink to {} outside {}; not written", target.display(), root.display())]
     LinkOutside {
         path: PathBuf,
         target: PathBuf,
         root: PathBuf,
     },
-    #[error("{}: cannot write: {source}; the file is left as it was", path.display())]
+    #[error("cannot write: {source}; the file is left as it was")]
     Io {
         path: PathBuf,
         source: std::io::Error,

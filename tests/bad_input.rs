@@ -221,7 +221,7 @@ fn write_in_a_read_only_directory_leaves_the_original() {
     let o = run_unprivileged(&["--write", "ro/Dockerfile"], dir.path());
     fs::set_permissions(&ro, fs::Permissions::from_mode(0o755)).unwrap();
     assert!(
-        stderr(&o).contains("ro/Dockerfile: cannot write"),
+        stderr(&o).contains("ro/Dockerfile: error: cannot write"),
         "{}",
         stderr(&o)
     );

@@ -460,9 +460,19 @@ fn a_file_without_write_permission_is_refused_and_left_intact() {
         fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
         slimfile(&["--write", path.to_str().unwrap()])
     };
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert!(stderr(&o).contains("no write permission"), "{}", stderr(&o));
-    assert!(stderr(&o).contains("refused"), "{}", stderr(&o));
+    // A write that did not happen is an error, and fails the run.
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Dockerfile: error: no write permission"),
+        "{}",
+        stderr(&o)
+    );
+    let line = stderr(&o)
+        .lines()
+        .find(|l| l.contains("error:"))
+        .unwrap_or("")
+        .to_string();
+    assert_eq!(line.matches("Dockerfile").count(), 1, "{line}");
     assert_eq!(fs::read(&path).unwrap(), before);
 }
 
@@ -633,4 +643,106 @@ fn write_with_stdin_is_a_usage_error() {
     let o = slimfile(&[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no PATH given"));
+}
+
+/// Errors print whatever `--quiet` says, and fail the run.
+#[test]
+fn quiet_never_hides_an_error() {
+    let o = slimfile(&["--quiet", "/nonexistent/Dockerfile"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("/nonexistent/Dockerfile: error:"),
+        "{}",
+        stderr(&o)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("Dockerfile");
+    fs::write(&path, "FROM node:20\nRUN <<EOF\necho\n").unwrap();
+    let o = slimfile(&["-q", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("error:"), "{}", stderr(&o));
+    assert!(stderr(&o).contains(":2:"), "{}", stderr(&o));
+    let o = slimfile(&["--quiet", "--format", "json", "/nonexistent/Dockerfile"]);
+    assert!(stderr(&o).contains("error:"), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("\"status\": \"error\""),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// A report that cannot be written fails loudly; a closed pipe ends quietly.
+#[test]
+fn writing_the_report_fails_loudly_but_a_closed_pipe_is_quiet() {
+    let full = fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_slimfile"))
+        .args(["--format", "json", "examples/node-classic/Dockerfile"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cannot write to standard output"),
+        "{}",
+        stderr(&o)
+    );
+    // The reader goes away after the first line: no message about it.
+    for args in [
+        &["examples"][..],
+        &["--format", "json", "examples"][..],
+        &["--explain", "examples/node-classic/Dockerfile"][..],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_slimfile"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        assert!(
+            !stderr(&o).contains("standard output") && !stderr(&o).contains("panicked"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+}
+
+/// A file named twice, or with its folder, is processed once.
+#[test]
+fn the_same_file_named_twice_is_processed_once() {
+    let dir = example_copy("node-classic");
+    let o = Command::new(env!("CARGO_BIN_EXE_slimfile"))
+        .args(["--write", "Dockerfile", "./Dockerfile", "."])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("1 file: 1 rewritten"), "{}", stderr(&o));
+}
+
+/// `--context` is an existing folder; `--jobs` is 1 to 256.
+#[test]
+fn context_and_jobs_are_checked() {
+    let o = slimfile(&[
+        "--context",
+        "/nonexistent",
+        "examples/node-classic/Dockerfile",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a directory"), "{}", stderr(&o));
+    for bad in ["0", "100000"] {
+        let o = slimfile(&["--jobs", bad, "examples"]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(
+            stderr(&o).contains("1..=256") || stderr(&o).contains("256"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    let o = slimfile(&["--quiet", "--jobs", "256", "examples"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
