@@ -10,9 +10,18 @@ use similar::{capture_diff_slices, group_diff_ops, Algorithm, DiffOp};
 /// A unified diff of `old` to `new` with `a/` and `b/` headers, where
 /// `new[tail_start..]` was appended after the end of `old`.
 pub fn unified(path: &str, old: &str, new: &str, tail_start: usize, color: bool) -> String {
+    let mut tail_start = tail_start.min(new.len());
+    // Without a final newline, the old last line gains one before the
+    // appended stage: that line changes (`\ No newline at end of file` on
+    // its old side), and the stage starts on the line after.
+    if !old.is_empty() && !old.ends_with('\n') {
+        if let Some(nl) = new[tail_start..].find('\n') {
+            tail_start += nl + 1;
+        }
+    }
     let old_lines = split_lines(old);
-    let head_lines = split_lines(&new[..tail_start.min(new.len())]);
-    let tail_lines = split_lines(&new[tail_start.min(new.len())..]);
+    let head_lines = split_lines(&new[..tail_start]);
+    let tail_lines = split_lines(&new[tail_start..]);
     let mut ops = capture_diff_slices(Algorithm::Myers, &old_lines, &head_lines);
     if !tail_lines.is_empty() {
         ops.push(DiffOp::Insert {
@@ -31,7 +40,8 @@ pub fn unified(path: &str, old: &str, new: &str, tail_start: usize, color: bool)
     } else {
         ("", "", "", "", "")
     };
-    let mut out = format!("{bold}--- a/{path}{reset}\n{bold}+++ b/{path}{reset}\n");
+    let (old_name, new_name) = header_paths(path);
+    let mut out = format!("{bold}--- {old_name}{reset}\n{bold}+++ {new_name}{reset}\n");
     for group in group_diff_ops(ops, 3) {
         let (Some(first), Some(last)) = (group.first(), group.last()) else {
             continue;
@@ -75,11 +85,31 @@ fn split_lines(text: &str) -> Vec<&str> {
     text.split_inclusive('\n').collect()
 }
 
+/// The header paths, as `git apply` and `patch -p1` read them: `a/` and
+/// `b/` before a path inside the current folder, written without `./`
+/// (`a/express/Dockerfile`); a path outside it (absolute, or above it) as
+/// given, for `patch -p0`.
+pub fn header_paths(path: &str) -> (String, String) {
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if path.starts_with('/') || parts.first() == Some(&"..") {
+        return (path.to_string(), path.to_string());
+    }
+    let clean = parts.join("/");
+    (format!("a/{clean}"), format!("b/{clean}"))
+}
+
 fn push_line(out: &mut String, sign: char, line: &str, colour: &str, reset: &str) {
+    // A CRLF line keeps its CR, so that the patch gives back the same bytes.
     let body = line.strip_suffix('\n').unwrap_or(line);
-    let body = body.strip_suffix('\r').unwrap_or(body);
+    let (body, cr) = match body.strip_suffix('\r') {
+        Some(b) => (b, "\r"),
+        None => (body, ""),
+    };
     let end = if colour.is_empty() { "" } else { reset };
-    out.push_str(&format!("{colour}{sign}{body}{end}\n"));
+    out.push_str(&format!("{colour}{sign}{body}{end}{cr}\n"));
     if !line.ends_with('\n') {
         out.push_str("\\ No newline at end of file\n");
     }
@@ -87,6 +117,21 @@ fn push_line(out: &mut String, sign: char, line: &str, colour: &str, reset: &str
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn header_paths_apply_with_p1_or_p0() {
+        use super::header_paths;
+        assert_eq!(
+            header_paths("./express/Dockerfile"),
+            ("a/express/Dockerfile".into(), "b/express/Dockerfile".into())
+        );
+        assert_eq!(
+            header_paths("Dockerfile"),
+            ("a/Dockerfile".into(), "b/Dockerfile".into())
+        );
+        assert_eq!(header_paths("/srv/Dockerfile").0, "/srv/Dockerfile");
+        assert_eq!(header_paths("../x/Dockerfile").0, "../x/Dockerfile");
+    }
+
     #[test]
     fn the_appended_stage_is_one_insertion_at_the_end() {
         let old = "FROM a\nCMD x\n";
