@@ -70,7 +70,8 @@ pub struct Cli {
     #[arg(long, conflicts_with_all = ["check", "explain", "dump_syntax"])]
     pub write: bool,
 
-    /// Change nothing; exit 1 if any file would be rewritten (for CI).
+    /// Change nothing and print no diff: name each file that would be
+    /// rewritten; exit 1 if any would (for CI).
     #[arg(long, conflicts_with_all = ["explain", "dump_syntax"])]
     pub check: bool,
 
@@ -101,7 +102,9 @@ pub struct Cli {
     #[arg(long, value_name = "DIR")]
     pub context: Option<PathBuf>,
 
-    /// Colour the diff: auto (on a terminal, unless NO_COLOR is set), always, never.
+    /// Colour the diff: auto (not with NO_COLOR set; always with
+    /// CLICOLOR_FORCE set and not 0; else on a terminal not TERM=dumb),
+    /// always, never.
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
 

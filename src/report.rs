@@ -26,6 +26,30 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in the order summaries list them.
+    pub const ALL: [Status; 6] = [
+        Status::Rewritten,
+        Status::WouldRewrite,
+        Status::Unchanged,
+        Status::Refused,
+        Status::Skipped,
+        Status::Error,
+    ];
+
+    /// How prose says it, for `n` files (`would be rewritten`, `2 errors`).
+    pub fn words(self, n: usize) -> &'static str {
+        match (self, n) {
+            (Status::Rewritten, _) => "rewritten",
+            (Status::WouldRewrite, _) => "would be rewritten",
+            (Status::Unchanged, _) => "unchanged",
+            (Status::Refused, _) => "refused",
+            (Status::Skipped, _) => "skipped",
+            (Status::Error, 1) => "error",
+            (Status::Error, _) => "errors",
+        }
+    }
+
+    /// The status as reports and JSON name it (`would_rewrite`).
     pub fn name(self) -> &'static str {
         match self {
             Status::Rewritten => "rewritten",
@@ -130,13 +154,15 @@ impl Summary {
         s
     }
 
-    /// The closing lines of a text run.
+    /// The closing lines of a text run, in words.
     pub fn text(&self) -> String {
         let mut out = String::new();
-        let counts: Vec<String> = self
-            .by_status
+        let count = |s: Status| self.by_status.get(s.name()).copied().unwrap_or(0);
+        let counts: Vec<String> = Status::ALL
             .iter()
-            .map(|(k, v)| format!("{v} {k}"))
+            .map(|&s| (s, count(s)))
+            .filter(|(_, n)| *n > 0)
+            .map(|(s, n)| format!("{n} {}", s.words(n)))
             .collect();
         out.push_str(&format!(
             "slimfile: {} file{}: {}\n",
@@ -154,16 +180,27 @@ impl Summary {
                 out.push_str(&format!("  by language: {}\n", langs.join(", ")));
             }
             for r in &self.reasons {
+                let status = Status::ALL
+                    .into_iter()
+                    .find(|s| s.name() == r.status)
+                    .map_or(r.status, |s| s.words(r.files));
                 out.push_str(&format!(
-                    "  {} ×{} [{}]: {}\n",
-                    r.status, r.files, r.code, r.reason
+                    "  {} {status} [{}]: {}\n",
+                    r.files, r.code, r.reason
                 ));
             }
         }
         if self.estimated_saving_bytes > 0 {
+            let rewritten = count(Status::Rewritten);
+            let (n, what) = if rewritten > 0 {
+                (rewritten, "rewritten")
+            } else {
+                (count(Status::WouldRewrite), "that would be rewritten")
+            };
             out.push_str(&format!(
-                "  estimated saving on base images: {}\n",
-                human_bytes(self.estimated_saving_bytes)
+                "  estimated saving on base images: {}, over the {n} file{} {what}\n",
+                human_bytes(self.estimated_saving_bytes),
+                if n == 1 { "" } else { "s" }
             ));
         }
         out

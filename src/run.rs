@@ -127,11 +127,7 @@ pub fn run(settings: Settings) -> i32 {
         );
         return 2;
     }
-    let color = match settings.color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
+    let color = use_color(settings.color);
     let jobs = settings
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -208,21 +204,33 @@ fn print_report<W: Write>(settings: &Settings, reports: &[FileReport], out: &mut
         return;
     }
     let summary = Summary::of(reports);
-    // In a bulk run the other statuses are grouped in the summary and
-    // warnings are left to --format json.
+    // Every refused file is named, however many there are; in a bulk run the
+    // unchanged and skipped ones are grouped in the summary and warnings are
+    // counted (their lines are in --format json and --explain).
     let few = reports.len() <= PER_FILE_DETAIL;
-    for r in reports
-        .iter()
-        .filter(|r| few && !matches!(r.status, Status::Error | Status::Rewritten))
-    {
-        let Some(reason) = &r.reason else { continue };
-        let at = reason.line.map(|l| format!(":{l}")).unwrap_or_default();
-        eprintln!(
-            "slimfile: {}{at}: {}: {}",
-            r.path,
-            r.status.name(),
-            reason.display()
-        );
+    for r in reports {
+        let named = match r.status {
+            Status::Refused => true,
+            Status::Unchanged | Status::Skipped => few,
+            // `--check` names each file it would rewrite, as `prettier --check` does.
+            Status::WouldRewrite => settings.check,
+            Status::Rewritten | Status::Error => false,
+        };
+        if !named {
+            continue;
+        }
+        match &r.reason {
+            Some(reason) => {
+                let at = reason.line.map(|l| format!(":{l}")).unwrap_or_default();
+                eprintln!(
+                    "slimfile: {}{at}: {}: {}",
+                    r.path,
+                    r.status.words(1),
+                    reason.display()
+                );
+            }
+            None => eprintln!("slimfile: {}: {}", r.path, r.status.words(1)),
+        }
     }
     if few {
         // A file that ended in an error was not rewritten: its plan's warnings
@@ -240,6 +248,22 @@ fn print_report<W: Write>(settings: &Settings, reports: &[FileReport], out: &mut
         }
     }
     eprint!("{}", summary.text());
+}
+
+/// Whether the diff is coloured: `--color` wins; then `NO_COLOR` (set and
+/// not empty) turns colour off; then `CLICOLOR_FORCE` (set and not `0`)
+/// forces it; otherwise only on a terminal whose `TERM` is not `dumb`.
+fn use_color(asked: Color) -> bool {
+    let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    match asked {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto if set("NO_COLOR").is_some() => false,
+        Color::Auto if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") => true,
+        Color::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        }
+    }
 }
 
 /// Standard output as the report goes to it: a closed pipe (`| head -1`)
@@ -390,10 +414,11 @@ fn handle(settings: &Settings, found: &Found, opts: &Options, color: bool) -> Do
             print: None,
         };
     }
-    let print = (settings.format == Format::Text && !settings.quiet).then(|| {
-        let old = String::from_utf8_lossy(original);
-        crate::diff::unified(&p.report.path, &old, new, p.tail_start, color)
-    });
+    let print =
+        (settings.format == Format::Text && !settings.quiet && !settings.check).then(|| {
+            let old = String::from_utf8_lossy(original);
+            crate::diff::unified(&p.report.path, &old, new, p.tail_start, color)
+        });
     Done {
         report: p.report,
         print,

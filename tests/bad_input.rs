@@ -207,7 +207,11 @@ fn an_unreadable_file_is_an_error_and_the_rest_still_run() {
         "{}",
         stderr(&o)
     );
-    assert!(stderr(&o).contains("1 would_rewrite"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("1 would be rewritten"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

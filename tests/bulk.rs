@@ -131,7 +131,7 @@ fn the_local_checkouts_script_writes_then_checks() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
-        err.contains("5 files: 1 refused, 3 rewritten, 1 unchanged"),
+        err.contains("5 files: 3 rewritten, 1 unchanged, 1 refused"),
         "{err}"
     );
 }

@@ -239,11 +239,17 @@ fn a_dry_run_shows_a_diff_and_changes_nothing() {
     assert!(out.contains("+FROM node:20-slim\n"), "{out}");
     assert!(!out.contains("\x1b["), "no colour on a pipe");
     assert!(
-        stderr(&o).contains("1 file: 1 would_rewrite"),
+        stderr(&o).contains("1 file: 1 would be rewritten"),
         "{}",
         stderr(&o)
     );
-    assert!(stderr(&o).contains("estimated saving on base images: 850 MB"));
+    assert!(
+        stderr(&o).contains(
+            "estimated saving on base images: 850 MB, over the 1 file that would be rewritten"
+        ),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(fs::read(&path).unwrap(), before);
 }
 
@@ -745,4 +751,95 @@ fn context_and_jobs_are_checked() {
     }
     let o = slimfile(&["--quiet", "--jobs", "256", "examples"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+/// `--check` names each file it would rewrite and prints no diff;
+/// `--check --quiet` prints only errors.
+#[test]
+fn check_names_files_and_prints_no_diff() {
+    let o = slimfile(&[
+        "--check",
+        "examples/node-classic",
+        "examples/node-no-workdir",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("examples/node-classic/Dockerfile: would be rewritten\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("node-no-workdir/Dockerfile: refused: no WORKDIR"),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 files: 1 would be rewritten, 1 refused"),
+        "{err}"
+    );
+    let o = slimfile(&[
+        "--check",
+        "--quiet",
+        "examples/node-classic",
+        "/nope/Dockerfile",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).is_empty());
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("/nope/Dockerfile: error:"), "{err}");
+}
+
+/// Prose says words, every refused file is named however many files there
+/// are, and the saving says what it sums.
+#[test]
+fn the_summary_speaks_words_and_names_every_refusal() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..25 {
+        common::copy_dir(
+            Path::new("examples/node-classic"),
+            &dir.path().join(format!("s{i:02}")),
+        );
+    }
+    common::copy_dir(Path::new("examples/node-no-workdir"), &dir.path().join("z"));
+    let o = slimfile(&[dir.path().to_str().unwrap()]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("26 files: 25 would be rewritten, 1 refused"),
+        "{err}"
+    );
+    assert!(!err.contains("would_rewrite"), "{err}");
+    assert!(err.contains("z/Dockerfile: refused: no WORKDIR"), "{err}");
+    assert!(err.contains("1 refused [no-workdir]"), "{err}");
+    assert!(
+        err.contains("over the 25 files that would be rewritten"),
+        "{err}"
+    );
+}
+
+/// Colour: `--color` wins; then NO_COLOR; then CLICOLOR_FORCE; then a
+/// terminal whose TERM is not dumb (a pipe here: no colour).
+#[test]
+fn colour_follows_the_flag_then_the_environment() {
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_slimfile"));
+        c.args(args)
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        stdout(&c.output().unwrap()).contains("\x1b[")
+    };
+    let file = "examples/node-classic/Dockerfile";
+    assert!(!run(&[file], &[]));
+    assert!(run(&[file], &[("CLICOLOR_FORCE", "1")]));
+    assert!(!run(&[file], &[("CLICOLOR_FORCE", "0")]));
+    assert!(!run(&[file], &[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]));
+    assert!(run(&[file], &[("NO_COLOR", "")]) == run(&[file], &[]));
+    assert!(run(&["--color", "always", file], &[("NO_COLOR", "1")]));
+    assert!(!run(
+        &["--color", "never", file],
+        &[("CLICOLOR_FORCE", "1")]
+    ));
 }
