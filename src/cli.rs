@@ -112,13 +112,15 @@ pub struct Cli {
     #[arg(long, short)]
     pub quiet: bool,
 
-    /// In walked directories, only files whose path or name matches this glob
-    /// (repeatable).
+    /// In walked directories, only files whose path (relative to the folder
+    /// walked, e.g. `services/*/Dockerfile`) or name (`*.prod`) matches this
+    /// glob (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub include: Vec<String>,
 
-    /// In walked directories, leave out files whose path or name matches this
-    /// glob (repeatable), e.g. `--exclude 'legacy/**'`.
+    /// In walked directories, leave out files whose path (relative to the
+    /// folder walked) or name matches this glob, and everything in a folder
+    /// it names (`--exclude legacy`, `--exclude 'services/old*'`); repeatable.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
 

@@ -64,6 +64,7 @@ codes! {
     // Skipped by discovery.
     Symlink = "symlink", "a symlink, not followed in a walk";
     TemplateFile = "template-file", "a template or backup, not a Dockerfile to rewrite";
+    NotADockerfileName = "not-a-dockerfile-name", "a name that says it is not a Dockerfile (notes, a script, an editor's file)";
 
     // Unchanged: nothing to do.
     NoStage = "no-stage", "no FROM instruction";

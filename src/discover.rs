@@ -21,29 +21,67 @@ pub enum Found {
 const NEVER_ENTERED: &[&str] = &["node_modules", "target", "vendor", ".git"];
 const TEMPLATE_SUFFIXES: &[&str] = &[".j2", ".tmpl", ".template", ".bak", ".orig"];
 
-/// Whether a file name is a Dockerfile's; `Err` with a reason for names that
-/// look like one but are not to be rewritten (templates, backups).
-pub fn dockerfile_name(name: &str) -> Option<Result<(), Reason>> {
+/// Endings that make a Dockerfile-like name clearly something else: an
+/// autoconf input, a rejected patch, notes, a script, an editor's files, an
+/// ignore list.
+const NOT_DOCKERFILE_SUFFIXES: &[&str] = &[
+    ".in",
+    ".rej",
+    ".md",
+    ".sh",
+    ".txt",
+    ".swp",
+    ".dockerignore",
+    "~",
+];
+
+/// Why a file with this name is not a Dockerfile to rewrite, whether walked
+/// or named (a template, a backup, an editor's file, …); `None` when it may be one.
+pub fn not_a_dockerfile(name: &str) -> Option<Reason> {
     let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".dockerignore") {
-        return None;
-    }
-    let looks = lower == "dockerfile"
-        || lower == "containerfile"
-        || lower.starts_with("dockerfile.")
-        || lower.starts_with("containerfile.")
-        || lower.ends_with(".dockerfile")
-        || lower.ends_with(".containerfile");
-    if !looks {
-        return None;
-    }
     if let Some(s) = TEMPLATE_SUFFIXES.iter().find(|s| lower.ends_with(*s)) {
-        return Some(Err(Reason::file(
+        return Some(Reason::file(
             Code::TemplateFile,
             format!("a {s} template or backup, not a Dockerfile to rewrite"),
-        )));
+        ));
     }
-    Some(Ok(()))
+    NOT_DOCKERFILE_SUFFIXES
+        .iter()
+        .find(|s| lower.ends_with(*s))
+        .map(|s| {
+            Reason::file(
+                Code::NotADockerfileName,
+                format!("a `{s}` file, not a Dockerfile to rewrite"),
+            )
+        })
+}
+
+/// Whether a file name is a Dockerfile's; `Err` with a reason for names that
+/// look like one but are not to be rewritten (templates, backups, notes).
+pub fn dockerfile_name(name: &str) -> Option<Result<(), Reason>> {
+    let lower = name.to_ascii_lowercase();
+    let looks = |n: &str| {
+        n == "dockerfile"
+            || n == "containerfile"
+            || n.starts_with("dockerfile.")
+            || n.starts_with("containerfile.")
+            || n.ends_with(".dockerfile")
+            || n.ends_with(".containerfile")
+    };
+    // A backup or template of a Dockerfile (`Dockerfile~`, `api.Dockerfile.orig`)
+    // looks like the file it comes from.
+    let stem = TEMPLATE_SUFFIXES
+        .iter()
+        .chain(NOT_DOCKERFILE_SUFFIXES)
+        .find_map(|s| lower.strip_suffix(s))
+        .unwrap_or(&lower);
+    if !looks(&lower) && !looks(stem) {
+        return None;
+    }
+    match not_a_dockerfile(name) {
+        Some(reason) => Some(Err(reason)),
+        None => Some(Ok(())),
+    }
 }
 
 /// `--include` and `--exclude` globs, matched against a walked file's path
@@ -76,7 +114,20 @@ impl Filters {
     fn keeps(&self, relative: &Path) -> bool {
         let name = relative.file_name().map(Path::new).unwrap_or(relative);
         let hit = |set: &globset::GlobSet| set.is_match(relative) || set.is_match(name);
-        self.include.as_ref().is_none_or(hit) && !self.exclude.as_ref().is_some_and(hit)
+        // An exclude that names a folder (`legacy`, `services/old`) leaves out
+        // everything in it.
+        let folder_hit = |set: &globset::GlobSet| {
+            relative
+                .ancestors()
+                .skip(1)
+                .filter(|a| !a.as_os_str().is_empty())
+                .any(|a| set.is_match(a) || a.file_name().is_some_and(|n| set.is_match(n)))
+        };
+        self.include.as_ref().is_none_or(hit)
+            && !self
+                .exclude
+                .as_ref()
+                .is_some_and(|set| hit(set) || folder_hit(set))
     }
 }
 
@@ -88,10 +139,19 @@ pub fn discover(paths: &[PathBuf], filters: &Filters) -> Vec<Found> {
         if path.is_dir() && !is_symlink(path) {
             walk(path, filters, &mut out);
         } else {
-            out.push(Found::File {
-                path: path.clone(),
-                root: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-            });
+            // A file named is read whatever its name, unless the name says
+            // it is something else (`Dockerfile.md`, `Dockerfile~`).
+            let name = path.file_name().map(|n| n.to_string_lossy().to_string());
+            match name.as_deref().and_then(not_a_dockerfile) {
+                Some(reason) => out.push(Found::Skipped {
+                    path: path.clone(),
+                    reason,
+                }),
+                None => out.push(Found::File {
+                    path: path.clone(),
+                    root: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+                }),
+            }
         }
     }
     out.sort_by(|a, b| key(a).cmp(key(b)));
@@ -171,9 +231,22 @@ mod tests {
         ] {
             assert_eq!(dockerfile_name(n), Some(Ok(())), "{n}");
         }
-        for n in ["Dockerfile.dockerignore", "README.md", "docker-compose.yml"] {
+        for n in ["README.md", "docker-compose.yml", "build.sh"] {
             assert_eq!(dockerfile_name(n), None, "{n}");
         }
-        assert!(matches!(dockerfile_name("Dockerfile.j2"), Some(Err(_))));
+        for n in [
+            "Dockerfile.j2",
+            "Dockerfile.in",
+            "Dockerfile.rej",
+            "Dockerfile.md",
+            "Dockerfile.sh",
+            "Dockerfile.txt",
+            "Dockerfile.swp",
+            "Dockerfile.dockerignore",
+            "Dockerfile~",
+            "api.Dockerfile.orig",
+        ] {
+            assert!(matches!(dockerfile_name(n), Some(Err(_))), "{n}");
+        }
     }
 }

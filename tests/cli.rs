@@ -843,3 +843,61 @@ fn colour_follows_the_flag_then_the_environment() {
         &[("CLICOLOR_FORCE", "1")]
     ));
 }
+
+/// Names that say they are not Dockerfiles are skipped with the reason,
+/// walked or named; a folder an exclude names is left out whole.
+#[test]
+fn discovery_skips_what_is_not_a_dockerfile_and_excluded_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "Dockerfile.md",
+        "Dockerfile~",
+        "Dockerfile.sh",
+        "api.Dockerfile.orig",
+    ] {
+        fs::write(dir.path().join(name), "FROM node:20\n").unwrap();
+    }
+    common::copy_dir(
+        Path::new("examples/node-classic"),
+        &dir.path().join("legacy/app"),
+    );
+    common::copy_dir(Path::new("examples/node-classic"), &dir.path().join("web"));
+    let o = slimfile(&[
+        "--format",
+        "json",
+        "--exclude",
+        "legacy",
+        dir.path().to_str().unwrap(),
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let files = doc["files"].as_array().unwrap();
+    let status = |suffix: &str| {
+        files
+            .iter()
+            .find(|f| f["path"].as_str().unwrap().ends_with(suffix))
+            .map(|f| f["status"].as_str().unwrap().to_string())
+    };
+    for name in [
+        "Dockerfile.md",
+        "Dockerfile~",
+        "Dockerfile.sh",
+        "api.Dockerfile.orig",
+    ] {
+        assert_eq!(status(name).as_deref(), Some("skipped"), "{name}: {doc}");
+    }
+    assert_eq!(status("web/Dockerfile").as_deref(), Some("would_rewrite"));
+    assert_eq!(status("legacy/app/Dockerfile"), None, "{doc}");
+    // Named on the command line: skipped by the same rule, read otherwise.
+    let md = dir.path().join("Dockerfile.md");
+    let o = slimfile(&[md.to_str().unwrap()]);
+    assert!(stderr(&o).contains("skipped"), "{}", stderr(&o));
+    let plain = dir.path().join("web/Dockerfile");
+    let renamed = dir.path().join("web/build-image");
+    fs::copy(&plain, &renamed).unwrap();
+    let o = slimfile(&[renamed.to_str().unwrap()]);
+    assert!(
+        stderr(&o).contains("would be rewritten") || stdout(&o).contains("+FROM"),
+        "{}",
+        stderr(&o)
+    );
+}
