@@ -66,7 +66,7 @@ pub struct Settings {
 /// Runs the command line and returns the process exit code.
 pub fn run(settings: Settings) -> i32 {
     if settings.dump_syntax {
-        return run_dump_syntax(&settings.paths);
+        return run_dump_syntax(&settings);
     }
     if settings.paths.is_empty() {
         eprintln!("slimfile: no PATH given: name Dockerfiles or directories, or `-` for stdin (see --help)");
@@ -478,32 +478,74 @@ fn run_stdin(settings: &Settings, opts: Options) -> i32 {
     out.finish(exit_code(&[report], settings.check))
 }
 
-fn run_dump_syntax(paths: &[PathBuf]) -> i32 {
+/// `--dump-syntax`: the parser's reading of each file, of stdin (`-`) and of
+/// the Dockerfiles in folders (walked as in every mode).
+fn run_dump_syntax(settings: &Settings) -> i32 {
+    let paths = &settings.paths;
     if paths.is_empty() {
         eprintln!("slimfile: --dump-syntax needs at least one PATH");
         return 2;
     }
+    let filters = match Filters::new(&settings.include, &settings.exclude) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("slimfile: bad --include/--exclude glob: {e}");
+            return 2;
+        }
+    };
+    // `-` stays where it was named; folders give their Dockerfiles.
+    let mut files: Vec<PathBuf> = Vec::new();
     let mut code = 0;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
     for path in paths {
-        let file = match read_dockerfile(path) {
+        if path.is_dir() {
+            let found: Vec<PathBuf> = discover(std::slice::from_ref(path), &filters)
+                .into_iter()
+                .filter_map(|f| match f {
+                    Found::File { path, .. } => Some(path),
+                    Found::Skipped { .. } => None,
+                })
+                .collect();
+            if found.is_empty() {
+                eprintln!(
+                    "slimfile: {}: error: no Dockerfiles found in this directory",
+                    path.display()
+                );
+                code = 2;
+            }
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut out = Output::new(std::io::stdout().lock());
+    for path in &files {
+        let read = if path == Path::new("-") {
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .take(crate::read::MAX_FILE_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(crate::read::ReadError::from)
+                .and_then(|_| {
+                    crate::parse::Dockerfile::parse_bytes(&bytes)
+                        .map_err(crate::read::ReadError::from)
+                })
+        } else {
+            read_dockerfile(path)
+        };
+        let file = match read {
             Ok(file) => file,
             Err(e) => {
                 let at = e.line().map(|l| format!(":{l}")).unwrap_or_default();
-                eprintln!("slimfile: {}{at}: {e}", path.display());
+                eprintln!("slimfile: {}{at}: error: {e}", path.display());
                 code = 2;
                 continue;
             }
         };
-        if paths.len() > 1 {
+        if files.len() > 1 {
             let header = serde_json::json!({ "file": path.display().to_string() });
-            let _ = writeln!(out, "{header}");
+            out.put(format!("{header}\n").as_bytes());
         }
-        if out.write_all(dump_syntax(&file).as_bytes()).is_err() {
-            // Stdout closed (a pipe into `head`): nothing more to say.
-            return code;
-        }
+        out.put(dump_syntax(&file).as_bytes());
         for p in file.problems() {
             eprintln!(
                 "slimfile: {}:{}: error: {}",
@@ -530,5 +572,5 @@ fn run_dump_syntax(paths: &[PathBuf]) -> i32 {
             );
         }
     }
-    code
+    out.finish(code)
 }

@@ -85,7 +85,7 @@ fn a_missing_file_is_an_error_naming_it_and_the_rest_still_run() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("no/such/Dockerfile: cannot read"),
+        stderr(&o).contains("no/such/Dockerfile: error: cannot read"),
         "{}",
         stderr(&o)
     );
@@ -104,19 +104,43 @@ fn non_utf8_input_names_the_file_line_and_offset() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(
-        err.contains(&format!("{}:2: not UTF-8", path.display())),
+        err.contains(&format!("{}:2: error: not UTF-8", path.display())),
         "{err}"
     );
     assert!(err.contains("offset 21"), "{err}");
     assert!(stdout(&o).is_empty());
 }
 
+/// `--dump-syntax` walks folders and reads `-` like every other mode; a
+/// folder without a Dockerfile is an error.
 #[test]
-fn a_directory_is_an_error() {
+fn dump_syntax_takes_folders_and_stdin() {
     let dir = tempfile::tempdir().unwrap();
     let o = slimfile(&["--dump-syntax", dir.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("is a directory"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no Dockerfiles found"),
+        "{}",
+        stderr(&o)
+    );
+    let o = slimfile(&[
+        "--dump-syntax",
+        "examples/node-classic",
+        "examples/node-alpine",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("{\"file\":\"examples/node-alpine/Dockerfile\"}"),
+        "{out}"
+    );
+    assert!(
+        out.contains("{\"file\":\"examples/node-classic/Dockerfile\"}"),
+        "{out}"
+    );
+    let o = slimfile_stdin(&["--dump-syntax", "-"], b"FROM node:20\nCMD [\"node\"]\n");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 2, "{}", stdout(&o));
 }
 
 #[test]
