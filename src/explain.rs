@@ -153,6 +153,49 @@ fn rewrite(
     }
 }
 
+/// The explanation for `--explain --format json`: the detection (language,
+/// confidence, evidence) and, for a rewrite, the builder's edits and the
+/// final stage, each line with its reason.
+pub fn explanation(planned: Option<&Planned>, original: Option<&str>) -> serde_json::Value {
+    let Some(planned) = planned else {
+        return serde_json::Value::Null;
+    };
+    let mut doc = serde_json::json!({ "detection": planned.detection });
+    if let Decision::Rewrite(plan) = &planned.decision {
+        let parsed = Dockerfile::parse(original.unwrap_or(""));
+        let edits: Vec<serde_json::Value> = plan
+            .builder_edits
+            .iter()
+            .map(|e| {
+                let line =
+                    original.map(|t| 1 + t[..e.range.start.min(t.len())].matches('\n').count());
+                serde_json::json!({
+                    "line": line,
+                    "add": e.text.trim_start_matches(['\r', '\n']),
+                    "why": e.why,
+                })
+            })
+            .collect();
+        let stage: Vec<serde_json::Value> = plan
+            .final_stage
+            .iter()
+            .map(|l| {
+                serde_json::json!({
+                    "instruction": crate::render::instruction_text(&parsed, l),
+                    "why": l.why,
+                })
+            })
+            .collect();
+        doc["builder"] = serde_json::json!({
+            "image": plan.builder_image,
+            "stage": plan.builder_name,
+            "edits": edits,
+        });
+        doc["final_stage"] = serde_json::Value::Array(stage);
+    }
+    doc
+}
+
 fn with_line(line: Option<usize>, message: &str) -> String {
     match line {
         Some(l) => format!("line {l}: {message}"),

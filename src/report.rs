@@ -76,6 +76,9 @@ pub struct FileReport {
     pub reason: Option<Reason>,
     pub warnings: Vec<Warning>,
     pub estimated_saving_bytes: Option<i64>,
+    /// With `--explain`: the detection evidence and the plan's steps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<serde_json::Value>,
 }
 
 impl FileReport {
@@ -91,6 +94,7 @@ impl FileReport {
             reason,
             warnings: Vec::new(),
             estimated_saving_bytes: None,
+            explanation: None,
         }
     }
 }

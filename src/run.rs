@@ -386,9 +386,16 @@ fn handle(settings: &Settings, found: &Found, opts: &Options, color: bool) -> Do
             .original
             .as_deref()
             .and_then(|b| std::str::from_utf8(b).ok());
+        if settings.format == Format::Json {
+            p.report.explanation = Some(crate::explain::explanation(p.planned.as_ref(), original));
+            return Done {
+                report: p.report,
+                print: None,
+            };
+        }
         let text =
             crate::explain::explain(&p.report, p.planned.as_ref(), original, &opts.templates);
-        let print = (settings.format == Format::Text).then_some(text);
+        let print = Some(text);
         return Done {
             report: p.report,
             print,

@@ -925,3 +925,31 @@ fn discovery_skips_what_is_not_a_dockerfile_and_excluded_folders() {
         stderr(&o)
     );
 }
+
+/// `--explain --format json` puts the explanation in the JSON report.
+#[test]
+fn explain_in_json_carries_the_evidence_and_the_plan() {
+    let o = slimfile(&[
+        "--explain",
+        "--format",
+        "json",
+        "examples/node-classic/Dockerfile",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let e = &doc["files"][0]["explanation"];
+    assert_eq!(e["detection"]["language"], "node", "{e}");
+    assert!(
+        e["detection"]["evidence"].as_array().unwrap().len() >= 2,
+        "{e}"
+    );
+    assert_eq!(e["builder"]["edits"][0]["add"], " AS builder", "{e}");
+    assert_eq!(
+        e["final_stage"][0]["instruction"], "FROM node:20-slim",
+        "{e}"
+    );
+    assert_eq!(e["final_stage"][0]["why"], "the runtime image", "{e}");
+    // Without --explain, no explanation.
+    let o = slimfile(&["--format", "json", "examples/node-classic/Dockerfile"]);
+    assert!(!stdout(&o).contains("explanation"));
+}
