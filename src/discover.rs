@@ -215,6 +215,32 @@ fn walk(root: &Path, filters: &Filters, out: &mut Vec<Found>) {
     }
 }
 
+/// What a walk of `root` left out, for a run that found nothing there to
+/// say what it looked at: Dockerfiles that `.gitignore` (or a hidden or
+/// never-entered folder) hides, and those the `--include`/`--exclude`
+/// globs leave out.
+pub fn left_out(root: &Path, filters: &Filters) -> (usize, usize) {
+    let all = ignore::WalkBuilder::new(root)
+        .standard_filters(false)
+        .follow_links(false)
+        .build()
+        .flatten()
+        .filter(|e| {
+            e.file_type().is_some_and(|t| t.is_file())
+                && matches!(
+                    dockerfile_name(&e.file_name().to_string_lossy()),
+                    Some(Ok(()))
+                )
+        })
+        .count();
+    let mut walked = Vec::new();
+    walk(root, &Filters::default(), &mut walked);
+    let seen = walked.len();
+    let mut kept = Vec::new();
+    walk(root, filters, &mut kept);
+    (all.saturating_sub(seen), seen.saturating_sub(kept.len()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::dockerfile_name;

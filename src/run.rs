@@ -111,8 +111,24 @@ pub fn run(settings: Settings) -> i32 {
             Found::File { path, .. } | Found::Skipped { path, .. } => path.starts_with(dir),
         });
         if !any {
+            // Say what was looked at, and what hid the files there are.
+            let (hidden, excluded) = crate::discover::left_out(dir, &filters);
+            let mut why = Vec::new();
+            if hidden > 0 {
+                why.push(format!(
+                    "{hidden} ignored by .gitignore or in a hidden or skipped folder"
+                ));
+            }
+            if excluded > 0 {
+                why.push(format!("{excluded} left out by --include/--exclude"));
+            }
+            let why = if why.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", why.join(", "))
+            };
             eprintln!(
-                "slimfile: {}: no Dockerfiles found in this directory",
+                "slimfile: {}: no Dockerfiles found in this directory{why}",
                 dir.display()
             );
         }

@@ -953,3 +953,20 @@ fn explain_in_json_carries_the_evidence_and_the_plan() {
     let o = slimfile(&["--format", "json", "examples/node-classic/Dockerfile"]);
     assert!(!stdout(&o).contains("explanation"));
 }
+
+/// A run that finds nothing says what it looked at.
+#[test]
+fn an_empty_run_says_what_it_looked_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    fs::write(root.join(".gitignore"), "old/\n").unwrap();
+    fs::create_dir_all(root.join("old")).unwrap();
+    fs::write(root.join("old/Dockerfile"), "FROM node:20\n").unwrap();
+    fs::create_dir_all(root.join("node_modules/x")).unwrap();
+    fs::write(root.join("node_modules/x/Dockerfile"), "FROM node:20\n").unwrap();
+    fs::create_dir_all(root.join("legacy")).unwrap();
+    fs::write(root.join("legacy/Dockerfile"), "FROM node:20\n").unwrap();
+    let o = slimfile(&["--exclude", "legacy", root.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert!(err.contains("no Dockerfiles found in this directory (2 ignored by .gitignore or in a hidden or skipped folder, 1 left out by --include/--exclude)"), "{err}");
+}
