@@ -204,11 +204,17 @@ fn reads_as_planned(original: &Dockerfile, text: &str, plan: &crate::plan::Plan)
     if !new.problems().is_empty() || !new.build_problems().is_empty() || stages.len() != 2 {
         return false;
     }
-    let inserted = plan
+    // The instructions the builder edits add: those on lines of their own.
+    let inserted: usize = plan
         .builder_edits
         .iter()
-        .filter(|e| e.text.trim_start().starts_with("RUN "))
-        .count();
+        .filter(|e| e.text.starts_with('\n') || e.text.starts_with("\r\n"))
+        .map(|e| {
+            Dockerfile::parse(e.text.trim_start())
+                .instructions()
+                .count()
+        })
+        .sum();
     let all: Vec<&crate::parse::Instruction> = new.instructions().collect();
     let tail = &all[stages[1].from..];
     stages[1].from == original.instructions().count() + inserted

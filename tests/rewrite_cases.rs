@@ -414,11 +414,12 @@ fn only_project_installs_are_pruned_and_where_they_ran() {
         "{}",
         final_stage(&p)
     );
-    // Installed in /app, then WORKDIR moves on: the prune stays in /app.
+    // Installed in /app, then WORKDIR moves on: the prune comes after the
+    // last RUN, and runs in /app.
     let p = rewrite("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\nWORKDIR /app/dist\nRUN node check.js\nCMD [\"node\", \"index.js\"]\n");
     let out = output(&p);
     assert!(
-        out.contains("RUN npm run build\nRUN npm prune --omit=dev\nWORKDIR /app/dist"),
+        out.contains("RUN node check.js\nRUN cd /app && npm prune --omit=dev\n"),
         "{out}"
     );
     // Installed outside the application directory: dev dependencies stay, with a warning.
@@ -693,4 +694,23 @@ fn debian_packages_take_their_alpine_names() {
         p.report.reason.as_ref().unwrap().code,
         slimfile::codes::Code::PackageNotOnAlpine
     );
+}
+
+/// Issue 12, case 1: a build step slimfile does not recognise (`tsc` on the
+/// PATH, `./node_modules/.bin/x`) still needs dev dependencies: the prune
+/// comes after the stage's last RUN, not before `COPY . .`.
+#[test]
+fn the_prune_comes_after_the_last_run() {
+    for build in [
+        "RUN tsc -p .",
+        "RUN ./node_modules/.bin/webpack",
+        "RUN webpack --mode production",
+    ] {
+        let p = rewrite(&format!("FROM node:20\nWORKDIR /app\nENV PATH=/app/node_modules/.bin:$PATH\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\n{build}\nCMD [\"node\", \"dist/index.js\"]\n"));
+        let out = output(&p);
+        assert!(
+            out.contains(&format!("COPY . .\n{build}\nRUN npm prune --omit=dev\n")),
+            "{build}: {out}"
+        );
+    }
 }

@@ -158,7 +158,6 @@ fn plan_rewrite<'a>(
         builder_edits.extend(prune_edit(
             file,
             facts,
-            t,
             pm,
             &installs,
             &tag,

@@ -292,17 +292,3 @@ pub(super) fn has_build_step(facts: &StageFacts, t: &NodeTemplate) -> bool {
         })
     })
 }
-
-/// The last `RUN` that runs a Node.js tool in `dir`: the prune goes after it.
-pub(super) fn last_node_run<'a>(
-    facts: &StageFacts<'a>,
-    t: &NodeTemplate,
-    dir: Option<&str>,
-) -> Option<&'a Instruction> {
-    facts
-        .run_commands()
-        .filter(|(_, c)| c.dir.as_deref() == dir)
-        .filter(|(_, c)| t.rules.run_hints.commands.iter().any(|h| h == &c.program))
-        .map(|(i, _)| i)
-        .last()
-}

@@ -39,7 +39,6 @@ pub(super) fn dev_dependencies_kept(
 pub(super) fn prune_edit(
     file: &Dockerfile,
     facts: &StageFacts,
-    t: &NodeTemplate,
     pm: Option<&PackageManager>,
     installs: &[PmRun],
     tag: &NodeTag,
@@ -77,14 +76,17 @@ pub(super) fn prune_edit(
             && (words.get(1).map(String::as_str) == Some("prune")
                 || (pm.name == "yarn" && words.iter().any(|w| w == "--production")))
     });
-    // The prune runs where the install ran (its WORKDIR, or the folder
-    // a `cd` took it to), after the last step there.
+    // The prune runs after the stage's last RUN (any step may be a build
+    // that uses dev dependencies: `tsc`, `webpack`, `./node_modules/.bin/x`),
+    // where the install ran (its WORKDIR, or the folder a `cd` took it to).
     let last_install = installs.last().map(|r| r.instruction);
     let install_dir = installs.last().and_then(|r| r.command.dir.as_deref());
     let in_app = install_dir.is_some_and(|d| is_within(d, app_dir));
     if !pruned && in_app {
-        let after = last_node_run(facts, t, install_dir)
-            .or(last_install)
+        let after = facts
+            .runs()
+            .last()
+            .copied()
             .expect("dev dependencies were installed by some RUN");
         let prune = match install_dir {
             Some(d) if facts.workdir_of(after) != Some(d) => {

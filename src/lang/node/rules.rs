@@ -82,7 +82,6 @@ pub struct PackageManager {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RunHints {
-    pub commands: Vec<String>,
     pub build_scripts: Vec<String>,
     pub dev_scripts: Vec<String>,
 }
