@@ -44,6 +44,10 @@ pub struct LanguagePlan<'a> {
     pub runtime_image: String,
     /// Whether the runtime image has a shell (the template's flavour table).
     pub shell: bool,
+    /// The users the runtime image knows, where it knows only some.
+    pub known_users: Option<Vec<String>>,
+    /// The numeric ids of the users the language's images create.
+    pub user_ids: std::collections::BTreeMap<String, String>,
     /// The builder's image as written.
     pub builder_image: String,
     /// A constant `--platform` of the builder, repeated on the final `FROM`.
@@ -99,6 +103,7 @@ pub fn assemble(
     let written = written_outside(facts, &app_dir, &copied, &lp.cache_dirs, lp.glibc_to_musl)?;
     check_installs(facts, &lp, no_shell)?;
     warn_root(facts, &mut warnings);
+    let user_id = final_user(facts, &lp, &mut warnings)?;
     let (builder_name, mut builder_edits) = name_builder(facts);
     builder_edits.extend(std::mem::take(&mut lp.builder_edits));
     let order = Order::read(facts, &app_dir);
@@ -140,7 +145,7 @@ pub fn assemble(
         no_shell,
         flavor: lp.flavor,
     };
-    stage.application(facts, &order, &app, &mut warnings);
+    stage.application(facts, &order, &app, user_id.as_deref(), &mut warnings);
     for p in outside_paths(file, facts, ctx, &app_dir, written)? {
         stage.add(
             Final::CopyFrom {
@@ -163,8 +168,13 @@ pub fn assemble(
     }
     for i in &order.carried {
         let is_cmd = facts.cmd.is_some_and(|c| std::ptr::eq(c, *i));
-        match (&lp.cmd, is_cmd) {
-            (Some((args, why)), true) => stage.add(Final::Cmd(args.clone()), why),
+        let is_user = facts.user.is_some_and(|u| std::ptr::eq(u, *i));
+        match (&lp.cmd, is_cmd, &user_id) {
+            (Some((args, why)), true, _) => stage.add(Final::Cmd(args.clone()), why),
+            (_, _, Some(id)) if is_user => stage.add(
+                Final::User(id.clone()),
+                "the original's USER, by its numeric id: the runtime image has no such name",
+            ),
             _ => stage.add(
                 Final::Original(i.text_span.clone()),
                 "the original's runtime configuration",
@@ -181,6 +191,47 @@ pub fn assemble(
         final_stage: stage.items,
         warnings,
     })
+}
+
+/// The final `USER` by its numeric id where the runtime image knows only
+/// some users (distroless: `root`, `nonroot`, `nobody`) and the original's
+/// is a name of the language's images (`node` → `1000:1000`); a refusal where
+/// the id is not known. A user the builder created comes with `/etc/passwd`.
+fn final_user(
+    facts: &StageFacts,
+    lp: &LanguagePlan,
+    warnings: &mut Vec<Warning>,
+) -> Result<Option<String>, Stop> {
+    let (Some(known), Some(u), Some(name)) = (&lp.known_users, facts.user, facts.user_name())
+    else {
+        return Ok(None);
+    };
+    let numeric = !name.is_empty() && name.chars().all(|c| c.is_ascii_digit());
+    if numeric || known.contains(&name) || carry::created_users(facts).contains(&name) {
+        return Ok(None);
+    }
+    match lp.user_ids.get(&name) {
+        Some(id) => {
+            warnings.push(Warning::new(
+                Code::UserAsId,
+                Some(u.start_line),
+                format!(
+                    "{} has no user `{name}`: the final stage runs as {id}, its id in the builder",
+                    lp.flavor.name()
+                ),
+            ));
+            Ok(Some(id.clone()))
+        }
+        None => Err(refused(
+            Code::UserNotOnImage,
+            u.start_line,
+            format!(
+                "USER {name}: the {} image has no such user, and its id is not known",
+                lp.flavor.name()
+            ),
+        )
+        .hint("use the slim flavour, or give USER as a numeric id")),
+    }
 }
 
 /// An image without a shell cannot run an install.
@@ -364,13 +415,15 @@ impl Stage {
         facts: &StageFacts,
         order: &Order,
         app: &Application,
+        user_id: Option<&str>,
         warnings: &mut Vec<Warning>,
     ) {
         if let Some(u) = order.user_early {
-            self.add(
-                Final::Original(u.text_span.clone()),
-                "the original's USER, set before WORKDIR so that the folder is created owned by it, as there",
-            );
+            let why = "the original's USER, set before WORKDIR so that the folder is created owned by it, as there";
+            match user_id {
+                Some(id) => self.add(Final::User(id.to_string()), why),
+                None => self.add(Final::Original(u.text_span.clone()), why),
+            }
         }
         self.add(
             Final::Workdir(facts.workdir.clone().unwrap_or_else(|| app.dir.to_string())),

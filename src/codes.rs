@@ -93,6 +93,7 @@ codes! {
     PackageManagerMissing = "package-manager-missing", "the start command needs a package manager the runtime image lacks";
     EntrypointOnDistroless = "entrypoint-on-distroless", "an ENTRYPOINT on distroless, whose entrypoint is the runtime itself";
     ShellFormNoShell = "shell-form-no-shell", "a shell-form command or SHELL on an image without a shell";
+    UserNotOnImage = "user-not-on-image", "the USER is a name the runtime image does not know";
     BashOnAlpine = "bash-on-alpine", "SHELL uses bash, which alpine images lack";
     HealthcheckToolMissing = "healthcheck-tool-missing", "the HEALTHCHECK runs a program the runtime image lacks";
     SystemPackagesImpossible = "system-packages-impossible", "system packages the runtime image cannot install";
@@ -117,6 +118,7 @@ codes! {
     OwnerNamed = "owner-named", "the application is copied naming its owner";
     FolderOwnerLost = "folder-owner-lost", "the application folder's owner cannot be kept";
     NoCmd = "no-cmd", "no CMD: the runtime starts with its default";
+    UserAsId = "user-as-id", "the USER is given by its numeric id, as the runtime image has no such name";
     NoManifest = "no-manifest", "the project's manifest is not in the build context";
 }
 

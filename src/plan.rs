@@ -67,6 +67,8 @@ pub enum Final {
     /// `ENV name=value`, a value the language sets for the final stage
     /// (a virtual environment's `PATH`).
     Env { name: String, value: String },
+    /// `USER` with this value (a numeric id where the image lacks the name).
+    User(String),
     /// `CMD` in exec form.
     Cmd(Vec<String>),
     /// An instruction of the original, kept as written (its text span).

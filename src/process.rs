@@ -245,6 +245,7 @@ fn reads_as(
                 && i.arg_decls()[0].default == *default
         }
         Final::Run(command) => i.keyword == Keyword::Run && i.args == *command,
+        Final::User(user) => i.keyword == Keyword::User && i.value() == Some(user.as_str()),
         Final::Workdir(path) => {
             i.keyword == Keyword::Workdir
                 && i.value()

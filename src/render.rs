@@ -51,6 +51,7 @@ pub fn instruction_text(file: &Dockerfile, i: &FinalInstruction) -> String {
             None => format!("ARG {name}"),
         },
         Final::Run(command) => format!("RUN {command}"),
+        Final::User(user) => format!("USER {user}"),
         // The path is resolved already: a `$` in it is literal.
         Final::Workdir(path) => format!("WORKDIR {}", quote_value(path, escape, true)),
         Final::CopyFrom {

@@ -72,6 +72,9 @@ pub struct FlavorEntry {
     pub image: String,
     /// Whether the image has `/bin/sh` (default: yes).
     pub shell: Option<bool>,
+    /// The users the image knows, where it knows only some (distroless:
+    /// `root`, `nonroot`, `nobody`); any where not given.
+    pub users: Option<Vec<String>>,
     /// A refusal instead of an image.
     pub refuse: Option<FlavorRefusal>,
 }
@@ -132,6 +135,9 @@ pub struct BaseConfig {
     pub cmd: Vec<String>,
     pub user: String,
     pub workdir: Option<String>,
+    /// The users the language's official images create, with their numeric
+    /// ids (`node = "1000:1000"`): what a final stage without them can use.
+    pub user_ids: BTreeMap<String, String>,
     /// Programs on the runtime images, by flavour.
     pub programs: FlavorLists,
 }

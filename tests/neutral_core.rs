@@ -50,6 +50,8 @@ impl Rules for Zig {
             flavor: input.flavor.unwrap_or(Flavor::Slim),
             runtime_image: self.t.rules.runtime.clone(),
             shell: true,
+            known_users: None,
+            user_ids: Default::default(),
             builder_image: input.stage.base.as_ref().unwrap().raw.clone(),
             platform: None,
             glibc_to_musl: false,

@@ -714,3 +714,58 @@ fn the_prune_comes_after_the_last_run() {
         );
     }
 }
+
+/// Issue 12, case 4: distroless knows only root, nonroot and nobody, and has
+/// no `node` on its PATH.
+#[test]
+fn distroless_users_and_node_on_path() {
+    let base = "FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci\n";
+    let distroless =
+        |rest: &str| rewrite_with(&format!("{base}{rest}"), &[], Some(Flavor::Distroless));
+    // The image's own user: its numeric id.
+    let p = distroless("USER node\nCMD [\"node\", \"x.js\"]\n");
+    let tail = final_stage(&p);
+    assert!(
+        tail.contains("USER 1000:1000\n") && !tail.contains("USER node"),
+        "{tail}"
+    );
+    assert!(p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.code == slimfile::codes::Code::UserAsId));
+    // A user nobody knows the id of: refused.
+    let p = distroless("USER app\nCMD [\"node\", \"x.js\"]\n");
+    assert_eq!(p.report.status, Status::Refused);
+    assert_eq!(
+        p.report.reason.as_ref().unwrap().code,
+        slimfile::codes::Code::UserNotOnImage
+    );
+    // A numeric USER, or one distroless has, stays as it is.
+    let p = distroless("USER 65532\nCMD [\"node\", \"x.js\"]\n");
+    assert!(
+        final_stage(&p).contains("USER 65532\n"),
+        "{}",
+        final_stage(&p)
+    );
+    let p = distroless("USER nonroot\nCMD [\"node\", \"x.js\"]\n");
+    assert!(
+        final_stage(&p).contains("USER nonroot\n"),
+        "{}",
+        final_stage(&p)
+    );
+    // On slim the name stays.
+    let p = rewrite(&format!("{base}USER node\nCMD [\"node\", \"x.js\"]\n"));
+    assert!(
+        final_stage(&p).contains("USER node\n"),
+        "{}",
+        final_stage(&p)
+    );
+    // A HEALTHCHECK that runs `node`: not on distroless's PATH.
+    let p = distroless("HEALTHCHECK CMD [\"node\", \"hc.js\"]\nCMD [\"node\", \"x.js\"]\n");
+    assert_eq!(p.report.status, Status::Refused, "{}", output(&p));
+    assert_eq!(
+        p.report.reason.as_ref().unwrap().code,
+        slimfile::codes::Code::HealthcheckToolMissing
+    );
+}

@@ -139,8 +139,14 @@ fn plan_rewrite<'a>(
 
     let cmd_as_node = starts_on_image(facts, t, &tag, flavor, &global_runs, &globals, &start)?;
     let copied = carry::copied_files(facts);
-    let tools =
-        crate::runtime::healthcheck_tools(facts, flavor, t, &["node"], &copied, &mut warnings)?;
+    let tools = crate::runtime::healthcheck_tools(
+        facts,
+        flavor,
+        t,
+        node_on_path(flavor),
+        &copied,
+        &mut warnings,
+    )?;
     let glibc_to_musl = flavor == Flavor::Alpine && tag.variant != Variant::Alpine;
     let packages = final_packages(facts, t, flavor, glibc_to_musl, &manifest, &mut warnings)?;
     let provided = Provided {
@@ -172,6 +178,8 @@ fn plan_rewrite<'a>(
         flavor,
         runtime_image,
         shell: t.flavors.get(flavor).has_shell(),
+        known_users: t.flavors.get(flavor).users.clone(),
+        user_ids: t.base_config.user_ids.clone(),
         builder_image: image.raw.clone(),
         platform,
         glibc_to_musl,
@@ -271,6 +279,16 @@ fn command_for(
         ));
     }
     Ok(cmd)
+}
+
+/// `node` is on the runtime image's `PATH`, but for distroless, whose
+/// `node` is `/nodejs/bin/node` (its entrypoint), not on `PATH`.
+fn node_on_path(flavor: Flavor) -> &'static [&'static str] {
+    if flavor == Flavor::Distroless {
+        &[]
+    } else {
+        &["node"]
+    }
 }
 
 /// The global installs as commands to run again, each word quoted for sh.
