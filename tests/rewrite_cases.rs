@@ -769,3 +769,15 @@ fn distroless_users_and_node_on_path() {
         slimfile::codes::Code::HealthcheckToolMissing
     );
 }
+
+/// Issue 12, case 7: the prune repeats the install's mounts (registry
+/// credentials in a secret, a cache), since it may install again.
+#[test]
+fn the_prune_repeats_the_install_s_mounts() {
+    let p = rewrite_with("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN --mount=type=secret,id=npmrc,target=/root/.npmrc --mount=type=cache,target=/usr/local/share/.cache yarn install --frozen-lockfile\nRUN yarn build\nCMD [\"node\", \"dist/index.js\"]\n", &[("yarn.lock", "# yarn lockfile v1\n")], None);
+    assert!(
+        output(&p).contains("RUN yarn build\nRUN --mount=type=secret,id=npmrc,target=/root/.npmrc --mount=type=cache,target=/usr/local/share/.cache yarn install --production --ignore-scripts --frozen-lockfile\n"),
+        "{}",
+        output(&p)
+    );
+}

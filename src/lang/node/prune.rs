@@ -94,9 +94,30 @@ pub(super) fn prune_edit(
             }
             _ => prune,
         };
+        // The install's mounts (a secret with registry credentials, a cache)
+        // come with its prune, which may reinstall (yarn classic).
+        let mounts: String = last_install
+            .map(|i| {
+                i.flags
+                    .iter()
+                    .filter(|f| f.name() == "mount")
+                    // As written, quotes and all; as read where it spans a
+                    // continuation.
+                    .map(|f| {
+                        let written = file.text(f.span.clone());
+                        let flag = if written.contains('\n') {
+                            &f.text
+                        } else {
+                            written
+                        };
+                        format!("{flag} ")
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         return Ok(Some(BuilderEdit {
             range: after.text_span.end..after.text_span.end,
-            text: format!("{}RUN {prune}", file.line_ending()),
+            text: format!("{}RUN {mounts}{prune}", file.line_ending()),
             why: "dev dependencies are dropped after the build".into(),
         }));
     } else if !pruned {
