@@ -56,8 +56,10 @@ pub struct LanguagePlan<'a> {
     pub glibc_to_musl: bool,
     /// The language's edits inside the builder (a prune, `CGO_ENABLED=0`).
     pub builder_edits: Vec<BuilderEdit>,
-    /// What the final stage receives from the builder.
+    /// What the final stage receives from the builder, and in words what it
+    /// holds (`the application, with production dependencies only`).
     pub payload: Payload,
+    pub payload_why: String,
     /// System packages the final stage installs.
     pub packages: Vec<String>,
     /// Install commands for the programs the `HEALTHCHECK` runs.
@@ -140,6 +142,7 @@ pub fn assemble(
     stage.users(facts, &builder_name, no_shell);
     let app = Application {
         payload: &lp.payload,
+        why: &lp.payload_why,
         dir: &app_dir,
         builder: &builder_name,
         no_shell,
@@ -334,6 +337,7 @@ fn check_shell(
 /// What the final stage receives, and where.
 struct Application<'a> {
     payload: &'a Payload,
+    why: &'a str,
     dir: &'a str,
     builder: &'a str,
     no_shell: bool,
@@ -447,16 +451,11 @@ impl Stage {
                 ),
             ));
         }
-        let (paths, why) = match app.payload {
-            Payload::AppDir(d) => (
-                vec![d.clone()],
-                "the application, with production dependencies only",
-            ),
-            Payload::Artifacts(paths) => (
-                paths.clone(),
-                "a built artifact, at the path it had in the builder",
-            ),
+        let paths = match app.payload {
+            Payload::AppDir(d) => vec![d.clone()],
+            Payload::Artifacts(paths) => paths.clone(),
         };
+        let why = app.why;
         for p in paths {
             self.add(
                 Final::CopyFrom {

@@ -57,6 +57,7 @@ impl Rules for Zig {
             glibc_to_musl: false,
             builder_edits: Vec::new(),
             payload: Payload::Artifacts(vec![bin]),
+            payload_why: "the program".into(),
             packages: Vec::new(),
             tools: Vec::new(),
             reinstall: Vec::new(),

@@ -781,3 +781,34 @@ fn the_prune_repeats_the_install_s_mounts() {
         output(&p)
     );
 }
+
+/// Issue 12, case 6: the prune runs in every folder an install with dev
+/// dependencies ran in, and only there: `--prefix`, `cd`, a heredoc.
+#[test]
+fn the_prune_runs_where_each_install_ran() {
+    let p = rewrite("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN cd client && npm ci && npm run build\nRUN cd server && npm ci --omit=dev\nCMD [\"node\", \"server/index.js\"]\n");
+    let out = output(&p);
+    assert!(
+        out.contains("\nRUN cd /app/client && npm prune --omit=dev\n"),
+        "{out}"
+    );
+    assert!(!out.contains("cd /app/server && npm prune"), "{out}");
+    let p = rewrite("FROM node:20\nWORKDIR /srv\nCOPY . .\nRUN npm ci --prefix app && npm run build --prefix app\nCMD [\"node\", \"app/index.js\"]\n");
+    assert!(
+        output(&p).contains("\nRUN cd /srv/app && npm prune --omit=dev\n"),
+        "{}",
+        output(&p)
+    );
+    let p = rewrite("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN cd a && npm ci\nRUN cd b && npm ci\nCMD [\"node\", \"a/index.js\"]\n");
+    let out = output(&p);
+    assert!(
+        out.contains("RUN cd b && npm ci\nRUN cd /app/a && npm prune --omit=dev\nRUN cd /app/b && npm prune --omit=dev\n"),
+        "{out}"
+    );
+    let p = rewrite("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN <<EOF\nset -e\nnpm ci\nnpm run build\nEOF\nCMD [\"node\", \"x.js\"]\n");
+    assert!(
+        output(&p).contains("EOF\nRUN npm prune --omit=dev\n"),
+        "{}",
+        output(&p)
+    );
+}

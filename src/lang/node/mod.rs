@@ -161,11 +161,15 @@ fn plan_rewrite<'a>(
     // Edits in the builder: the prune after the build.
     let mut builder_edits = Vec::new();
     if dev_installed && start.dev_dependency.is_none() {
+        let dev_installs: Vec<PmRun> = installs
+            .into_iter()
+            .filter(|r| installs_dev(r, facts, pm, &manifest))
+            .collect();
         builder_edits.extend(prune_edit(
             file,
             facts,
             pm,
-            &installs,
+            &dev_installs,
             &tag,
             &app_dir,
             &mut warnings,
@@ -185,6 +189,12 @@ fn plan_rewrite<'a>(
         glibc_to_musl,
         builder_edits,
         payload: Payload::AppDir(app_dir),
+        // Say what really happens: dev dependencies stay where a warning says so.
+        payload_why: if warnings.iter().any(|w| w.code == Code::DevDependenciesKept) {
+            "the application, with its dev dependencies (kept: see the warnings)".into()
+        } else {
+            "the application, with production dependencies only".into()
+        },
         packages,
         tools,
         reinstall: global_runs

@@ -190,8 +190,47 @@ pub(super) fn is_project_install(pm: &PackageManager, words: &[String]) -> bool 
         let command: Vec<&str> = ic.split(' ').collect();
         words.len() >= command.len()
             && words.iter().zip(&command).all(|(w, c)| w == c)
-            && words[command.len()..].iter().all(|w| w.starts_with('-'))
+            && only_options(&words[command.len()..])
             && !words.iter().any(|w| w == "-g" || w == "--global")
+    })
+}
+
+/// Options that name the project's folder (`npm ci --prefix app`,
+/// `yarn --cwd app`, `pnpm -C app install`) and take it as their value.
+const FOLDER_OPTIONS: &[&str] = &["--prefix", "--cwd", "--dir", "-C"];
+
+/// Whether words are options only (a folder option's value included).
+fn only_options(words: &[String]) -> bool {
+    let mut i = 0;
+    while let Some(w) = words.get(i) {
+        if !w.starts_with('-') {
+            return false;
+        }
+        i += if FOLDER_OPTIONS.contains(&w.as_str()) {
+            2
+        } else {
+            1
+        };
+    }
+    true
+}
+
+/// The folder an install ran in: its command's folder, or the one its
+/// folder option names from there.
+pub(super) fn install_folder(run: &PmRun) -> Option<String> {
+    let dir = run.command.dir.as_deref()?;
+    let named = run.words.iter().enumerate().find_map(|(i, w)| {
+        if FOLDER_OPTIONS.contains(&w.as_str()) {
+            run.words.get(i + 1).cloned()
+        } else {
+            FOLDER_OPTIONS
+                .iter()
+                .find_map(|o| w.strip_prefix(&format!("{o}=")).map(str::to_string))
+        }
+    });
+    Some(match named {
+        Some(n) => crate::paths::resolve(dir, &n),
+        None => dir.to_string(),
     })
 }
 

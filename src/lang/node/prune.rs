@@ -33,8 +33,9 @@ pub(super) fn dev_dependencies_kept(
     }
 }
 
-/// The prune of dev dependencies, after the last step that may use them,
-/// where the install ran; or a warning where they stay.
+/// The prune of dev dependencies after the stage's last `RUN`, in each folder
+/// where one of `installs` (those that brought dev dependencies) ran; or a
+/// warning where they stay.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn prune_edit(
     file: &Dockerfile,
@@ -53,20 +54,10 @@ pub(super) fn prune_edit(
             "cannot tell which package manager installed the dependencies",
         )
     })?;
-    let mut prune = match (&pm.prune_before_node_15, tag.major) {
+    let prune = match (&pm.prune_before_node_15, tag.major) {
         (Some(old), Some(m)) if m < 15 => old.clone(),
         _ => pm.prune.clone(),
     };
-    if let Some(last) = installs.last() {
-        for flag in last
-            .words
-            .iter()
-            .filter(|w| pm.keep_install_flags.contains(w))
-        {
-            prune.push(' ');
-            prune.push_str(flag);
-        }
-    }
     // A prune already there (this one, or the project's own) is kept.
     let pruned = facts.run_commands().any(|(_, c)| {
         let words = c.words();
@@ -78,57 +69,75 @@ pub(super) fn prune_edit(
     });
     // The prune runs after the stage's last RUN (any step may be a build
     // that uses dev dependencies: `tsc`, `webpack`, `./node_modules/.bin/x`),
-    // where the install ran (its WORKDIR, or the folder a `cd` took it to).
-    let last_install = installs.last().map(|r| r.instruction);
-    let install_dir = installs.last().and_then(|r| r.command.dir.as_deref());
-    let in_app = install_dir.is_some_and(|d| is_within(d, app_dir));
-    if !pruned && in_app {
-        let after = facts
-            .runs()
-            .last()
-            .copied()
-            .expect("dev dependencies were installed by some RUN");
-        let prune = match install_dir {
-            Some(d) if facts.workdir_of(after) != Some(d) => {
-                format!("cd {} && {prune}", shell::quote(d))
-            }
-            _ => prune,
-        };
-        // The install's mounts (a secret with registry credentials, a cache)
-        // come with its prune, which may reinstall (yarn classic).
-        let mounts: String = last_install
-            .map(|i| {
-                i.flags
-                    .iter()
-                    .filter(|f| f.name() == "mount")
-                    // As written, quotes and all; as read where it spans a
-                    // continuation.
-                    .map(|f| {
-                        let written = file.text(f.span.clone());
-                        let flag = if written.contains('\n') {
-                            &f.text
-                        } else {
-                            written
-                        };
-                        format!("{flag} ")
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        return Ok(Some(BuilderEdit {
-            range: after.text_span.end..after.text_span.end,
-            text: format!("{}RUN {mounts}{prune}", file.line_ending()),
-            why: "dev dependencies are dropped after the build".into(),
-        }));
-    } else if !pruned {
-        warnings.push(Warning::new(
-            Code::DevDependenciesKept,
-            last_install.map(|i| i.start_line),
-            format!(
-                "dependencies were installed in {}, not in the application directory {app_dir}: dev dependencies are kept",
-                install_dir.unwrap_or("a folder slimfile cannot tell")
-            ),
-        ));
+    // in every folder where an install with dev dependencies ran (its
+    // WORKDIR, a `cd`, or `--prefix`), with that install's mounts.
+    if pruned {
+        return Ok(None);
     }
-    Ok(None)
+    let after = facts
+        .runs()
+        .last()
+        .copied()
+        .expect("dev dependencies were installed by some RUN");
+    let mut folders: Vec<(String, &PmRun)> = Vec::new();
+    for run in installs {
+        match install_folder(run) {
+            Some(dir) if is_within(&dir, app_dir) => {
+                folders.retain(|(d, _)| *d != dir);
+                folders.push((dir, run));
+            }
+            other => warnings.push(Warning::new(
+                Code::DevDependenciesKept,
+                Some(run.instruction.start_line),
+                format!(
+                    "dependencies were installed in {}, not in the application directory {app_dir}: dev dependencies are kept",
+                    other.as_deref().unwrap_or("a folder slimfile cannot tell")
+                ),
+            )),
+        }
+    }
+    if folders.is_empty() {
+        return Ok(None);
+    }
+    let eol = file.line_ending();
+    let mut text = String::new();
+    for (dir, run) in &folders {
+        let mut command = prune.clone();
+        for flag in run
+            .words
+            .iter()
+            .filter(|w| pm.keep_install_flags.contains(w))
+        {
+            command.push(' ');
+            command.push_str(flag);
+        }
+        if facts.workdir_of(after) != Some(dir.as_str()) {
+            command = format!("cd {} && {command}", shell::quote(dir));
+        }
+        // The install's mounts (a secret with registry credentials, a
+        // cache) come with its prune, which may install again (yarn classic).
+        let mounts: String = run
+            .instruction
+            .flags
+            .iter()
+            .filter(|f| f.name() == "mount")
+            .map(|f| {
+                // As written, quotes and all; as read where it spans a
+                // continuation.
+                let written = file.text(f.span.clone());
+                let flag = if written.contains('\n') {
+                    &f.text
+                } else {
+                    written
+                };
+                format!("{flag} ")
+            })
+            .collect();
+        text.push_str(&format!("{eol}RUN {mounts}{command}"));
+    }
+    Ok(Some(BuilderEdit {
+        range: after.text_span.end..after.text_span.end,
+        text,
+        why: "dev dependencies are dropped after the build".into(),
+    }))
 }
