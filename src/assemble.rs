@@ -48,6 +48,8 @@ pub struct LanguagePlan<'a> {
     pub known_users: Option<Vec<String>>,
     /// The numeric ids of the users the language's images create.
     pub user_ids: std::collections::BTreeMap<String, String>,
+    /// Programs whose path differs on the runtime image (glibc to alpine).
+    pub program_paths: std::collections::BTreeMap<String, String>,
     /// The builder's image as written.
     pub builder_image: String,
     /// A constant `--platform` of the builder, repeated on the final `FROM`.
@@ -172,6 +174,14 @@ pub fn assemble(
     for i in &order.carried {
         let is_cmd = facts.cmd.is_some_and(|c| std::ptr::eq(c, *i));
         let is_user = facts.user.is_some_and(|u| std::ptr::eq(u, *i));
+        let replaced = is_cmd && lp.cmd.is_some();
+        if let Some(moved) = moved_program(i, &lp.program_paths).filter(|_| !replaced) {
+            stage.add(
+                moved,
+                "the original's command, with the program where the runtime image has it",
+            );
+            continue;
+        }
         match (&lp.cmd, is_cmd, &user_id) {
             (Some((args, why)), true, _) => stage.add(Final::Cmd(args.clone()), why),
             (_, _, Some(id)) if is_user => stage.add(
@@ -234,6 +244,25 @@ fn final_user(
             ),
         )
         .hint("use the slim flavour, or give USER as a numeric id")),
+    }
+}
+
+/// An exec-form `ENTRYPOINT` or `CMD` whose program lives elsewhere on the
+/// runtime image (`/usr/bin/tini` is `/sbin/tini` on alpine), with its path.
+fn moved_program(
+    i: &Instruction,
+    paths: &std::collections::BTreeMap<String, String>,
+) -> Option<Final> {
+    let Some(crate::parse::Form::Exec(argv)) = &i.form else {
+        return None;
+    };
+    let to = paths.get(argv.first()?).filter(|to| *to != &argv[0])?;
+    let mut moved = argv.clone();
+    moved[0] = to.clone();
+    match i.keyword {
+        Keyword::Entrypoint => Some(Final::Entrypoint(moved)),
+        Keyword::Cmd => Some(Final::Cmd(moved)),
+        _ => None,
     }
 }
 

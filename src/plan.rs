@@ -71,6 +71,8 @@ pub enum Final {
     User(String),
     /// `CMD` in exec form.
     Cmd(Vec<String>),
+    /// `ENTRYPOINT` in exec form.
+    Entrypoint(Vec<String>),
     /// An instruction of the original, kept as written (its text span).
     Original(Range<usize>),
 }

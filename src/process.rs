@@ -272,6 +272,9 @@ fn reads_as(
                 && crate::render::read_value(&kv[0].value, new.escape()) == *value
         }
         Final::Cmd(args) => i.keyword == Keyword::Cmd && i.form == Some(Form::Exec(args.clone())),
+        Final::Entrypoint(args) => {
+            i.keyword == Keyword::Entrypoint && i.form == Some(Form::Exec(args.clone()))
+        }
         Final::Original(span) => {
             new.text(i.text_span.clone()) == original.source().get(span.clone()).unwrap_or("")
         }

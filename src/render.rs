@@ -75,6 +75,10 @@ pub fn instruction_text(file: &Dockerfile, i: &FinalInstruction) -> String {
             let items: Vec<String> = args.iter().map(|a| json(a)).collect();
             format!("CMD [{}]", items.join(", "))
         }
+        Final::Entrypoint(args) => {
+            let items: Vec<String> = args.iter().map(|a| json(a)).collect();
+            format!("ENTRYPOINT [{}]", items.join(", "))
+        }
         Final::Original(span) => file
             .source()
             .get(span.clone())

@@ -36,6 +36,8 @@ pub struct Template<R = toml::Table> {
     pub cache_dirs: Vec<String>,
     /// Debian package names and their alpine counterparts.
     pub package_names: BTreeMap<String, String>,
+    /// Programs whose path differs on alpine (`/usr/bin/tini` → `/sbin/tini`).
+    pub alpine_paths: BTreeMap<String, String>,
     /// The language's own data, read by its module.
     pub rules: R,
 }

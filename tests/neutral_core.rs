@@ -52,6 +52,7 @@ impl Rules for Zig {
             shell: true,
             known_users: None,
             user_ids: Default::default(),
+            program_paths: Default::default(),
             builder_image: input.stage.base.as_ref().unwrap().raw.clone(),
             platform: None,
             glibc_to_musl: false,

@@ -812,3 +812,23 @@ fn the_prune_runs_where_each_install_ran() {
         output(&p)
     );
 }
+
+/// Issue 12, case 3: on alpine from a glibc builder, a program the command
+/// names by its Debian path runs from alpine's.
+#[test]
+fn alpine_programs_take_their_alpine_paths() {
+    let p = rewrite_with("FROM node:20\nRUN apt-get update && apt-get install -y tini\nWORKDIR /app\nCOPY . .\nRUN npm ci\nENTRYPOINT [\"/usr/bin/tini\", \"--\"]\nCMD [\"node\", \"x.js\"]\n", &[], Some(Flavor::Alpine));
+    let tail = final_stage(&p);
+    assert!(tail.contains("RUN apk add --no-cache tini\n"), "{tail}");
+    assert!(
+        tail.contains("ENTRYPOINT [\"/sbin/tini\", \"--\"]\n"),
+        "{tail}"
+    );
+    // On slim the path stays.
+    let p = rewrite("FROM node:20\nRUN apt-get update && apt-get install -y tini\nWORKDIR /app\nCOPY . .\nRUN npm ci\nENTRYPOINT [\"/usr/bin/tini\", \"--\"]\nCMD [\"node\", \"x.js\"]\n");
+    assert!(
+        final_stage(&p).contains("ENTRYPOINT [\"/usr/bin/tini\", \"--\"]\n"),
+        "{}",
+        final_stage(&p)
+    );
+}

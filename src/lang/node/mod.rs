@@ -184,6 +184,11 @@ fn plan_rewrite<'a>(
         shell: t.flavors.get(flavor).has_shell(),
         known_users: t.flavors.get(flavor).users.clone(),
         user_ids: t.base_config.user_ids.clone(),
+        program_paths: if glibc_to_musl {
+            t.alpine_paths.clone()
+        } else {
+            Default::default()
+        },
         builder_image: image.raw.clone(),
         platform,
         glibc_to_musl,
