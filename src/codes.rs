@@ -107,6 +107,7 @@ codes! {
     UnknownScript = "unknown-script", "which package.json script runs cannot be told";
     MissingScript = "missing-script", "package.json has no such script";
     DevServer = "dev-server", "the start command is a development server";
+    NetworkAtStart = "network-at-start", "the start command downloads a package at every start";
 
     // Warnings.
     RunsAsRoot = "runs-as-root", "the image runs as root, as the original did";

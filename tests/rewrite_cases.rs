@@ -832,3 +832,54 @@ fn alpine_programs_take_their_alpine_paths() {
         final_stage(&p)
     );
 }
+
+/// A package run through `npx`, `npm exec` or loaded by `node -r` is a
+/// program the start needs; `yarn dlx` downloads one at every start.
+#[test]
+fn packages_run_through_a_runner_are_programs_the_start_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("package.json"),
+        r#"{"dependencies": {"express": "4"},
+            "devDependencies": {"prisma": "5", "ts-node": "10", "@scope/tool": "1"}}"#,
+    )
+    .unwrap();
+    let ctx = Context::at(dir.path());
+    let run = |cmd: &str| {
+        let text = format!("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD {cmd}\n");
+        process_bytes(text.as_bytes(), "Dockerfile", &ctx, Options::default())
+    };
+    for cmd in [
+        r#"["sh", "-c", "npx prisma@5 migrate deploy && node dist/index.js"]"#,
+        r#"["sh", "-c", "npm exec -- prisma migrate deploy && node dist/index.js"]"#,
+        r#"["node", "-r", "ts-node/register", "src/index.ts"]"#,
+        r#"["node", "--require=@scope/tool/hook", "dist/index.js"]"#,
+    ] {
+        let p = run(cmd);
+        assert_eq!(
+            p.report.status,
+            Status::WouldRewrite,
+            "{cmd}: {}",
+            reason(&p)
+        );
+        assert!(!output(&p).contains("prune"), "{cmd}: {}", output(&p));
+        assert!(
+            p.report
+                .warnings
+                .iter()
+                .any(|w| w.code.as_str() == "dev-dependencies-kept"),
+            "{cmd}: {:?}",
+            p.report.warnings
+        );
+    }
+    // A relative preload is the application's own file: the prune stays.
+    let p = run(r#"["node", "-r", "./tracing.js", "dist/index.js"]"#);
+    assert!(
+        output(&p).contains("RUN npm prune --omit=dev"),
+        "{}",
+        output(&p)
+    );
+    let p = run(r#"["yarn", "dlx", "serve", "dist"]"#);
+    assert_eq!(p.report.status, Status::Refused);
+    assert!(reason(&p).contains("network"), "{}", reason(&p));
+}

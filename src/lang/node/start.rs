@@ -79,7 +79,7 @@ impl StartCommand {
         start.dev_dependency = start
             .programs
             .iter()
-            .map(|p| p.rsplit('/').next().unwrap_or(p))
+            .flat_map(|p| [p.as_str(), p.rsplit('/').next().unwrap_or(p)])
             .find(|p| manifest.dev_dependencies.contains(*p) && !manifest.dependencies.contains(*p))
             .map(str::to_string);
         Ok(start)
@@ -109,11 +109,69 @@ impl StartCommand {
             }
             self.programs.push(program.clone());
             if let Step::Run(c) = step {
-                if matches!(c.name(), "npm" | "yarn" | "pnpm") {
+                self.read_runner(c)?;
+                let words = c.words();
+                let runs_a_package = matches!(c.name(), "npx" | "pnpx")
+                    || (c.name() == "npm"
+                        && matches!(words.get(1).map(String::as_str), Some("exec" | "x")));
+                if matches!(c.name(), "npm" | "yarn" | "pnpm") && !runs_a_package {
                     let words = c.words();
                     self.read_script(c.name(), &words, manifest, t, warnings)?;
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// A package a command runs through a runner is a program it needs:
+    /// `npx prisma …`, `npm exec prisma`, `node -r ts-node/register`,
+    /// `--loader`, `--import`. `yarn dlx` and `pnpm dlx` download theirs at
+    /// every start, which needs the network: refused.
+    fn read_runner(&mut self, c: &crate::shell::Command) -> Result<(), Stop> {
+        let words = c.words();
+        let first_operand = |from: usize| {
+            words
+                .iter()
+                .skip(from)
+                .find(|w| !w.starts_with('-'))
+                .map(|w| package_name(w))
+        };
+        match (c.name(), words.get(1).map(String::as_str)) {
+            ("yarn" | "pnpm", Some("dlx")) => {
+                return Err(refused(
+                    Code::NetworkAtStart,
+                    self.line,
+                    format!(
+                        "`{}` downloads {} at every start, which needs the network",
+                        words.join(" "),
+                        first_operand(2).unwrap_or_default()
+                    ),
+                )
+                .hint("add it to the dependencies and run it from node_modules"))
+            }
+            ("npx" | "pnpx", _) => self.programs.extend(first_operand(1)),
+            ("npm", Some("exec" | "x")) => self.programs.extend(first_operand(2)),
+            ("node" | "nodejs", _) => {
+                for (i, w) in words.iter().enumerate() {
+                    let module = match w.as_str() {
+                        "-r" | "--require" | "--loader" | "--experimental-loader" | "--import" => {
+                            words.get(i + 1).cloned()
+                        }
+                        _ => [
+                            "--require=",
+                            "--loader=",
+                            "--experimental-loader=",
+                            "--import=",
+                        ]
+                        .iter()
+                        .find_map(|p| w.strip_prefix(p).map(str::to_string)),
+                    };
+                    if let Some(m) = module.filter(|m| !m.starts_with('.') && !m.starts_with('/')) {
+                        self.programs.push(package_name(&m));
+                    }
+                }
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -182,6 +240,24 @@ impl StartCommand {
             }
         }
         Ok(())
+    }
+}
+
+/// The package a specifier names: `prisma@5` → `prisma`, `@scope/x@1` →
+/// `@scope/x`, `ts-node/register` → `ts-node`.
+fn package_name(spec: &str) -> String {
+    let (scope, rest) = match spec.strip_prefix('@') {
+        Some(r) => match r.split_once('/') {
+            Some((s, rest)) => (Some(s), rest),
+            None => (None, r),
+        },
+        None => (None, spec),
+    };
+    let name = rest.split('/').next().unwrap_or(rest);
+    let name = name.split('@').next().unwrap_or(name);
+    match scope {
+        Some(s) => format!("@{s}/{name}"),
+        None => name.to_string(),
     }
 }
 
