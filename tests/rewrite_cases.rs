@@ -883,3 +883,26 @@ fn packages_run_through_a_runner_are_programs_the_start_needs() {
     assert_eq!(p.report.status, Status::Refused);
     assert!(reason(&p).contains("network"), "{}", reason(&p));
 }
+
+/// `npx X` for an X that nothing installed downloads X at every start.
+#[test]
+fn npx_of_a_package_nothing_installed_is_refused() {
+    let p = rewrite(
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"npx\", \"serve\", \"dist\"]\n",
+    );
+    assert_eq!(p.report.status, Status::Refused);
+    assert_eq!(
+        p.report.reason.as_ref().unwrap().code.as_str(),
+        "network-at-start"
+    );
+    // Installed globally in the builder: reinstalled, and run from there.
+    let p = rewrite(
+        "FROM node:20\nRUN npm install -g serve@14\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"npx\", \"serve\", \"dist\"]\n",
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(
+        final_stage(&p).contains("npm install -g serve@14"),
+        "{}",
+        final_stage(&p)
+    );
+}

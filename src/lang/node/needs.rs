@@ -163,6 +163,28 @@ pub(super) fn check_start_programs(
         Flavor::Alpine => &t.base_config.programs.alpine,
         _ => &t.base_config.programs.distroless,
     };
+    // `npx X` runs the X of node_modules or of a global install, and
+    // downloads X at every start when there is none: that needs the network.
+    for package in &start.runner_packages {
+        let installed = p.manifest.dependencies.contains(package)
+            || p.manifest.dev_dependencies.contains(package)
+            || p.globals.iter().any(|g| {
+                g.split_whitespace()
+                    .any(|w| super::start::package_name(w) == *package)
+            });
+        if !installed {
+            return Err(refused(
+                Code::NetworkAtStart,
+                start.line,
+                format!(
+                    "the start command runs `{package}` through a package runner, and `{package}` is \
+                     neither a dependency in package.json nor installed globally, so it is downloaded \
+                     at every start, which needs the network"
+                ),
+            )
+            .hint(format!("add `{package}` to the dependencies in package.json")));
+        }
+    }
     for program in &start.programs {
         let name = program.rsplit('/').next().unwrap_or(program);
         let provided = matches!(name, "node" | "npm" | "npx" | "yarn" | "pnpm" | "corepack")

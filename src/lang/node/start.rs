@@ -20,6 +20,9 @@ pub(super) struct StartCommand {
     pub(super) node_args: Option<Vec<String>>,
     /// A dev dependency it needs, which keeps dev dependencies.
     pub(super) dev_dependency: Option<String>,
+    /// The packages it runs through `npx` or `npm exec`, which download
+    /// them when the image does not have them.
+    pub(super) runner_packages: Vec<String>,
 }
 
 impl StartCommand {
@@ -79,6 +82,7 @@ impl StartCommand {
         start.dev_dependency = start
             .programs
             .iter()
+            .chain(&start.runner_packages)
             .flat_map(|p| [p.as_str(), p.rsplit('/').next().unwrap_or(p)])
             .find(|p| manifest.dev_dependencies.contains(*p) && !manifest.dependencies.contains(*p))
             .map(str::to_string);
@@ -149,8 +153,8 @@ impl StartCommand {
                 )
                 .hint("add it to the dependencies and run it from node_modules"))
             }
-            ("npx" | "pnpx", _) => self.programs.extend(first_operand(1)),
-            ("npm", Some("exec" | "x")) => self.programs.extend(first_operand(2)),
+            ("npx" | "pnpx", _) => self.runner_packages.extend(first_operand(1)),
+            ("npm", Some("exec" | "x")) => self.runner_packages.extend(first_operand(2)),
             ("node" | "nodejs", _) => {
                 for (i, w) in words.iter().enumerate() {
                     let module = match w.as_str() {
@@ -245,7 +249,7 @@ impl StartCommand {
 
 /// The package a specifier names: `prisma@5` → `prisma`, `@scope/x@1` →
 /// `@scope/x`, `ts-node/register` → `ts-node`.
-fn package_name(spec: &str) -> String {
+pub(super) fn package_name(spec: &str) -> String {
     let (scope, rest) = match spec.strip_prefix('@') {
         Some(r) => match r.split_once('/') {
             Some((s, rest)) => (Some(s), rest),
