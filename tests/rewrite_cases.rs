@@ -872,6 +872,16 @@ fn packages_run_through_a_runner_are_programs_the_start_needs() {
             p.report.warnings
         );
     }
+    // The same inside the start script.
+    fs::write(
+        dir.path().join("package.json"),
+        r#"{"scripts": {"start": "npx prisma migrate deploy && node dist/index.js"},
+            "dependencies": {"express": "4"}, "devDependencies": {"prisma": "5"}}"#,
+    )
+    .unwrap();
+    let p = run(r#"["npm", "start"]"#);
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(!output(&p).contains("prune"), "{}", output(&p));
     // A relative preload is the application's own file: the prune stays.
     let p = run(r#"["node", "-r", "./tracing.js", "dist/index.js"]"#);
     assert!(

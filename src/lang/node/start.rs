@@ -228,14 +228,17 @@ impl StartCommand {
             ));
         };
         let scope = Scope::at("/", "root");
-        for hook in [format!("pre{script}"), format!("post{script}")] {
-            if let Some(b) = manifest.scripts.get(&hook) {
-                self.programs
-                    .extend(script_programs(&shell::read(b, &scope, &NoScripts)));
+        let hooks = [format!("pre{script}"), format!("post{script}")];
+        let bodies = hooks.iter().filter_map(|h| manifest.scripts.get(h));
+        for b in bodies.chain([body]) {
+            let steps = shell::read(b, &scope, &NoScripts);
+            self.programs.extend(script_programs(&steps));
+            for step in &steps {
+                if let Step::Run(c) = step {
+                    self.read_runner(c)?;
+                }
             }
         }
-        let steps = shell::read(body, &scope, &NoScripts);
-        self.programs.extend(script_programs(&steps));
         if words.len() <= 3 {
             if let Some(w) = shell::plain_words(body) {
                 if w.first().map(String::as_str) == Some("node") {
