@@ -394,7 +394,7 @@ impl Stage {
             let install = carry::install_command(lp.flavor == Flavor::Alpine, &lp.packages);
             self.add(
                 Final::Run(install),
-                "run-time system packages the builder installed",
+                "the run-time system packages: the builder's, and those a dependency needs",
             );
         }
         for tool in &lp.tools {

@@ -99,6 +99,7 @@ pub(super) fn final_packages(
     if glibc_to_musl {
         packages = crate::assemble::alpine_packages(&packages, &t.package_names, line)?;
     }
+    let carried = packages.clone();
     for (dependency, needs) in &t.rules.dependency_packages {
         let wanted = match flavor {
             Flavor::Slim => &needs.slim,
@@ -120,22 +121,25 @@ pub(super) fn final_packages(
             ));
         }
     }
-    if !packages.is_empty() {
-        if distroless {
-            return Err(refused(
-                Code::SystemPackagesImpossible,
-                line,
-                format!(
-                    "the image installs system packages ({}) that distroless cannot install",
-                    packages.join(", ")
-                ),
-            )
-            .hint("use the slim flavour"));
-        }
+    if !packages.is_empty() && distroless {
+        return Err(refused(
+            Code::SystemPackagesImpossible,
+            line,
+            format!(
+                "the image installs system packages ({}) that distroless cannot install",
+                packages.join(", ")
+            ),
+        )
+        .hint("use the slim flavour"));
+    }
+    if !carried.is_empty() {
         warnings.push(Warning::new(
             Code::SystemPackagesCarried,
             None,
-            format!("system packages {} are taken to be needed at run time and installed in the final stage", packages.join(", ")),
+            format!(
+                "system packages {} are taken to be needed at run time and installed in the final stage",
+                carried.join(", ")
+            ),
         ));
     }
     Ok(packages)
