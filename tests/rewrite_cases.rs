@@ -916,3 +916,64 @@ fn npx_of_a_package_nothing_installed_is_refused() {
         final_stage(&p)
     );
 }
+
+/// Yarn berry runs through corepack; the final stage's yarn is yarn 1,
+/// which refuses a berry project. The start resolves to its `node …`.
+#[test]
+fn yarn_berry_starts_with_node_or_is_refused() {
+    let berry = |start: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("package.json"),
+            format!(
+                r#"{{"packageManager": "yarn@4.5.3",
+                    "scripts": {{"build": "tsc", "start": "{start}"}},
+                    "dependencies": {{"express": "4"}}, "devDependencies": {{"typescript": "5"}}}}"#
+            ),
+        )
+        .unwrap();
+        fs::write(dir.path().join(".yarnrc.yml"), "nodeLinker: node-modules\n").unwrap();
+        fs::write(dir.path().join("yarn.lock"), "__metadata:\n  version: 8\n").unwrap();
+        let text = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN corepack enable && yarn install --immutable\nRUN yarn build\nCMD [\"yarn\", \"start\"]\n";
+        process_bytes(
+            text.as_bytes(),
+            "Dockerfile",
+            &Context::at(dir.path()),
+            Options::default(),
+        )
+    };
+    let p = berry("node dist/index.js");
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(
+        final_stage(&p).contains("CMD [\"node\", \"dist/index.js\"]"),
+        "{}",
+        final_stage(&p)
+    );
+    assert!(!final_stage(&p).contains("yarn"), "{}", final_stage(&p));
+    let p = berry("node dist/migrate.js && node dist/index.js");
+    assert_eq!(p.report.status, Status::Refused);
+    assert!(reason(&p).contains("yarn berry"), "{}", reason(&p));
+}
+
+/// Berry's default linker, Plug'n'Play, writes no `node_modules`: plain
+/// `node` cannot find the dependencies without yarn's loader.
+#[test]
+fn yarn_berry_with_plug_n_play_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("package.json"),
+        r#"{"packageManager": "yarn@4.5.3", "scripts": {"start": "node dist/index.js"},
+            "dependencies": {"express": "4"}}"#,
+    )
+    .unwrap();
+    fs::write(dir.path().join("yarn.lock"), "__metadata:\n  version: 8\n").unwrap();
+    let text = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN corepack enable && yarn install --immutable\nCMD [\"yarn\", \"start\"]\n";
+    let p = process_bytes(
+        text.as_bytes(),
+        "Dockerfile",
+        &Context::at(dir.path()),
+        Options::default(),
+    );
+    assert_eq!(p.report.status, Status::Refused);
+    assert!(reason(&p).contains("Plug'n'Play"), "{}", reason(&p));
+}

@@ -122,7 +122,14 @@ fn plan_rewrite<'a>(
     let dev_installed = installs
         .iter()
         .any(|r| installs_dev(r, facts, pm, &manifest));
-    dev_dependencies_kept(dev_installed, &mut start, pm, ctx, &installs, &mut warnings);
+    dev_dependencies_kept(
+        dev_installed,
+        &mut start,
+        pm,
+        &manifest,
+        &installs,
+        &mut warnings,
+    );
 
     // The flavour and its image.
     let (flavor, runtime_image) = choose_runtime(
@@ -385,7 +392,11 @@ fn final_cmd(
                 "`{}` is run as the node command its script runs, since the {} image lacks {}",
                 start.text,
                 flavor.name(),
-                start.package_manager.clone().unwrap_or_default()
+                if start.yarn_berry {
+                    "yarn berry (its yarn is yarn 1)".to_string()
+                } else {
+                    start.package_manager.clone().unwrap_or_default()
+                }
             ),
         ));
         let mut a = start.node_args.clone().unwrap_or_default();

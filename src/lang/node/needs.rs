@@ -46,12 +46,38 @@ pub(super) fn starts_on_image(
         let available = !distroless
             && match p.as_str() {
                 "npm" => true,
-                "yarn" => yarn_bundled,
+                // The image's yarn is yarn 1; berry needs corepack and its
+                // release, which the builder fetched and the runtime lacks.
+                "yarn" => yarn_bundled && !start.yarn_berry,
                 _ => globals.iter().any(|g| g.contains(p.as_str())),
             };
         match (available, &start.node_args, facts.entrypoint) {
             (true, _, _) => {}
-            (false, Some(_), None) => cmd_as_node = true,
+            (false, Some(_), None) if !start.yarn_pnp => cmd_as_node = true,
+            (false, _, _) if start.yarn_pnp => {
+                return Err(refused(
+                    Code::PackageManagerMissing,
+                    start.line,
+                    format!(
+                        "`{}` needs yarn berry at run time, which the {} image lacks, and the project uses Plug'n'Play, so plain `node` cannot find its dependencies",
+                        start.text,
+                        flavor.name()
+                    ),
+                )
+                .hint("set `nodeLinker: node-modules` in .yarnrc.yml"))
+            }
+            _ if start.yarn_berry && !distroless => {
+                return Err(refused(
+                    Code::PackageManagerMissing,
+                    start.line,
+                    format!(
+                        "`{}` needs yarn berry at run time, which the {} image has only through corepack and a download of yarn, and its script is not a plain `node …` command slimfile could run instead",
+                        start.text,
+                        flavor.name()
+                    ),
+                )
+                .hint("start the app with `node …` in CMD"))
+            }
             _ => {
                 return Err(refused(
                     Code::PackageManagerMissing,

@@ -10,12 +10,40 @@ pub(super) struct Manifest {
     pub(super) scripts: std::collections::BTreeMap<String, String>,
     pub(super) dependencies: BTreeSet<String>,
     pub(super) dev_dependencies: BTreeSet<String>,
+    /// Yarn 2 or later ("berry"), which runs through corepack, not the
+    /// yarn 1 the official images ship.
+    pub(super) yarn_berry: bool,
+    /// Berry with Plug'n'Play (its default linker): there is no
+    /// `node_modules`, and plain `node` cannot resolve the dependencies.
+    pub(super) yarn_pnp: bool,
 }
 
 pub(super) fn read_manifest(ctx: &Context, t: &NodeTemplate) -> Manifest {
+    // A berry lock file starts with `__metadata:`; `.yarnrc.yml` is berry's
+    // configuration (yarn 1 reads `.yarnrc`).
+    let berry_files = ctx.has(".yarnrc.yml")
+        || ctx
+            .read("yarn.lock")
+            .is_some_and(|l| l.contains("__metadata:"));
+    let linker_makes_node_modules = ctx.read(".yarnrc.yml").is_some_and(|y| {
+        y.lines().any(|l| {
+            let l = l.trim().replace(['"', '\''], "");
+            l == "nodeLinker: node-modules" || l == "nodeLinker: pnpm"
+        })
+    });
     let Some(json) = ctx.read_json(&t.rules.files.manifest) else {
-        return Manifest::default();
+        return Manifest {
+            yarn_berry: berry_files,
+            yarn_pnp: berry_files && !linker_makes_node_modules,
+            ..Manifest::default()
+        };
     };
+    let berry_field = json
+        .get("packageManager")
+        .and_then(|v| v.as_str())
+        .and_then(|v| v.strip_prefix("yarn@"))
+        .and_then(|v| v.split('.').next()?.parse::<u32>().ok())
+        .is_some_and(|major| major >= 2);
     let names = |key: &str| -> BTreeSet<String> {
         json.get(key)
             .and_then(|v| v.as_object())
@@ -35,6 +63,8 @@ pub(super) fn read_manifest(ctx: &Context, t: &NodeTemplate) -> Manifest {
             .unwrap_or_default(),
         dependencies: names("dependencies"),
         dev_dependencies: names("devDependencies"),
+        yarn_berry: berry_files || berry_field,
+        yarn_pnp: (berry_files || berry_field) && !linker_makes_node_modules,
     }
 }
 

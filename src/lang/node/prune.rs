@@ -9,14 +9,11 @@ pub(super) fn dev_dependencies_kept(
     dev_installed: bool,
     start: &mut StartCommand,
     pm: Option<&PackageManager>,
-    ctx: &Context,
+    manifest: &Manifest,
     installs: &[PmRun],
     warnings: &mut Vec<Warning>,
 ) {
-    let berry = pm.is_some_and(|p| p.name == "yarn")
-        && ctx
-            .read("yarn.lock")
-            .is_some_and(|l| l.contains("__metadata:"));
+    let berry = pm.is_some_and(|p| p.name == "yarn") && manifest.yarn_berry;
     if dev_installed && start.dev_dependency.is_none() && berry {
         warnings.push(Warning::new(
             Code::DevDependenciesKept,

@@ -16,6 +16,10 @@ pub(super) struct StartCommand {
     pub(super) programs: Vec<String>,
     /// `npm`, `yarn` or `pnpm`, when it runs a script through one.
     pub(super) package_manager: Option<String>,
+    /// That package manager is yarn berry, which the image's yarn 1 cannot run.
+    pub(super) yarn_berry: bool,
+    /// And it resolves packages with Plug'n'Play, which plain `node` cannot.
+    pub(super) yarn_pnp: bool,
     /// The `node …` arguments the script runs, when it is that simple.
     pub(super) node_args: Option<Vec<String>>,
     /// A dev dependency it needs, which keeps dev dependencies.
@@ -212,6 +216,8 @@ impl StartCommand {
             .hint("build the app and start it with node"));
         }
         self.package_manager = Some(pm.to_string());
+        self.yarn_berry |= pm == "yarn" && manifest.yarn_berry;
+        self.yarn_pnp |= pm == "yarn" && manifest.yarn_pnp;
         if !manifest.found {
             warnings.push(Warning::new(
                 Code::NoManifest,
