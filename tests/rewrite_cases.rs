@@ -977,3 +977,30 @@ fn yarn_berry_with_plug_n_play_is_refused() {
     assert_eq!(p.report.status, Status::Refused);
     assert!(reason(&p).contains("Plug'n'Play"), "{}", reason(&p));
 }
+
+/// `npm ci --workspace api` is an install; its prune names the workspace,
+/// since a prune of the whole tree installs the other workspaces' packages.
+#[test]
+fn an_npm_workspace_install_is_pruned_in_that_workspace() {
+    let p = rewrite(
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci --workspace api\nRUN npm run build -w api\nCMD [\"node\", \"packages/api/dist/index.js\"]\n",
+    );
+    assert!(
+        output(&p).contains("RUN npm run build -w api\nRUN npm prune --omit=dev --workspace api\n"),
+        "{}",
+        output(&p)
+    );
+    // Two workspaces, two prunes; `-w=web` is the same option.
+    let p = rewrite(
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci -w api && npm ci --workspace=web\nCMD [\"node\", \"packages/api/dist/index.js\"]\n",
+    );
+    let out = output(&p);
+    assert!(
+        out.contains("RUN npm prune --omit=dev --workspace api\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("RUN npm prune --omit=dev --workspace web\n"),
+        "{out}"
+    );
+}

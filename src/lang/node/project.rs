@@ -220,7 +220,7 @@ pub(super) fn is_project_install(pm: &PackageManager, words: &[String]) -> bool 
         let command: Vec<&str> = ic.split(' ').collect();
         words.len() >= command.len()
             && words.iter().zip(&command).all(|(w, c)| w == c)
-            && only_options(&words[command.len()..])
+            && only_options(&pm.name, &words[command.len()..])
             && !words.iter().any(|w| w == "-g" || w == "--global")
     })
 }
@@ -229,20 +229,41 @@ pub(super) fn is_project_install(pm: &PackageManager, words: &[String]) -> bool 
 /// `yarn --cwd app`, `pnpm -C app install`) and take it as their value.
 const FOLDER_OPTIONS: &[&str] = &["--prefix", "--cwd", "--dir", "-C"];
 
-/// Whether words are options only (a folder option's value included).
-fn only_options(words: &[String]) -> bool {
+/// npm's options that name a workspace to install (`npm ci --workspace api`).
+const NPM_WORKSPACE_OPTIONS: &[&str] = &["--workspace", "-w"];
+
+/// Whether words are options only (a folder or workspace option's value
+/// included).
+fn only_options(pm: &str, words: &[String]) -> bool {
     let mut i = 0;
     while let Some(w) = words.get(i) {
         if !w.starts_with('-') {
             return false;
         }
-        i += if FOLDER_OPTIONS.contains(&w.as_str()) {
-            2
-        } else {
-            1
-        };
+        let takes_value = FOLDER_OPTIONS.contains(&w.as_str())
+            || (pm == "npm" && NPM_WORKSPACE_OPTIONS.contains(&w.as_str()));
+        i += if takes_value { 2 } else { 1 };
     }
     true
+}
+
+/// The workspaces an npm install names, in order: its prune must name them
+/// too, since a prune of the whole tree installs the other workspaces'
+/// dependencies.
+pub(super) fn npm_workspaces(run: &PmRun) -> Vec<String> {
+    if run.words.first().map(String::as_str) != Some("npm") {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut words = run.words.iter();
+    while let Some(w) = words.next() {
+        if NPM_WORKSPACE_OPTIONS.contains(&w.as_str()) {
+            out.extend(words.next().cloned());
+        } else if let Some(v) = w.strip_prefix("--workspace=").or(w.strip_prefix("-w=")) {
+            out.push(v.to_string());
+        }
+    }
+    out
 }
 
 /// The folder an install ran in: its command's folder, or the one its

@@ -76,12 +76,14 @@ pub(super) fn prune_edit(
         .last()
         .copied()
         .expect("dev dependencies were installed by some RUN");
-    let mut folders: Vec<(String, &PmRun)> = Vec::new();
+    // One prune a folder, and a workspace within it (`npm ci -w api`).
+    let mut folders: Vec<(String, Vec<String>, &PmRun)> = Vec::new();
     for run in installs {
         match install_folder(run) {
             Some(dir) if is_within(&dir, app_dir) => {
-                folders.retain(|(d, _)| *d != dir);
-                folders.push((dir, run));
+                let workspaces = npm_workspaces(run);
+                folders.retain(|(d, w, _)| !(*d == dir && *w == workspaces));
+                folders.push((dir, workspaces, run));
             }
             other => warnings.push(Warning::new(
                 Code::DevDependenciesKept,
@@ -98,8 +100,11 @@ pub(super) fn prune_edit(
     }
     let eol = file.line_ending();
     let mut text = String::new();
-    for (dir, run) in &folders {
+    for (dir, workspaces, run) in &folders {
         let mut command = prune.clone();
+        for w in workspaces {
+            command.push_str(&format!(" --workspace {}", shell::quote(w)));
+        }
         for flag in run
             .words
             .iter()
