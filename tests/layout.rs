@@ -24,7 +24,9 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
                 .unwrap()
                 .to_string_lossy()
                 .to_string();
-            if !rel.ends_with(".rs") || rel == "lib.rs" || rel == "main.rs" {
+            // A module's `tests.rs` is its tests, compiled under `#[cfg(test)]`.
+            let is_tests = path.file_name().is_some_and(|n| n == "tests.rs");
+            if !rel.ends_with(".rs") || rel == "lib.rs" || rel == "main.rs" || is_tests {
                 continue;
             }
             let module = rel

@@ -5,13 +5,16 @@
 //! carried instructions use, health-check tools, system packages and the
 //! runtime configuration are decided here the same way for all languages.
 
-use crate::carry::{self, OutsideWrite};
+use crate::carry;
 use crate::codes::{Code, Reason, Warning};
 use crate::context::Context;
 use crate::facts::StageFacts;
 use crate::parse::{Dockerfile, Instruction, Keyword};
-use crate::paths::is_within;
 use crate::plan::{BuilderEdit, Final, FinalInstruction, Flavor, Plan};
+
+mod outside;
+use outside::outside_paths;
+pub use outside::written_outside;
 
 /// Why planning stopped before a rewrite: the early return of the rules.
 #[derive(Debug)]
@@ -523,62 +526,6 @@ impl Stage {
     }
 }
 
-/// What the `RUN` steps wrote outside the application directory, which the
-/// final stage copies; or a refusal: a write that cannot be carried, a step
-/// the shell reader cannot follow, or (from a glibc builder to a musl
-/// runtime) files that may be built for glibc.
-pub fn written_outside(
-    facts: &StageFacts,
-    app_dir: &str,
-    copied: &[String],
-    cache_dirs: &[String],
-    glibc_to_musl: bool,
-) -> Result<Vec<OutsideWrite>, Stop> {
-    let written =
-        carry::outside_writes(facts, app_dir, copied, cache_dirs).map_err(|u| match u {
-            carry::Uncarried::Write { what, line } => refused(
-                Code::WriteOutsideApp,
-                line,
-                format!(
-                    "this RUN writes {what} outside the application directory {app_dir}: slimfile \
-                 cannot carry it to the final stage"
-                ),
-            )
-            .hint(format!(
-                "make it inside {app_dir}, or write the final stage by hand"
-            )),
-            carry::Uncarried::Unknown { text, reason, line } => refused(
-                Code::RunNotFollowed,
-                line,
-                format!(
-                "this RUN runs `{text}`, which slimfile cannot follow: {reason}. It may install \
-                 or write anything, anywhere"
-            ),
-            )
-            .hint(
-                "write it as commands slimfile can read (or copy the script into the image from \
-             the build context), or write the final stage by hand",
-            ),
-        })?;
-    // A glibc builder's downloads and builds outside the application may be
-    // programs or libraries that fail on musl, as native modules do.
-    if glibc_to_musl {
-        if let Some(w) = written.iter().find(|w| !w.folder_only) {
-            return Err(refused(
-                Code::GlibcFilesOnMusl,
-                w.line,
-                format!(
-                    "this RUN writes {} outside the application directory on a glibc builder; \
-                     programs or libraries there may be built for glibc and fail on musl",
-                    w.path
-                ),
-            )
-            .hint("use the slim flavour"));
-        }
-    }
-    Ok(written)
-}
-
 /// Debian packages the builder installed, by their alpine names (the
 /// template's `package_names`, where a name alpine shares has an entry too:
 /// a package not listed may not exist there), or a refusal naming the first
@@ -616,58 +563,4 @@ pub fn warn_root(facts: &StageFacts, warnings: &mut Vec<Warning>) {
             "the image runs as root, as the original did; consider a USER",
         ));
     }
-}
-
-/// Every path outside the application the final stage copies: what the
-/// original's `COPY`/`ADD` put there, and what its `RUN`s wrote.
-fn outside_paths(
-    file: &Dockerfile,
-    facts: &StageFacts,
-    ctx: &Context,
-    app_dir: &str,
-    written: Vec<OutsideWrite>,
-) -> Result<Vec<String>, Stop> {
-    let mut outside: Vec<String> = Vec::new();
-    for c in facts.copies.iter().filter(|c| !is_within(&c.dest, app_dir)) {
-        let paths = carry::copied_targets(c, ctx).ok_or_else(|| {
-            let written = file
-                .text(c.instruction.text_span.clone())
-                .lines()
-                .next()
-                .unwrap_or("")
-                .to_string();
-            refused(
-                Code::CopyOutsideUnknown,
-                c.instruction.start_line,
-                format!(
-                    "cannot tell which files `{written}` puts outside the application directory"
-                ),
-            )
-        })?;
-        for p in paths {
-            if !outside.contains(&p) {
-                outside.push(p);
-            }
-        }
-    }
-    for w in written {
-        if !outside.iter().any(|o| is_within(&w.path, o)) {
-            outside.push(w.path);
-        }
-    }
-    // A destination with a variable slimfile could not resolve would be
-    // copied as written, and the final stage has no such ARG.
-    if let Some(c) = facts.copies.iter().find(|c| {
-        !is_within(&c.dest, app_dir) && (c.dest.contains('$') || !c.dest.starts_with('/'))
-    }) {
-        return Err(refused(
-            Code::CopyOutsideUnknown,
-            c.instruction.start_line,
-            format!(
-                "cannot tell where `{}` puts files: its destination uses a variable with no known value",
-                file.text(c.instruction.text_span.clone()).lines().next().unwrap_or("")
-            ),
-        ));
-    }
-    Ok(outside)
 }

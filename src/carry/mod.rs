@@ -1,0 +1,391 @@
+//! What a final stage carries over from the builder, whatever the language:
+//! the runtime configuration, the `ARG`s it uses, files copied outside the
+//! application directory, the users the builder created, and the system
+//! packages it needs at run time. The language planners decide the image and
+//! the application; these helpers decide the rest the same way for all.
+
+use crate::context::Context;
+use crate::facts::{variables, CopyFact, StageFacts};
+use crate::parse::{Dockerfile, Instruction, Keyword};
+use crate::paths::is_within;
+use crate::shell::{self, WriteKind};
+
+mod users;
+pub use users::{app_owner, created_users, dir_owner, user_before_workdir, user_commands};
+
+/// The instructions that configure the image, in their original order: every
+/// `ENV`, `LABEL`, `EXPOSE`, `VOLUME`, `ONBUILD`, `SHELL` and `MAINTAINER`,
+/// and the last (the effective) `USER`, `HEALTHCHECK`, `STOPSIGNAL`,
+/// `ENTRYPOINT` and `CMD`. (A planner may place `USER` earlier, see
+/// [`user_before_workdir`] and [`dir_owner`].)
+pub fn runtime_configuration<'a>(facts: &StageFacts<'a>) -> Vec<&'a Instruction> {
+    let last = |k: Keyword| {
+        facts
+            .instructions
+            .iter()
+            .rev()
+            .find(|i| i.keyword == k)
+            .copied()
+    };
+    let effective = [
+        last(Keyword::User),
+        last(Keyword::Healthcheck),
+        last(Keyword::Stopsignal),
+        last(Keyword::Entrypoint),
+        last(Keyword::Cmd),
+    ];
+    facts
+        .instructions
+        .iter()
+        .copied()
+        .filter(|i| match i.keyword {
+            Keyword::Env
+            | Keyword::Label
+            | Keyword::Expose
+            | Keyword::Volume
+            | Keyword::Onbuild
+            | Keyword::Shell
+            | Keyword::Maintainer => true,
+            _ => effective.iter().flatten().any(|e| std::ptr::eq(*e, *i)),
+        })
+        .collect()
+}
+
+/// The `ARG`s (name and default as written) the carried instructions use: an `ARG`
+/// does not cross a `FROM`. Only the stage's own declarations count; a
+/// global `ARG` is not visible inside a stage that does not declare it again.
+pub fn args_used(
+    file: &Dockerfile,
+    facts: &StageFacts,
+    carried: &[&Instruction],
+) -> Vec<(String, Option<String>)> {
+    let mut out: Vec<(String, Option<String>)> = Vec::new();
+    for i in carried {
+        for v in variables(file.text(i.text_span.clone())) {
+            if out.iter().any(|(n, _)| *n == v) {
+                continue;
+            }
+            let Some(default) = facts.arg_text.get(&v) else {
+                continue;
+            };
+            out.push((v, default.clone()));
+        }
+    }
+    out
+}
+
+/// Places any build may write without the final stage needing the result:
+/// temporary files and the system package managers' lists and caches (a
+/// language's own caches are its template's `cache_dirs`).
+const SCRATCH_PATHS: &[&str] = &[
+    "/tmp",
+    "/var/tmp",
+    "/dev",
+    "/proc",
+    "/var/cache",
+    "/var/lib/apt",
+    "/etc/apt",
+    "/etc/apk",
+];
+
+/// What the `RUN` steps wrote outside the application directory, the copied
+/// files and the scratch places, as the shell reader sees the writes
+/// (redirections, `cp`, `mv`, `install`, `mkdir`, `touch`, `tee`, `chmod`,
+/// `chown`, `sed -i`, `curl -o`, `wget -O`, `tar -C`, `unzip -d`,
+/// `git clone`, `ln`), each from the folder it ran in. Returns the paths the
+/// final stage copies from the builder — a copy keeps their content, mode
+/// and owner — or the first thing it cannot carry, with its line and what
+/// to say: a whole system folder, a symlink, a path it cannot resolve, or a
+/// step the reader could not follow, which may write anywhere.
+pub fn outside_writes(
+    facts: &StageFacts,
+    app_dir: &str,
+    copied: &[String],
+    cache_dirs: &[String],
+) -> Result<Vec<OutsideWrite>, Uncarried> {
+    // Every write outside, in order; a later `rm` takes back what it removes.
+    let mut targets: Vec<(OutsideWrite, WriteKind)> = Vec::new();
+    for run in &facts.run_steps {
+        let line = run.instruction.start_line;
+        for step in &run.steps {
+            let c = match step {
+                shell::Step::Run(c) => c,
+                shell::Step::Unknown(u) => {
+                    return Err(Uncarried::Unknown {
+                        line,
+                        text: u.text.clone(),
+                        reason: u.reason.clone(),
+                    })
+                }
+            };
+            for w in &c.writes {
+                let Some(absolute) = w.path.clone() else {
+                    if w.kind == WriteKind::Removed {
+                        continue;
+                    }
+                    return Err(Uncarried::Write {
+                        line,
+                        what: format!(
+                            "{} (a pattern, a variable or a folder slimfile cannot resolve)",
+                            w.raw
+                        ),
+                    });
+                };
+                if w.kind == WriteKind::Removed {
+                    targets.retain(|(t, _)| !is_within(&t.path, &absolute));
+                    continue;
+                }
+                let folder = w.kind == WriteKind::Folder;
+                if let Some((target, kind)) = targets
+                    .iter_mut()
+                    .find(|(t, _)| is_within(&absolute, &t.path))
+                {
+                    target.folder_only &= folder;
+                    if w.kind == WriteKind::Link && target.path == absolute {
+                        *kind = WriteKind::Link;
+                    }
+                    continue;
+                }
+                let carried = is_within(&absolute, app_dir)
+                    || SCRATCH_PATHS.iter().any(|s| is_within(&absolute, s))
+                    || cache_dirs.iter().any(|s| is_within(&absolute, s))
+                    || copied
+                        .iter()
+                        .any(|c| is_within(&absolute, c.trim_end_matches('/')));
+                if carried {
+                    continue;
+                }
+                targets.push((
+                    OutsideWrite {
+                        path: absolute,
+                        line,
+                        folder_only: folder,
+                    },
+                    w.kind,
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (t, kind) in targets {
+        let stop = |what: String| Uncarried::Write { line: t.line, what };
+        if kind == WriteKind::Link {
+            return Err(stop(format!("a symlink ({})", t.path)));
+        }
+        if SYSTEM_DIRS.contains(&t.path.as_str()) {
+            if t.folder_only {
+                // `mkdir -p /usr/local/bin`: there already.
+                continue;
+            }
+            return Err(stop(format!("{}/ (a whole system folder)", t.path)));
+        }
+        out.push(t);
+    }
+    Ok(out)
+}
+
+/// Why a `RUN` step's effects cannot be carried to the final stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Uncarried {
+    /// It writes something outside the application that cannot be copied.
+    Write { line: usize, what: String },
+    /// The shell reader could not follow it, so it may write anywhere.
+    Unknown {
+        line: usize,
+        text: String,
+        reason: String,
+    },
+}
+
+impl Uncarried {
+    /// The line of the `RUN`.
+    pub fn line(&self) -> usize {
+        match self {
+            Uncarried::Write { line, .. } | Uncarried::Unknown { line, .. } => *line,
+        }
+    }
+}
+
+/// A path a `RUN` step wrote outside the application directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutsideWrite {
+    /// Absolute and normalised.
+    pub path: String,
+    /// The first line of the `RUN` that first wrote it.
+    pub line: usize,
+    /// Only made or re-owned (`mkdir`, `chown`), never filled: no program
+    /// or library built for the builder's C library can be inside.
+    pub folder_only: bool,
+}
+
+/// The packages `apt-get install` or `apk add` installed that are not
+/// build-only (by the template's `build_only_packages`): the final stage
+/// needs them too.
+pub fn runtime_packages(facts: &StageFacts, build_only: impl Fn(&str) -> bool) -> Vec<String> {
+    // Options of apt-get and apk that take a value, which is no package.
+    const VALUED: &[&str] = &[
+        "-o",
+        "--option",
+        "-t",
+        "--target-release",
+        "-c",
+        "--config-file",
+        "--virtual",
+        "-X",
+        "--repository",
+        "--repositories-file",
+        "-p",
+        "--root",
+    ];
+    let mut out: Vec<String> = Vec::new();
+    // apk's virtual packages (`apk add --virtual .gyp python3 make`), by name.
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for (_, c) in facts.run_commands() {
+        let w = c.words();
+        let (manager, sub) = (c.name(), w.get(1).map(String::as_str));
+        let installs = matches!(
+            (manager, sub),
+            ("apt-get" | "apt", Some("install")) | ("apk", Some("add"))
+        );
+        let removes = matches!(
+            (manager, sub),
+            ("apt-get" | "apt", Some("purge" | "remove")) | ("apk", Some("del"))
+        );
+        let mut names = Vec::new();
+        let mut virtual_group = None;
+        let mut i = 2;
+        while i < w.len() {
+            let x = &w[i];
+            if x == "--virtual" || (manager == "apk" && x == "-t") {
+                virtual_group = w.get(i + 1).cloned();
+                i += 2;
+                continue;
+            }
+            if VALUED.contains(&x.as_str()) {
+                i += 2;
+                continue;
+            }
+            if !x.starts_with('-') {
+                names.push(x.clone());
+            }
+            i += 1;
+        }
+        if installs {
+            if let Some(g) = virtual_group {
+                groups.push((g, names.clone()));
+            }
+            for p in names {
+                if !build_only(&p) && !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        } else if removes {
+            for p in names {
+                let members = groups
+                    .iter()
+                    .find(|(g, _)| *g == p)
+                    .map(|(_, m)| m.clone())
+                    .unwrap_or_else(|| vec![p.clone()]);
+                out.retain(|o| !members.contains(o));
+            }
+        }
+    }
+    out
+}
+
+/// The command that installs system packages on a Debian (`apt`) or
+/// Alpine (`apk`) image.
+pub fn install_command(alpine: bool, packages: &[String]) -> String {
+    // `nodejs>=18` is one word for the package manager, a redirection for sh.
+    let names: Vec<String> = packages.iter().map(|p| crate::shell::quote(p)).collect();
+    if alpine {
+        format!("apk add --no-cache {}", names.join(" "))
+    } else {
+        format!(
+            "apt-get update && apt-get install -y --no-install-recommends {} && rm -rf /var/lib/apt/lists/*",
+            names.join(" ")
+        )
+    }
+}
+
+/// Folders a copy must not be widened to: copying them whole from the builder
+/// would bring the builder's own files.
+const SYSTEM_DIRS: &[&str] = &[
+    "/",
+    "/usr",
+    "/usr/local",
+    "/usr/local/bin",
+    "/usr/bin",
+    "/bin",
+    "/sbin",
+    "/etc",
+    "/lib",
+    "/usr/lib",
+    "/usr/local/lib",
+    "/opt",
+    "/var",
+    "/tmp",
+    "/home",
+    "/root",
+];
+
+/// The absolute paths a copy created, or `None` when they cannot be told (a
+/// glob or a directory's contents landing in a system folder, a heredoc).
+pub fn copied_targets(c: &CopyFact, ctx: &Context) -> Option<Vec<String>> {
+    let dest = c.dest.trim_end_matches('/');
+    let dest = if dest.is_empty() { "/" } else { dest };
+    let into_dir = c.dest.ends_with('/') || c.sources.len() > 1;
+    if !into_dir {
+        return Some(vec![dest.to_string()]);
+    }
+    let mut out = Vec::new();
+    for s in &c.sources {
+        if s.starts_with("<<") {
+            return None;
+        }
+        // A directory's contents go into the destination; a file keeps its name.
+        let is_file = c.from.is_none() && ctx.dir().is_some_and(|d| d.join(s).is_file());
+        let plain =
+            !s.contains(['*', '?', '[']) && !s.ends_with('/') && s != "." && !s.contains("://");
+        let url_file = s.contains("://") && !s.ends_with('/');
+        if url_file {
+            let name = s.rsplit('/').next().unwrap_or(s);
+            out.push(format!("{dest}/{name}").replace("//", "/"));
+            continue;
+        }
+        if !plain || !is_file {
+            if SYSTEM_DIRS.contains(&dest) {
+                return None;
+            }
+            return Some(vec![dest.to_string()]);
+        }
+        let base = s.trim_end_matches('/').rsplit('/').next().unwrap_or(s);
+        out.push(format!("{}/{base}", dest.trim_end_matches('/')));
+    }
+    Some(out)
+}
+
+/// The files the copies created, as far as their names show (for finding a
+/// program the start command runs).
+pub fn copied_files(facts: &StageFacts) -> Vec<String> {
+    facts
+        .copies
+        .iter()
+        .flat_map(|c| {
+            if c.dest.ends_with('/') {
+                c.sources
+                    .iter()
+                    .map(|src| {
+                        let name = src.trim_end_matches('/').rsplit('/').next().unwrap_or(src);
+                        format!("{}{name}", c.dest)
+                    })
+                    .collect::<Vec<_>>()
+            } else {
+                vec![c.dest.clone()]
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
