@@ -98,12 +98,8 @@ pub fn run(settings: Settings) -> i32 {
         eprintln!("slimfile: `-` (stdin) cannot be combined with other paths");
         return 2;
     }
-    let filters = match Filters::new(&settings.include, &settings.exclude) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("slimfile: bad --include/--exclude glob: {e}");
-            return 2;
-        }
+    let Some(filters) = filters_of(&settings) else {
+        return 2;
     };
     let found = discover(&settings.paths, &filters);
     for dir in settings.paths.iter().filter(|p| p.is_dir()) {
@@ -509,12 +505,8 @@ fn run_dump_syntax(settings: &Settings) -> i32 {
         eprintln!("slimfile: --dump-syntax needs at least one PATH");
         return 2;
     }
-    let filters = match Filters::new(&settings.include, &settings.exclude) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("slimfile: bad --include/--exclude glob: {e}");
-            return 2;
-        }
+    let Some(filters) = filters_of(settings) else {
+        return 2;
     };
     // `-` stays where it was named; folders give their Dockerfiles.
     let mut files: Vec<PathBuf> = Vec::new();
@@ -596,4 +588,11 @@ fn run_dump_syntax(settings: &Settings) -> i32 {
         }
     }
     out.finish(code)
+}
+
+/// The `--include`/`--exclude` globs, or `None` after saying which is bad.
+fn filters_of(settings: &Settings) -> Option<Filters> {
+    Filters::new(&settings.include, &settings.exclude)
+        .map_err(|e| eprintln!("slimfile: bad --include/--exclude glob: {e}"))
+        .ok()
 }

@@ -188,11 +188,7 @@ pub(super) fn check_start_programs(
     start: &StartCommand,
     p: &Provided,
 ) -> Result<(), Stop> {
-    let on_image: &[String] = match flavor {
-        Flavor::Slim => &t.base_config.programs.slim,
-        Flavor::Alpine => &t.base_config.programs.alpine,
-        _ => &t.base_config.programs.distroless,
-    };
+    let on_image = t.base_config.programs.get(flavor);
     // `npx X` runs the X of node_modules or of a global install, and
     // downloads X at every start when there is none: that needs the network.
     for package in &start.runner_packages {
