@@ -121,6 +121,7 @@ codes! {
     NoCmd = "no-cmd", "no CMD: the runtime starts with its default";
     UserAsId = "user-as-id", "the USER is given by its numeric id, as the runtime image has no such name";
     NoManifest = "no-manifest", "the project's manifest is not in the build context";
+    GlobalOnlyForBuild = "global-only-for-build", "a global install only the build uses is not made again in the final stage";
 }
 
 /// A warning attached to a plan, with its code and the line it concerns.

@@ -1,22 +1,73 @@
 //! What the runtime image must have for the commands the final stage runs:
-//! the programs a `HEALTHCHECK` calls, installed where the flavour can, or
-//! a refusal. Shared by every language.
+//! the utilities each flavour's operating system ships, the programs a
+//! `HEALTHCHECK` calls (installed where the flavour can, or a refusal), and
+//! the interpreter of a script of the app's that one runs. Shared by every
+//! language.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
 
 use crate::assemble::{refused, Stop};
 use crate::codes::{Code, Warning};
+use crate::context::Context;
 use crate::facts::StageFacts;
 use crate::flavor::Flavor;
 use crate::parse::Form;
-use crate::shell::{self, NoScripts, Scope, Step};
+use crate::paths::is_within;
+use crate::scripts::CopiedScripts;
+use crate::shell::{self, Scope, Scripts, Step};
 use crate::template::Template;
+
+/// The programs of each flavour's operating system, whatever the language
+/// (`data/base-images.toml`, with its sources): Debian slim's minbase, and
+/// alpine's busybox; distroless and scratch have none.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BaseImages {
+    slim: OsPrograms,
+    alpine: OsPrograms,
+    distroless: OsPrograms,
+    scratch: OsPrograms,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OsPrograms {
+    programs: BTreeSet<String>,
+}
+
+/// Whether the operating system of a flavour's runtime image ships this
+/// program (by name: `rm`, `/bin/rm`).
+pub fn os_has(flavor: Flavor, program: &str) -> bool {
+    static DATA: OnceLock<BaseImages> = OnceLock::new();
+    let data = DATA.get_or_init(|| {
+        toml::from_str(include_str!("../data/base-images.toml"))
+            .expect("data/base-images.toml is valid (a unit test reads it)")
+    });
+    let name = program.rsplit('/').next().unwrap_or(program);
+    let os = match flavor {
+        Flavor::Slim => &data.slim,
+        Flavor::Alpine => &data.alpine,
+        Flavor::Distroless => &data.distroless,
+        Flavor::Scratch => &data.scratch,
+    };
+    os.programs.contains(name)
+}
 
 /// `RUN` lines that install the programs a `HEALTHCHECK` runs and the image
 /// lacks, or why that flavour cannot have them.
 ///
 /// `own` are the programs the runtime image has for its language (`node`),
-/// besides the template's `base_config.programs`.
+/// besides its operating system's ([`os_has`]) and the template's
+/// `base_config.programs`. A script of the app's (`./healthcheck.sh`, in the
+/// application directory or among the files copied) comes with the app: what
+/// it needs is its interpreter and the programs it runs, read from the build
+/// context; one slimfile cannot see is refused.
 pub fn healthcheck_tools<R>(
     facts: &StageFacts,
+    ctx: &Context,
     flavor: Flavor,
     t: &Template<R>,
     own: &[&str],
@@ -38,26 +89,73 @@ pub fn healthcheck_tools<R>(
         )
         .hint("use the slim flavour"));
     }
+    let app_dir = facts.app_dir().unwrap_or_else(|| "/".into());
+    let copies = facts
+        .copies
+        .iter()
+        .filter(|c| c.from.is_none())
+        .map(|c| (c.sources.as_slice(), c.dest.as_str()));
+    let scripts = CopiedScripts::new(ctx, copies);
+    let scope = Scope::at(&app_dir, "root");
+    // Each program, with the script whose interpreter it is.
+    let mut needed: Vec<(String, Option<String>)> =
+        programs_run(&form, h.start_line, &scope, &scripts)?
+            .into_iter()
+            .map(|p| (p, None))
+            .collect();
     let mut lines = Vec::new();
-    for p in programs_run(&form, h.start_line)? {
-        let on_image = t.base_config.programs.get(flavor).contains(&p);
+    let mut i = 0;
+    while i < needed.len() {
+        let (p, script_of) = needed[i].clone();
+        i += 1;
+        let on_image = t.base_config.programs.get(flavor).contains(&p) || os_has(flavor, &p);
         let shell_builtin = p == "exit" && !distroless;
-        if on_image
-            || shell_builtin
-            || own.contains(&p.as_str())
-            || copied
-                .iter()
-                .any(|d| d.ends_with(&format!("/{p}")) || *d == p)
-        {
+        if on_image || shell_builtin || own.contains(&p.as_str()) {
+            continue;
+        }
+        let absolute = if p.starts_with('/') {
+            p.clone()
+        } else {
+            crate::paths::normalize(&format!("{app_dir}/{p}"))
+        };
+        let of_the_app = (p.contains('/') && is_within(&absolute, &app_dir))
+            || copied.iter().any(|d| *d == p || *d == absolute);
+        if of_the_app || copied.iter().any(|d| d.ends_with(&format!("/{p}"))) {
+            if p.contains('/') {
+                // A file run by its path: the kernel runs its `#!` interpreter.
+                let Some(text) = scripts.script(&absolute) else {
+                    return Err(refused(
+                        Code::HealthcheckToolMissing,
+                        h.start_line,
+                        format!(
+                            "HEALTHCHECK runs `{p}`, a file slimfile cannot find in the build \
+                             context, so cannot tell what it needs on the {} image",
+                            flavor.name()
+                        ),
+                    )
+                    .hint(
+                        "copy it from the build context, or check with a program the image has",
+                    ));
+                };
+                for (n, q) in interpreter_programs(&text).into_iter().enumerate() {
+                    if !needed.iter().any(|(x, _)| *x == q) {
+                        needed.insert(i + n, (q, Some(p.clone())));
+                    }
+                }
+            }
             continue;
         }
         let install = t.tools.get(&p).and_then(|tool| tool.for_flavor(flavor));
         let Some(install) = install else {
+            let what = match &script_of {
+                Some(script) => format!("`{script}`, a script whose interpreter is `{p}`"),
+                None => format!("`{p}`"),
+            };
             return Err(refused(
                 Code::HealthcheckToolMissing,
                 h.start_line,
                 format!(
-                    "HEALTHCHECK runs `{p}`, which the {} image does not have",
+                    "HEALTHCHECK runs {what}, which the {} image does not have",
                     flavor.name()
                 ),
             )
@@ -82,14 +180,36 @@ pub fn healthcheck_tools<R>(
     Ok(lines)
 }
 
+/// The programs a `#!` line makes the kernel run: `/bin/sh` for a script
+/// without one (a shell runs it), `/usr/bin/env` and `node` for
+/// `#!/usr/bin/env node`.
+fn interpreter_programs(script: &str) -> Vec<String> {
+    let first = script.lines().next().unwrap_or("");
+    let Some(line) = first.strip_prefix("#!") else {
+        return vec!["sh".into()];
+    };
+    let path = line.split_whitespace().next().unwrap_or("").to_string();
+    let program = shell::shebang_program(first);
+    if program == path {
+        vec![path]
+    } else {
+        vec![path, program]
+    }
+}
+
 /// The programs a command runs (`HEALTHCHECK CMD curl … || exit 1` runs
-/// `curl` and `exit`; `sh -c "…"` runs `sh` and what the script runs), as
+/// `curl` and `exit`; `sh -c "…"` runs `sh` and what the script runs;
+/// `./check.sh` runs itself and, where `scripts` has it, what it runs), as
 /// written; a refusal where the reader cannot tell.
-pub fn programs_run(form: &Form, line: usize) -> Result<Vec<String>, Stop> {
-    let scope = Scope::at("/", "root");
+pub fn programs_run(
+    form: &Form,
+    line: usize,
+    scope: &Scope,
+    scripts: &dyn Scripts,
+) -> Result<Vec<String>, Stop> {
     let steps = match form {
-        Form::Exec(argv) => shell::read_argv(argv, &scope, &NoScripts),
-        Form::Shell(s) => shell::read(s, &scope, &NoScripts),
+        Form::Exec(argv) => shell::read_argv(argv, scope, scripts),
+        Form::Shell(s) => shell::read(s, scope, scripts),
     };
     let mut programs: Vec<String> = Vec::new();
     let mut add = |p: &str| {
@@ -125,4 +245,17 @@ pub fn programs_run(form: &Form, line: usize) -> Result<Vec<String>, Stop> {
         }
     }
     Ok(programs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_base_image_data_reads_and_says_what_each_os_ships() {
+        assert!(os_has(Flavor::Slim, "rm") && os_has(Flavor::Slim, "/bin/bash"));
+        assert!(os_has(Flavor::Alpine, "nc") && os_has(Flavor::Alpine, "wget"));
+        assert!(!os_has(Flavor::Alpine, "bash") && !os_has(Flavor::Slim, "curl"));
+        assert!(!os_has(Flavor::Distroless, "sh") && !os_has(Flavor::Scratch, "sh"));
+    }
 }

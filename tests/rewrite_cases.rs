@@ -917,29 +917,38 @@ fn npx_of_a_package_nothing_installed_is_refused() {
     );
 }
 
+/// Runs a Dockerfile against a yarn berry project (node-modules linker)
+/// pinned to `pinned`, whose `start` script is `start`.
+fn berry_project(pinned: &str, start: &str, dockerfile: &str) -> Processed {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("package.json"),
+        format!(
+            r#"{{"packageManager": "{pinned}",
+                "scripts": {{"build": "tsc", "start": "{start}"}},
+                "dependencies": {{"express": "4"}}, "devDependencies": {{"typescript": "5"}}}}"#
+        ),
+    )
+    .unwrap();
+    fs::write(dir.path().join(".yarnrc.yml"), "nodeLinker: node-modules\n").unwrap();
+    fs::write(dir.path().join("yarn.lock"), "__metadata:\n  version: 8\n").unwrap();
+    process_bytes(
+        dockerfile.as_bytes(),
+        "Dockerfile",
+        &Context::at(dir.path()),
+        Options::default(),
+    )
+}
+
 /// Yarn berry runs through corepack; the final stage's yarn is yarn 1,
 /// which refuses a berry project. The start resolves to its `node …`.
 #[test]
 fn yarn_berry_starts_with_node_or_is_refused() {
     let berry = |start: &str| {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(
-            dir.path().join("package.json"),
-            format!(
-                r#"{{"packageManager": "yarn@4.5.3",
-                    "scripts": {{"build": "tsc", "start": "{start}"}},
-                    "dependencies": {{"express": "4"}}, "devDependencies": {{"typescript": "5"}}}}"#
-            ),
-        )
-        .unwrap();
-        fs::write(dir.path().join(".yarnrc.yml"), "nodeLinker: node-modules\n").unwrap();
-        fs::write(dir.path().join("yarn.lock"), "__metadata:\n  version: 8\n").unwrap();
-        let text = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN corepack enable && yarn install --immutable\nRUN yarn build\nCMD [\"yarn\", \"start\"]\n";
-        process_bytes(
-            text.as_bytes(),
-            "Dockerfile",
-            &Context::at(dir.path()),
-            Options::default(),
+        berry_project(
+            "yarn@4.5.3",
+            start,
+            "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN corepack enable && yarn install --immutable\nRUN yarn build\nCMD [\"yarn\", \"start\"]\n",
         )
     };
     let p = berry("node dist/index.js");
@@ -1003,4 +1012,201 @@ fn an_npm_workspace_install_is_pruned_in_that_workspace() {
         out.contains("RUN npm prune --omit=dev --workspace web\n"),
         "{out}"
     );
+}
+
+/// yarn 4 has `workspaces focus` built in: the berry project's dev
+/// dependencies are dropped with it; a berry before 4 (or none pinned) keeps
+/// them, with the warning.
+#[test]
+fn yarn_4_prunes_with_workspaces_focus() {
+    let berry = |pinned: &str| {
+        berry_project(
+            pinned,
+            "node dist/index.js",
+            "FROM node:22\nWORKDIR /app\nRUN corepack enable\nCOPY . .\nRUN yarn install --immutable\nRUN yarn build\nCMD [\"node\", \"dist/index.js\"]\n",
+        )
+    };
+    let p = berry("yarn@4.5.3");
+    assert!(
+        output(&p).contains("RUN yarn build\nRUN yarn workspaces focus --all --production\n"),
+        "{}",
+        output(&p)
+    );
+    assert!(!p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.code == slimfile::codes::Code::DevDependenciesKept));
+    let p = berry("yarn@3.6.4");
+    assert!(!output(&p).contains("workspaces focus"), "{}", output(&p));
+    assert!(p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.code == slimfile::codes::Code::DevDependenciesKept));
+}
+
+/// The utilities of the runtime image's operating system (coreutils on
+/// Debian slim, busybox on alpine) are there for a start command: `rm`,
+/// `mkdir`, `cp` in `sh -c` are not unknown programs. distroless has none.
+#[test]
+fn base_utilities_in_the_start_command_are_on_slim_and_alpine() {
+    let base = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\n";
+    let cmd = "CMD sh -c \"rm -rf /tmp/cache; mkdir -p logs; cp -r static public; exec node dist/index.js\"\n";
+    let p = rewrite(&format!("{base}{cmd}"));
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(final_stage(&p).ends_with(cmd), "{}", final_stage(&p));
+    let p = rewrite_with(&format!("{base}{cmd}"), &[], Some(Flavor::Alpine));
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    // A program neither image has is still refused.
+    let p = rewrite(&format!(
+        "{base}CMD sh -c \"gosu node node dist/index.js\"\n"
+    ));
+    assert_eq!(p.report.status, Status::Refused);
+    assert!(reason(&p).contains("gosu"), "{}", reason(&p));
+}
+
+/// A health check that runs a script of the app's: the script comes with
+/// the application directory; what it needs is its interpreter and what it
+/// runs. One slimfile cannot see is refused.
+#[test]
+fn a_healthcheck_script_of_the_app_is_judged_by_what_it_runs() {
+    let base = "FROM node:22\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\n";
+    let with = |hc: &str, script: &str, flavor| {
+        rewrite_with(
+            &format!("{base}{hc}CMD [\"node\", \"dist/index.js\"]\n"),
+            &[("healthcheck.sh", script)],
+            flavor,
+        )
+    };
+    // A shell script that runs curl: curl is installed on slim.
+    let sh_curl = "#!/bin/sh\ncurl -fsS http://localhost:3000/health || exit 1\n";
+    let p = with("HEALTHCHECK CMD ./healthcheck.sh\n", sh_curl, None);
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(
+        final_stage(&p).contains("apt-get install -y --no-install-recommends curl"),
+        "{}",
+        final_stage(&p)
+    );
+    // By its absolute path in the application directory, on alpine: busybox
+    // has nc.
+    let sh_nc = "#!/bin/sh\nnc -z localhost 3000\n";
+    let p = with(
+        "HEALTHCHECK CMD [\"/app/healthcheck.sh\"]\n",
+        sh_nc,
+        Some(Flavor::Alpine),
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(!final_stage(&p).contains("apk add"), "{}", final_stage(&p));
+    // A shell script on distroless, which has no /bin/sh: refused.
+    let p = with(
+        "HEALTHCHECK CMD [\"./healthcheck.sh\"]\n",
+        sh_nc,
+        Some(Flavor::Distroless),
+    );
+    assert_eq!(p.report.status, Status::Refused, "{}", output(&p));
+    assert!(reason(&p).contains("`/bin/sh`"), "{}", reason(&p));
+    // `#!/usr/bin/env node` needs /usr/bin/env: slim has it.
+    let node_script = "#!/usr/bin/env node\nrequire('http').get('http://localhost:3000');\n";
+    let p = with(
+        "HEALTHCHECK CMD [\"./healthcheck.sh\"]\n",
+        node_script,
+        None,
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    // A file the build context does not hold: refused, saying so.
+    let p = rewrite(&format!(
+        "{base}HEALTHCHECK CMD ./missing.sh\nCMD [\"node\", \"dist/index.js\"]\n"
+    ));
+    assert_eq!(p.report.status, Status::Refused);
+    assert!(reason(&p).contains("cannot find"), "{}", reason(&p));
+}
+
+/// `nc` in a health check on an alpine runtime: busybox has it.
+#[test]
+fn nc_in_a_healthcheck_is_on_alpine() {
+    let p = rewrite(
+        "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nHEALTHCHECK CMD nc -z localhost 3000 || exit 1\nCMD [\"node\", \"dist/index.js\"]\n",
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(
+        final_stage(&p).contains("HEALTHCHECK CMD nc -z localhost 3000 || exit 1\n"),
+        "{}",
+        final_stage(&p)
+    );
+}
+
+/// A global install only the build uses is not made again; one the start
+/// command runs is.
+#[test]
+fn a_global_only_the_build_uses_is_not_installed_again() {
+    let p = rewrite(
+        "FROM node:20\nRUN npm install -g typescript\nWORKDIR /app\nCOPY . .\nRUN npm ci && tsc\nCMD [\"node\", \"dist/index.js\"]\n",
+    );
+    assert!(
+        !final_stage(&p).contains("npm install -g"),
+        "{}",
+        final_stage(&p)
+    );
+    let w = p
+        .report
+        .warnings
+        .iter()
+        .find(|w| w.code == slimfile::codes::Code::GlobalOnlyForBuild)
+        .expect("a warning says the global is left out");
+    assert_eq!(w.line, Some(2));
+    // Without it, distroless is possible.
+    let p = rewrite_with(
+        "FROM node:22\nRUN npm install -g typescript\nWORKDIR /app\nCOPY . .\nRUN npm ci && tsc\nCMD [\"node\", \"dist/index.js\"]\n",
+        &[],
+        Some(Flavor::Distroless),
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    // The start command runs it: installed again.
+    let p = rewrite(
+        "FROM node:20\nRUN npm install -g pm2@5.4.2\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"pm2-runtime\", \"dist/index.js\"]\n",
+    );
+    assert!(
+        final_stage(&p).contains("RUN npm install -g pm2@5.4.2\n"),
+        "{}",
+        final_stage(&p)
+    );
+    // NODE_PATH lets node load global packages: kept.
+    let p = rewrite(
+        "FROM node:20\nRUN npm install -g sharp\nENV NODE_PATH=/usr/local/lib/node_modules\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"dist/index.js\"]\n",
+    );
+    assert!(
+        final_stage(&p).contains("RUN npm install -g sharp\n"),
+        "{}",
+        final_stage(&p)
+    );
+}
+
+/// A tag from an ARG whose default names alpine or slim: the runtime is that
+/// same image, `FROM node:${V}` again; another flavour, or a Debian
+/// codename, is refused.
+#[test]
+fn an_arg_tag_naming_a_lean_variant_is_repeated() {
+    let text = |default: &str| {
+        format!("ARG NODE_VERSION={default}\nFROM node:${{NODE_VERSION}}\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"node\", \"dist/index.js\"]\n")
+    };
+    let p = rewrite(&text("16.3.0-alpine"));
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(
+        final_stage(&p).contains("FROM node:${NODE_VERSION}\n"),
+        "{}",
+        final_stage(&p)
+    );
+    let p = rewrite(&text("20-bookworm-slim"));
+    assert!(
+        final_stage(&p).contains("FROM node:${NODE_VERSION}\n"),
+        "{}",
+        final_stage(&p)
+    );
+    let p = rewrite_with(&text("16.3.0-alpine"), &[], Some(Flavor::Slim));
+    assert_eq!(p.report.status, Status::Refused);
+    assert!(reason(&p).contains("--flavor alpine"), "{}", reason(&p));
+    let p = rewrite(&text("20-bookworm"));
+    assert_eq!(p.report.status, Status::Refused);
+    assert!(reason(&p).contains("Debian variant"), "{}", reason(&p));
 }

@@ -260,7 +260,7 @@ pub fn read_instruction(
 }
 
 /// The program a `#!` line runs (`/usr/bin/env python3` → `python3`).
-fn shebang_program(line: &str) -> String {
+pub fn shebang_program(line: &str) -> String {
     let mut words = line.trim_start_matches("#!").split_whitespace();
     let first = words.next().unwrap_or("");
     if first.rsplit('/').next() == Some("env") {

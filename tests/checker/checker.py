@@ -14,13 +14,22 @@ import shlex
 import dockerfile
 
 # What the base images set before a Dockerfile's own instructions, and what they hold.
-# Keyed by the image name's pattern; first match wins.
+# Keyed by the image name's pattern; first match wins. Each row says where its facts
+# come from: the images' own documentation and build files, never slimfile's templates.
 BASES = [
+    # GoogleContainerTools/distroless: nodejs/README.md ("The entrypoint of this image is
+    # set to node"; the image has no shell and no package manager), nodejs/BUILD, whose
+    # entrypoint is the absolute /nodejs/bin/node: node is not on PATH, so an argv that
+    # names `node` (a HEALTHCHECK, say) fails. Users from base/README.md and
+    # common/variables.bzl: root, nonroot (65532), nobody (65534).
     (r"^(.*/)?gcr\.io/distroless/nodejs\d+-debian\d+(:.*)?$", {
         "entrypoint": ["/nodejs/bin/node"], "cmd": [], "workdir": "/", "user": "",
-        "shell": False, "programs": {"/nodejs/bin/node", "node"},
-        "users": {"root", "0", "nonroot", "65532", "nobody"},
+        "shell": False, "programs": {"/nodejs/bin/node"},
+        "users": {"root", "0", "nonroot", "65532", "nobody", "65534"},
     }),
+    # docker-library/docs node/content.md and nodejs/docker-node's Dockerfiles:
+    # ENTRYPOINT docker-entrypoint.sh, CMD node, the user `node` (uid 1000), npm, npx and
+    # yarn classic installed globally.
     (r"^(.*/)?(library/)?node(:[^@]*)?(@.*)?$", {
         "entrypoint": ["docker-entrypoint.sh"], "cmd": ["node"], "workdir": "/", "user": "",
         "shell": True, "programs": {"node", "npm", "npx", "sh", "docker-entrypoint.sh"},
@@ -296,7 +305,7 @@ def check(original, rewritten, package_json=None):
 
     # The runtime contract.
     argv_a, _ = process_argv(a["argv"], package_json)
-    argv_b, _ = process_argv(b["argv"], package_json)
+    argv_b, used_b = process_argv(b["argv"], package_json)
     if argv_a != argv_b:
         problems.append(f"the command differs: {a['argv']} runs {argv_a}, the rewrite {b['argv']} runs {argv_b}")
     for key in ("expose", "user", "workdir", "env", "labels", "healthcheck", "volumes", "stopsignal"):
@@ -339,7 +348,10 @@ def check(original, rewritten, package_json=None):
                 have.add(dest.rstrip("/").rsplit("/", 1)[-1] if not dest.endswith("/") else src.rsplit("/", 1)[-1])
                 have.add(dest)
     workdir = b["workdir"]
-    for name, argv in (("the command", argv_b), ("HEALTHCHECK", list(b["healthcheck"][1]) if b["healthcheck"] else [])):
+    # What runs is judged on the argv as written: `node` from the distroless-node
+    # normalisation is only a name for comparing, not a program on that image's PATH.
+    argv_run = ["/nodejs/bin/node"] + argv_b[1:] if "distroless-node" in used_b else argv_b
+    for name, argv in (("the command", argv_run), ("HEALTHCHECK", list(b["healthcheck"][1]) if b["healthcheck"] else [])):
         if name == "HEALTHCHECK" and argv:
             argv = argv[1:] if argv[0].upper() == "CMD" else []
             if argv and not healthcheck_is_exec(final):

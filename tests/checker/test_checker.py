@@ -78,6 +78,17 @@ class Checker(unittest.TestCase):
             "\nFROM gcr.io/distroless/nodejs22-debian13\nWORKDIR /app\nCOPY --from=builder /app /app\nCMD [\"x.js\"]\n")
         self.assertEqual(checker.check(original, rewritten), [])
 
+    def test_distroless_healthcheck_with_node_fails(self):
+        # distroless nodejs has node at /nodejs/bin/node, not on PATH.
+        original = ("FROM node:22\nWORKDIR /app\nHEALTHCHECK CMD [\"node\", \"health.js\"]\n"
+                    "CMD [\"node\", \"x.js\"]\n")
+        rewritten = original.replace("FROM node:22\n", "FROM node:22 AS builder\n") + (
+            "\nFROM gcr.io/distroless/nodejs22-debian13\nWORKDIR /app\nCOPY --from=builder /app /app\n"
+            "HEALTHCHECK CMD [\"node\", \"health.js\"]\nCMD [\"x.js\"]\n")
+        self.assert_fails(rewritten, "HEALTHCHECK runs node", original)
+        fixed = rewritten.replace('CMD ["node", "health.js"]', 'CMD ["/nodejs/bin/node", "health.js"]')
+        self.assertNotIn("HEALTHCHECK runs", " ".join(checker.check(original, fixed)))
+
     def test_the_final_stage_from_the_builder_fails(self):
         self.assert_fails(GOOD.replace("FROM node:20-slim", "FROM builder"), "FROM the builder")
 

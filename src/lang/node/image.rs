@@ -28,6 +28,9 @@ pub(super) struct NodeTag {
     pub(super) major: Option<u32>,
     /// Whether the tag comes from an `ARG`.
     pub(super) from_arg: bool,
+    /// The `ARG`'s default names the variant too (`ARG V=16.3.0-alpine`):
+    /// the runtime can only be that same image, `FROM node:${V}` again.
+    pub(super) variant_from_arg: bool,
 }
 
 pub(super) fn read_tag(
@@ -38,6 +41,7 @@ pub(super) fn read_tag(
     let tag = image.tag.clone();
     let raw_tag = tag.clone().unwrap_or_else(|| "latest".into());
     let from_arg = raw_tag.contains('$');
+    let mut variant_from_arg = false;
     let known_tag = if from_arg {
         let names = variables(&raw_tag);
         let mut known = raw_tag.clone();
@@ -48,10 +52,15 @@ pub(super) fn read_tag(
                      give `ARG {name}=<version>` a default"
                 ));
             };
-            if default.contains('-') {
+            let lean = default
+                .split_once('-')
+                .is_some_and(|(_, v)| v.starts_with("alpine") || v.ends_with("slim"));
+            variant_from_arg |= default.contains('-');
+            if default.contains('-') && !lean {
                 return Err(format!(
-                    "the image tag comes from ARG {name}={default}, which names a variant; \
-                     slimfile composes a runtime tag only from a plain version such as `20`"
+                    "the image tag comes from ARG {name}={default}, which names a Debian variant; \
+                     slimfile composes a runtime tag only from a plain version such as `20`, or \
+                     repeats an alpine or slim one"
                 ));
             }
             known = known
@@ -103,6 +112,7 @@ pub(super) fn read_tag(
         variant,
         major,
         from_arg,
+        variant_from_arg,
     })
 }
 
@@ -150,7 +160,19 @@ pub(super) fn runtime_image(
         });
     }
     match (flavor, &tag.variant) {
-
+        (Flavor::Slim, Variant::Slim) | (Flavor::Alpine, Variant::Alpine) if tag.variant_from_arg => {
+            Ok(tag.image(tag.tag.as_deref().unwrap_or_default()))
+        }
+        (Flavor::Slim | Flavor::Alpine, _) if tag.variant_from_arg => Err(refused(
+            Code::UnknownTag,
+            line,
+            format!(
+                "the image tag comes from an ARG whose default `{}` names a variant, which the {} flavour would have to replace",
+                tag.known_tag,
+                flavor.name()
+            ),
+        )
+        .hint(format!("use --flavor {}", if tag.variant == Variant::Alpine { "alpine" } else { "slim" }))),
         (Flavor::Slim, Variant::Alpine) => Err(refused(
             Code::MuslToGlibc,
             line,

@@ -144,18 +144,51 @@ fn plan_rewrite<'a>(
         asked,
     )?;
 
-    let cmd_as_node = starts_on_image(facts, t, &tag, flavor, &global_runs, &globals, &start)?;
     let copied = carry::copied_files(facts);
+    let glibc_to_musl = flavor == Flavor::Alpine && tag.variant != Variant::Alpine;
+    let packages = final_packages(facts, t, flavor, glibc_to_musl, &manifest, &mut warnings)?;
+    // A global install only the build uses (`npm install -g typescript`) is
+    // not made again.
+    let (global_runs, globals) = {
+        let healthcheck = healthcheck_programs(facts);
+        let without_globals = Provided {
+            app_dir: &app_dir,
+            copied: &copied,
+            manifest: &manifest,
+            globals: &[],
+            packages: &packages,
+        };
+        let needed = healthcheck
+            .as_ref()
+            .is_none_or(|h| uses_globals(t, facts, flavor, &start, h, &without_globals));
+        let mut kept = (Vec::new(), Vec::new());
+        for ((run, words), command) in global_runs.into_iter().zip(globals) {
+            if needed || !build_only_global(t, facts, run, &words) {
+                kept.0.push((run, words));
+                kept.1.push(command);
+            } else {
+                warnings.push(Warning::new(
+                    Code::GlobalOnlyForBuild,
+                    Some(run.start_line),
+                    format!(
+                        "`{}` installs build tools and is not made again in the final stage: nothing the final stage runs uses them",
+                        words.join(" ")
+                    ),
+                ));
+            }
+        }
+        kept
+    };
+    let cmd_as_node = starts_on_image(facts, t, &tag, flavor, &global_runs, &globals, &start)?;
     let tools = crate::runtime::healthcheck_tools(
         facts,
+        ctx,
         flavor,
         t,
         node_on_path(flavor),
         &copied,
         &mut warnings,
     )?;
-    let glibc_to_musl = flavor == Flavor::Alpine && tag.variant != Variant::Alpine;
-    let packages = final_packages(facts, t, flavor, glibc_to_musl, &manifest, &mut warnings)?;
     let provided = Provided {
         app_dir: &app_dir,
         copied: &copied,
@@ -178,6 +211,7 @@ fn plan_rewrite<'a>(
             pm,
             &dev_installs,
             &tag,
+            &manifest,
             &app_dir,
             &mut warnings,
         )?);
@@ -305,6 +339,24 @@ fn command_for(
 
 /// `node` is on the runtime image's `PATH`, but for distroless, whose
 /// `node` is `/nodejs/bin/node` (its entrypoint), not on `PATH`.
+/// The programs the `HEALTHCHECK` runs, as written (none without one);
+/// `None` where the reader cannot tell.
+fn healthcheck_programs(facts: &StageFacts) -> Option<Vec<String>> {
+    let Some(h) = facts.healthcheck else {
+        return Some(Vec::new());
+    };
+    match h.healthcheck() {
+        Some(crate::parse::HealthcheckArgs::Cmd(form)) => crate::runtime::programs_run(
+            &form,
+            h.start_line,
+            &Scope::at("/", "root"),
+            &shell::NoScripts,
+        )
+        .ok(),
+        _ => Some(Vec::new()),
+    }
+}
+
 fn node_on_path(flavor: Flavor) -> &'static [&'static str] {
     if flavor == Flavor::Distroless {
         &[]

@@ -171,6 +171,97 @@ pub(super) fn final_packages(
     Ok(packages)
 }
 
+/// Whether the final stage has `program` without a global install: the
+/// image's own programs and its operating system's, the app's files and
+/// the files copied, the dependencies' bins (npm, yarn and pnpm put them on
+/// the PATH of scripts), the system packages installed, shell builtins.
+fn provides(
+    on_image: &[String],
+    flavor: Flavor,
+    start: &StartCommand,
+    p: &Provided,
+    program: &str,
+) -> bool {
+    let name = program.rsplit('/').next().unwrap_or(program);
+    on_image.iter().any(|p| p == name)
+        || crate::runtime::os_has(flavor, name)
+        || (!program.starts_with('/') && program.contains('/'))
+        || (program.starts_with('/') && is_within(program, p.app_dir))
+        || p.copied
+            .iter()
+            .any(|f| f == program || f.ends_with(&format!("/{name}")))
+        || p.manifest.dependencies.contains(name)
+        || (start.dev_dependency.is_some() && p.manifest.dev_dependencies.contains(name))
+        || p.packages.iter().any(|p| p == name)
+        || matches!(
+            name,
+            "exec" | "set" | "cd" | "export" | "true" | "exit" | "echo" | "test" | "["
+        )
+}
+
+/// Whether something the final stage runs may come from a global install:
+/// a program nothing else provides, a package manager the image does not
+/// bundle, a script of the app's (which slimfile does not read here), or
+/// `NODE_PATH`, through which `node` finds global packages.
+pub(super) fn uses_globals(
+    t: &NodeTemplate,
+    facts: &StageFacts,
+    flavor: Flavor,
+    start: &StartCommand,
+    healthcheck: &[String],
+    p: &Provided,
+) -> bool {
+    let on_image = t.base_config.programs.get(flavor);
+    facts.env.iter().any(|(k, _, _)| k == "NODE_PATH")
+        || start
+            .package_manager
+            .as_deref()
+            .is_some_and(|pm| pm != "npm")
+        || start.runner_packages.iter().any(|pkg| {
+            !p.manifest.dependencies.contains(pkg) && !p.manifest.dev_dependencies.contains(pkg)
+        })
+        || start.programs.iter().chain(healthcheck).any(|program| {
+            let name = program.rsplit('/').next().unwrap_or(program);
+            let app_file = program.contains('/')
+                && (!program.starts_with('/') || is_within(program, p.app_dir));
+            match name {
+                "node" | "npm" | "npx" => false,
+                "yarn" | "pnpm" | "pnpx" | "corepack" => true,
+                _ => app_file || !provides(on_image, flavor, start, p, program),
+            }
+        })
+}
+
+/// Whether a global install is of build tools only: packages the template
+/// knows as such, or that a later `RUN` runs by their name (`turbo`).
+pub(super) fn build_only_global(
+    t: &NodeTemplate,
+    facts: &StageFacts,
+    run: &Instruction,
+    words: &[String],
+) -> bool {
+    let verbs = if words.get(1).map(String::as_str) == Some("global") {
+        3
+    } else {
+        2
+    };
+    let packages: Vec<String> = words
+        .iter()
+        .skip(verbs)
+        .filter(|w| !w.starts_with('-'))
+        .map(|w| super::start::package_name(w))
+        .collect();
+    let run_later: Vec<&str> = facts
+        .run_commands()
+        .filter(|(i, _)| i.start_line > run.start_line)
+        .map(|(_, c)| c.name())
+        .collect();
+    !packages.is_empty()
+        && packages.iter().all(|p| {
+            t.rules.run_hints.build_only_globals.contains(p) || run_later.contains(&p.as_str())
+        })
+}
+
 /// What the final stage has besides the image's own programs.
 pub(super) struct Provided<'a> {
     pub(super) app_dir: &'a str,
@@ -212,19 +303,16 @@ pub(super) fn check_start_programs(
         }
     }
     for program in &start.programs {
-        let name = program.rsplit('/').next().unwrap_or(program);
-        let provided = matches!(name, "node" | "npm" | "npx" | "yarn" | "pnpm" | "corepack")
-            || on_image.iter().any(|p| p == name)
-            || (!program.starts_with('/') && program.contains('/'))
-            || (program.starts_with('/') && is_within(program, p.app_dir))
-            || p.copied.iter().any(|f| f == program || f.ends_with(&format!("/{name}")))
-            // npm, yarn and pnpm put the dependencies' bins on the PATH of scripts.
-            || p.manifest.dependencies.contains(name)
-            || (start.dev_dependency.is_some() && p.manifest.dev_dependencies.contains(name))
-            || p.globals.iter().any(|g| g.contains(name.split('-').next().unwrap_or(name)))
-            || p.packages.iter().any(|p| p == name)
-            || matches!(name, "exec" | "set" | "cd" | "export" | "true" | "exit" | "echo" | "test" | "[");
-        if provided {
+        if provides(on_image, flavor, start, p, program)
+            || matches!(
+                program.as_str(),
+                "node" | "npm" | "npx" | "yarn" | "pnpm" | "corepack"
+            )
+            || p.globals.iter().any(|g| {
+                let name = program.rsplit('/').next().unwrap_or(program);
+                g.contains(name.split('-').next().unwrap_or(name))
+            })
+        {
             continue;
         }
         return Err(refused(

@@ -16,6 +16,8 @@ pub(super) struct Manifest {
     /// Berry with Plug'n'Play (its default linker): there is no
     /// `node_modules`, and plain `node` cannot resolve the dependencies.
     pub(super) yarn_pnp: bool,
+    /// The yarn major that `packageManager` pins (`yarn@4.5.3` → 4).
+    pub(super) yarn_major: Option<u32>,
 }
 
 pub(super) fn read_manifest(ctx: &Context, t: &NodeTemplate) -> Manifest {
@@ -38,12 +40,12 @@ pub(super) fn read_manifest(ctx: &Context, t: &NodeTemplate) -> Manifest {
             ..Manifest::default()
         };
     };
-    let berry_field = json
+    let yarn_major = json
         .get("packageManager")
         .and_then(|v| v.as_str())
         .and_then(|v| v.strip_prefix("yarn@"))
-        .and_then(|v| v.split('.').next()?.parse::<u32>().ok())
-        .is_some_and(|major| major >= 2);
+        .and_then(|v| v.split('.').next()?.parse::<u32>().ok());
+    let berry_field = yarn_major.is_some_and(|major| major >= 2);
     let names = |key: &str| -> BTreeSet<String> {
         json.get(key)
             .and_then(|v| v.as_object())
@@ -65,6 +67,7 @@ pub(super) fn read_manifest(ctx: &Context, t: &NodeTemplate) -> Manifest {
         dev_dependencies: names("devDependencies"),
         yarn_berry: berry_files || berry_field,
         yarn_pnp: (berry_files || berry_field) && !linker_makes_node_modules,
+        yarn_major,
     }
 }
 

@@ -4,7 +4,8 @@
 use super::*;
 
 /// Where dev dependencies stay for the start command (a dev dependency it
-/// runs, or yarn berry, which cannot prune without a plugin), with a warning.
+/// runs, or a yarn berry before 4, which cannot prune without a plugin), with
+/// a warning.
 pub(super) fn dev_dependencies_kept(
     dev_installed: bool,
     start: &mut StartCommand,
@@ -13,12 +14,14 @@ pub(super) fn dev_dependencies_kept(
     installs: &[PmRun],
     warnings: &mut Vec<Warning>,
 ) {
-    let berry = pm.is_some_and(|p| p.name == "yarn") && manifest.yarn_berry;
-    if dev_installed && start.dev_dependency.is_none() && berry {
+    let berry_cannot_prune = pm.is_some_and(|p| {
+        p.name == "yarn" && manifest.yarn_berry && berry_prune(p, manifest).is_none()
+    });
+    if dev_installed && start.dev_dependency.is_none() && berry_cannot_prune {
         warnings.push(Warning::new(
             Code::DevDependenciesKept,
             installs.first().map(|r| r.instruction.start_line),
-            "yarn berry prunes only with `yarn workspaces focus --production`, which needs its workspace-tools plugin before yarn 4: dev dependencies are kept",
+            "yarn berry prunes only with `yarn workspaces focus --production`, which needs its workspace-tools plugin before yarn 4 (and package.json names no yarn 4 in `packageManager`): dev dependencies are kept",
         ));
         start.dev_dependency = Some("yarn berry".into());
     } else if let (true, Some(dep)) = (dev_installed, &start.dev_dependency) {
@@ -28,6 +31,12 @@ pub(super) fn dev_dependencies_kept(
             format!("the start command needs `{dep}`, a dev dependency: dev dependencies are kept"),
         ));
     }
+}
+
+/// yarn berry's prune where the pinned yarn has it built in.
+fn berry_prune<'a>(pm: &'a PackageManager, manifest: &Manifest) -> Option<&'a str> {
+    let prune = pm.berry_prune.as_ref()?;
+    (manifest.yarn_major? >= prune.from_major).then_some(prune.command.as_str())
 }
 
 /// The prune of dev dependencies after the stage's last `RUN`, in each folder
@@ -40,6 +49,7 @@ pub(super) fn prune_edit(
     pm: Option<&PackageManager>,
     installs: &[PmRun],
     tag: &NodeTag,
+    manifest: &Manifest,
     app_dir: &str,
     warnings: &mut Vec<Warning>,
 ) -> Result<Option<BuilderEdit>, Stop> {
@@ -51,8 +61,13 @@ pub(super) fn prune_edit(
             "cannot tell which package manager installed the dependencies",
         )
     })?;
-    let prune = match (&pm.prune_before_node_15, tag.major) {
-        (Some(old), Some(m)) if m < 15 => old.clone(),
+    let berry = manifest
+        .yarn_berry
+        .then(|| berry_prune(pm, manifest))
+        .flatten();
+    let prune = match (berry, &pm.prune_before_node_15, tag.major) {
+        (Some(berry), _, _) => berry.to_string(),
+        (None, Some(old), Some(m)) if m < 15 => old.clone(),
         _ => pm.prune.clone(),
     };
     // A prune already there (this one, or the project's own) is kept.
@@ -105,10 +120,11 @@ pub(super) fn prune_edit(
         for w in workspaces {
             command.push_str(&format!(" --workspace {}", shell::quote(w)));
         }
+        // yarn 1's lock-file flags; berry's `workspaces focus` takes none.
         for flag in run
             .words
             .iter()
-            .filter(|w| pm.keep_install_flags.contains(w))
+            .filter(|w| berry.is_none() && pm.keep_install_flags.contains(w))
         {
             command.push(' ');
             command.push_str(flag);

@@ -76,6 +76,18 @@ pub struct PackageManager {
     /// Flags of the original install the prune repeats (yarn's lock-file flags).
     #[serde(default)]
     pub keep_install_flags: Vec<String>,
+    /// yarn berry's prune, and the first major that has it built in
+    /// (earlier majors need a plugin the image may not have).
+    #[serde(default)]
+    pub berry_prune: Option<BerryPrune>,
+}
+
+/// How yarn berry drops dev dependencies.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BerryPrune {
+    pub command: String,
+    pub from_major: u32,
 }
 
 /// What marks a Node.js build in `RUN` steps.
@@ -84,6 +96,9 @@ pub struct PackageManager {
 pub struct RunHints {
     pub build_scripts: Vec<String>,
     pub dev_scripts: Vec<String>,
+    /// Global packages that are build tools (`typescript`, whose program is
+    /// `tsc`): not installed again where nothing in the final stage runs them.
+    pub build_only_globals: Vec<String>,
 }
 
 impl NodeRules {
