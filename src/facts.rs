@@ -272,6 +272,20 @@ impl<'a> StageFacts<'a> {
         Some(out)
     }
 
+    /// The files the stage copied from the build context, found by their
+    /// path in the image (what a final stage has of them at the end).
+    pub fn context_files<'c>(
+        &self,
+        ctx: &'c crate::context::Context,
+    ) -> crate::scripts::CopiedScripts<'c> {
+        let copies = self
+            .copies
+            .iter()
+            .filter(|c| c.from.is_none())
+            .map(|c| (c.sources.as_slice(), c.dest.as_str()));
+        crate::scripts::CopiedScripts::new(ctx, copies)
+    }
+
     /// The value of a variable: the last `ENV`, else an `ARG` default.
     pub fn lookup(&self, name: &str) -> Option<String> {
         if let Some((_, v, _)) = self.env.iter().rev().find(|(k, _, _)| k == name) {

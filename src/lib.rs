@@ -17,6 +17,7 @@
 //! ```
 
 pub mod assemble;
+pub mod base_images;
 pub mod carry;
 pub mod cli;
 pub mod codes;

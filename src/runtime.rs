@@ -1,60 +1,18 @@
 //! What the runtime image must have for the commands the final stage runs:
-//! the utilities each flavour's operating system ships, the programs a
-//! `HEALTHCHECK` calls (installed where the flavour can, or a refusal), and
-//! the interpreter of a script of the app's that one runs. Shared by every
-//! language.
-
-use std::collections::BTreeSet;
-use std::sync::OnceLock;
-
-use serde::Deserialize;
+//! the programs a `HEALTHCHECK` calls (installed where the flavour can, or a
+//! refusal), and the interpreter of a script of the app's that one runs.
+//! Shared by every language.
 
 use crate::assemble::{refused, Stop};
+use crate::base_images::os_has;
 use crate::codes::{Code, Warning};
 use crate::context::Context;
 use crate::facts::StageFacts;
 use crate::flavor::Flavor;
 use crate::parse::Form;
 use crate::paths::is_within;
-use crate::scripts::CopiedScripts;
 use crate::shell::{self, Scope, Scripts, Step};
 use crate::template::Template;
-
-/// The programs of each flavour's operating system, whatever the language
-/// (`data/base-images.toml`, with its sources): Debian slim's minbase, and
-/// alpine's busybox; distroless and scratch have none.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BaseImages {
-    slim: OsPrograms,
-    alpine: OsPrograms,
-    distroless: OsPrograms,
-    scratch: OsPrograms,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OsPrograms {
-    programs: BTreeSet<String>,
-}
-
-/// Whether the operating system of a flavour's runtime image ships this
-/// program (by name: `rm`, `/bin/rm`).
-pub fn os_has(flavor: Flavor, program: &str) -> bool {
-    static DATA: OnceLock<BaseImages> = OnceLock::new();
-    let data = DATA.get_or_init(|| {
-        toml::from_str(include_str!("../data/base-images.toml"))
-            .expect("data/base-images.toml is valid (a unit test reads it)")
-    });
-    let name = program.rsplit('/').next().unwrap_or(program);
-    let os = match flavor {
-        Flavor::Slim => &data.slim,
-        Flavor::Alpine => &data.alpine,
-        Flavor::Distroless => &data.distroless,
-        Flavor::Scratch => &data.scratch,
-    };
-    os.programs.contains(name)
-}
 
 /// `RUN` lines that install the programs a `HEALTHCHECK` runs and the image
 /// lacks, or why that flavour cannot have them.
@@ -90,12 +48,7 @@ pub fn healthcheck_tools<R>(
         .hint("use the slim flavour"));
     }
     let app_dir = facts.app_dir().unwrap_or_else(|| "/".into());
-    let copies = facts
-        .copies
-        .iter()
-        .filter(|c| c.from.is_none())
-        .map(|c| (c.sources.as_slice(), c.dest.as_str()));
-    let scripts = CopiedScripts::new(ctx, copies);
+    let scripts = facts.context_files(ctx);
     let scope = Scope::at(&app_dir, "root");
     // Each program, with the script whose interpreter it is.
     let mut needed: Vec<(String, Option<String>)> =
@@ -245,17 +198,4 @@ pub fn programs_run(
         }
     }
     Ok(programs)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_base_image_data_reads_and_says_what_each_os_ships() {
-        assert!(os_has(Flavor::Slim, "rm") && os_has(Flavor::Slim, "/bin/bash"));
-        assert!(os_has(Flavor::Alpine, "nc") && os_has(Flavor::Alpine, "wget"));
-        assert!(!os_has(Flavor::Alpine, "bash") && !os_has(Flavor::Slim, "curl"));
-        assert!(!os_has(Flavor::Distroless, "sh") && !os_has(Flavor::Scratch, "sh"));
-    }
 }

@@ -37,7 +37,7 @@ fn make_repos(root: &Path) -> Vec<PathBuf> {
         "node-pnpm",
         "node-multistage",
         "node-yarn-build",
-        "node-no-workdir",
+        "node-no-workdir-script",
     ]
     .iter()
     .enumerate()
@@ -144,7 +144,7 @@ fn generated_tree(root: &Path, n: usize) {
             "node-healthcheck-curl",
             "node-useradd",
             "nginx-static",
-            "node-no-workdir",
+            "node-no-workdir-script",
         ] {
             common::copy_dir(
                 &Path::new("examples").join(example),

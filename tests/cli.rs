@@ -390,7 +390,7 @@ fn json_report_has_the_documented_fields_and_quiet_keeps_it() {
         "json",
         "--quiet",
         "examples/node-healthcheck-curl/Dockerfile",
-        "examples/node-no-workdir/Dockerfile",
+        "examples/node-no-workdir-script/Dockerfile",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
@@ -525,7 +525,7 @@ fn a_directory_is_walked_and_summarised() {
     assert!(stdout(&o).is_empty());
     let o = slimfile(&["examples"]);
     let err = stderr(&o);
-    assert!(err.contains("25 files"), "{err}");
+    assert!(err.contains("36 files"), "{err}");
     assert!(
         err.contains("unchanged ×2") || err.contains("unchanged"),
         "{err}"
@@ -569,7 +569,11 @@ fn the_readme_json_example_is_true() {
 /// apart, and in the text, where the summary groups files by code.
 #[test]
 fn reasons_and_warnings_carry_codes() {
-    let o = slimfile(&["--format", "json", "examples/node-no-workdir/Dockerfile"]);
+    let o = slimfile(&[
+        "--format",
+        "json",
+        "examples/node-no-workdir-script/Dockerfile",
+    ]);
     let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let reason = &doc["files"][0]["reason"];
     assert_eq!(reason["code"], "no-workdir", "{doc}");
@@ -592,7 +596,7 @@ fn reasons_and_warnings_carry_codes() {
     let reasons = doc["summary"]["reasons"].as_array().unwrap();
     assert!(reasons.iter().any(|r| r["code"] == "run-not-followed"
         && r["reason"] == "a RUN step slimfile cannot follow, which may write anything"));
-    let o = slimfile(&["examples/node-no-workdir/Dockerfile"]);
+    let o = slimfile(&["examples/node-no-workdir-script/Dockerfile"]);
     assert!(
         stderr(&o).contains("copy it there [no-workdir]"),
         "{}",
@@ -784,7 +788,7 @@ fn check_names_files_and_prints_no_diff() {
     let o = slimfile(&[
         "--check",
         "examples/node-classic",
-        "examples/node-no-workdir",
+        "examples/node-no-workdir-script",
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).is_empty(), "{}", stdout(&o));
@@ -794,7 +798,7 @@ fn check_names_files_and_prints_no_diff() {
         "{err}"
     );
     assert!(
-        err.contains("node-no-workdir/Dockerfile: refused: no WORKDIR"),
+        err.contains("node-no-workdir-script/Dockerfile:3: refused: there is no WORKDIR"),
         "{err}"
     );
     assert!(
@@ -825,7 +829,10 @@ fn the_summary_speaks_words_and_names_every_refusal() {
             &dir.path().join(format!("s{i:02}")),
         );
     }
-    common::copy_dir(Path::new("examples/node-no-workdir"), &dir.path().join("z"));
+    common::copy_dir(
+        Path::new("examples/node-no-workdir-script"),
+        &dir.path().join("z"),
+    );
     let o = slimfile(&[dir.path().to_str().unwrap()]);
     let err = stderr(&o);
     assert!(
@@ -833,7 +840,10 @@ fn the_summary_speaks_words_and_names_every_refusal() {
         "{err}"
     );
     assert!(!err.contains("would_rewrite"), "{err}");
-    assert!(err.contains("z/Dockerfile: refused: no WORKDIR"), "{err}");
+    assert!(
+        err.contains("z/Dockerfile:3: refused: there is no WORKDIR"),
+        "{err}"
+    );
     assert!(err.contains("1 refused [no-workdir]"), "{err}");
     assert!(
         err.contains("over the 25 files that would be rewritten"),

@@ -19,6 +19,9 @@ const EXTRA_FLAVORS: &[(&str, Flavor)] = &[
     ("node-express-npm-ci", Flavor::Distroless),
     ("node-classic", Flavor::Alpine),
     ("node-classic", Flavor::Distroless),
+    ("node-alpine-system-packages", Flavor::Alpine),
+    ("node-distroless-user", Flavor::Distroless),
+    ("node-healthcheck-script", Flavor::Alpine),
 ];
 
 fn examples() -> Vec<PathBuf> {
@@ -94,7 +97,8 @@ fn the_expected_statuses() {
     let status = |name: &str| run(&Path::new("examples").join(name), None).report.status;
     assert_eq!(status("node-multistage"), Status::Unchanged);
     assert_eq!(status("nginx-static"), Status::Unchanged);
-    assert_eq!(status("node-no-workdir"), Status::Refused);
+    assert_eq!(status("node-no-workdir-script"), Status::Refused);
+    assert_eq!(status("node-no-workdir"), Status::WouldRewrite);
     for name in [
         "node-classic",
         "node-pnpm",

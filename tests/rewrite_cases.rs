@@ -1210,3 +1210,77 @@ fn an_arg_tag_naming_a_lean_variant_is_repeated() {
     assert_eq!(p.report.status, Status::Refused);
     assert!(reason(&p).contains("Debian variant"), "{}", reason(&p));
 }
+
+/// Issue 12, case 3: from a glibc builder to alpine, a program run by its
+/// Debian path goes to its alpine path where the template maps it, and the
+/// flavour is refused where it does not.
+#[test]
+fn a_debian_program_path_without_an_alpine_path_is_refused() {
+    let text = |package: &str, entry: &str| {
+        format!("FROM node:20\nRUN apt-get update && apt-get install -y {package}\nWORKDIR /app\nCOPY . .\nRUN npm ci\nENTRYPOINT [\"/usr/bin/{entry}\", \"--\"]\nCMD [\"node\", \"x.js\"]\n")
+    };
+    let p = rewrite_with(&text("tini", "tini"), &[], Some(Flavor::Alpine));
+    assert!(
+        final_stage(&p).contains("ENTRYPOINT [\"/sbin/tini\", \"--\"]"),
+        "{}",
+        final_stage(&p)
+    );
+    // bash has an alpine package, but alpine puts it in /bin, not /usr/bin.
+    let p = rewrite_with(&text("bash", "bash"), &[], Some(Flavor::Alpine));
+    assert_eq!(p.report.status, Status::Refused, "{}", output(&p));
+    assert_eq!(
+        p.report.reason.as_ref().unwrap().code,
+        slimfile::codes::Code::ProgramPathOnAlpine
+    );
+}
+
+/// No WORKDIR: the final stage replays the original's context copies and
+/// copies from the builder what its RUN steps wrote, by path: the install's
+/// node_modules, the build's output as tsconfig.json names it, `.next` for
+/// `next build`, a file a step changed; a step whose output slimfile cannot
+/// name is refused, with its line.
+#[test]
+fn without_a_workdir_the_copies_are_replayed_and_outputs_copied_by_path() {
+    let tsconfig = r#"{
+  // the build
+  "compilerOptions": { "outDir": "out/server", "strict": true }
+}"#;
+    let p = rewrite_with(
+        "FROM node:20\nCOPY package.json package-lock.json tsconfig.json /\nRUN npm ci\nCOPY src /src\nRUN npm run build && sed -i 's/dev/prod/' /tsconfig.json\nCMD [\"node\", \"out/server/index.js\"]\n",
+        &[("tsconfig.json", tsconfig)],
+        None,
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    let tail = final_stage(&p);
+    assert!(
+        tail.contains("FROM node:20-slim\nCOPY package.json package-lock.json tsconfig.json /\nCOPY src /src\nCOPY --from=builder /node_modules /node_modules\nCOPY --from=builder /out/server /out/server\n"),
+        "{tail}"
+    );
+    assert!(
+        tail.contains("COPY --from=builder /tsconfig.json /tsconfig.json\n"),
+        "{tail}"
+    );
+    assert!(!tail.contains("WORKDIR"), "{tail}");
+    // next build writes .next in the project's folder.
+    let p = rewrite_with(
+        "FROM node:20\nCOPY . /web\nRUN cd /web && npm ci && npx next build\nCMD [\"node\", \"/web/server.js\"]\n",
+        &[],
+        None,
+    );
+    assert!(
+        final_stage(&p).contains("COPY --from=builder /web/node_modules /web/node_modules\nCOPY --from=builder /web/.next /web/.next\n"),
+        "{}",
+        final_stage(&p)
+    );
+    // A script whose output slimfile cannot name.
+    let p = rewrite("FROM node:20\nCOPY . .\nRUN npm ci\nRUN node scripts/generate.js\nCMD [\"node\", \"index.js\"]\n");
+    assert_eq!(p.report.status, Status::Refused);
+    let r = p.report.reason.as_ref().unwrap();
+    assert_eq!(r.code, slimfile::codes::Code::NoWorkdir);
+    assert_eq!(r.line, Some(4));
+    assert!(
+        r.message.contains("node scripts/generate.js"),
+        "{}",
+        r.message
+    );
+}

@@ -10,6 +10,7 @@ use crate::codes::{Code, Reason, Warning};
 use crate::context::Context;
 use crate::facts::StageFacts;
 use crate::parse::{Dockerfile, Instruction, Keyword};
+use crate::paths::is_within;
 use crate::plan::{BuilderEdit, Final, FinalInstruction, Flavor, Plan};
 
 mod outside;
@@ -89,6 +90,10 @@ pub enum Payload {
     AppDir(String),
     /// Built files, each copied to the path it had in the builder.
     Artifacts(Vec<String>),
+    /// No application directory (no `WORKDIR`: it would be `/`, the whole
+    /// builder): the original's context `COPY`/`ADD` are replayed, then these
+    /// paths its `RUN` steps wrote are copied from the builder.
+    Replay(Vec<String>),
 }
 
 /// Builds the final stage of `lp`, and the plan.
@@ -104,10 +109,19 @@ pub fn assemble(
         Payload::AppDir(d) => d.clone(),
         // Built artifacts: the working folder is where the program ran.
         Payload::Artifacts(_) => facts.workdir.clone().unwrap_or_else(|| "/".into()),
+        Payload::Replay(_) => "/".into(),
     };
-    // The shared rules every language's plan meets.
-    let copied = carry::copied_files(facts);
-    let written = written_outside(facts, &app_dir, &copied, &lp.cache_dirs, lp.glibc_to_musl)?;
+    let replay = matches!(lp.payload, Payload::Replay(_));
+    // The shared rules every language's plan meets. A replay brings the
+    // context's files as copied; what a RUN changed after is taken from the
+    // builder, so every write counts.
+    let copied = if replay {
+        Vec::new()
+    } else {
+        carry::copied_files(facts)
+    };
+    let outside_of = (!replay).then_some(app_dir.as_str());
+    let written = written_outside(facts, outside_of, &copied, &lp.cache_dirs, lp.glibc_to_musl)?;
     check_installs(facts, &lp, no_shell)?;
     warn_root(facts, &mut warnings);
     let user_id = final_user(facts, &lp, &mut warnings)?;
@@ -137,6 +151,9 @@ pub fn assemble(
     // The ARGs the carried instructions and the repeated installs use.
     let mut arg_users = order.carried.clone();
     arg_users.extend(lp.reinstall.iter().map(|(_, run)| *run));
+    if replay {
+        arg_users.extend(replayed(facts));
+    }
     for (name, default) in carry::args_used(file, facts, &arg_users) {
         stage.add(
             Final::Arg { name, default },
@@ -154,7 +171,14 @@ pub fn assemble(
         flavor: lp.flavor,
     };
     stage.application(facts, &order, &app, user_id.as_deref(), &mut warnings);
-    for p in outside_paths(file, facts, ctx, &app_dir, written)? {
+    let built = match &lp.payload {
+        Payload::Replay(paths) => paths.clone(),
+        _ => Vec::new(),
+    };
+    for p in outside_paths(file, facts, ctx, outside_of, written)? {
+        if built.iter().any(|b| is_within(&p, b)) {
+            continue;
+        }
         stage.add(
             Final::CopyFrom {
                 from: builder_name.clone(),
@@ -175,6 +199,9 @@ pub fn assemble(
         );
     }
     for i in &order.carried {
+        if lp.glibc_to_musl {
+            check_alpine_path(i, &lp.program_paths)?;
+        }
         let is_cmd = facts.cmd.is_some_and(|c| std::ptr::eq(c, *i));
         let is_user = facts.user.is_some_and(|u| std::ptr::eq(u, *i));
         let replaced = is_cmd && lp.cmd.is_some();
@@ -267,6 +294,51 @@ fn moved_program(
         Keyword::Cmd => Some(Final::Cmd(moved)),
         _ => None,
     }
+}
+
+/// From a glibc builder to alpine: an `ENTRYPOINT` or `CMD` that runs a
+/// program by its Debian system path (`/usr/bin/tini`) runs it where alpine
+/// has it — a path the template maps, or one of alpine's own utilities —
+/// or the flavour is refused.
+fn check_alpine_path(
+    i: &Instruction,
+    paths: &std::collections::BTreeMap<String, String>,
+) -> Result<(), Stop> {
+    if !matches!(i.keyword, Keyword::Entrypoint | Keyword::Cmd) {
+        return Ok(());
+    }
+    let program = match &i.form {
+        Some(crate::parse::Form::Exec(argv)) => argv.first().cloned(),
+        Some(crate::parse::Form::Shell(text)) => text.split_whitespace().next().map(String::from),
+        None => None,
+    };
+    let Some(program) = program else {
+        return Ok(());
+    };
+    let (dir, name) = program.rsplit_once('/').unwrap_or(("", &program));
+    let system = matches!(dir, "/bin" | "/sbin" | "/usr/bin" | "/usr/sbin");
+    if !system || paths.contains_key(&program) || crate::base_images::os_has(Flavor::Alpine, name) {
+        return Ok(());
+    }
+    Err(refused(
+        Code::ProgramPathOnAlpine,
+        i.start_line,
+        format!(
+            "`{program}` is a Debian path, and slimfile does not know where alpine has `{name}`"
+        ),
+    )
+    .hint("use the slim flavour, or name its alpine path in the template's alpine_paths"))
+}
+
+/// The original's copies from the build context (not from a stage), which a
+/// final stage with no application directory replays as written.
+fn replayed<'a>(facts: &StageFacts<'a>) -> Vec<&'a Instruction> {
+    facts
+        .copies
+        .iter()
+        .filter(|c| c.from.is_none())
+        .map(|c| c.instruction)
+        .collect()
 }
 
 /// An image without a shell cannot run an install.
@@ -461,6 +533,26 @@ impl Stage {
                 None => self.add(Final::Original(u.text_span.clone()), why),
             }
         }
+        if let Payload::Replay(paths) = app.payload {
+            for copy in replayed(facts) {
+                self.add(
+                    Final::Original(copy.text_span.clone()),
+                    "the original's copy from the build context, replayed: there is no application directory to copy",
+                );
+            }
+            for p in paths {
+                self.add(
+                    Final::CopyFrom {
+                        from: app.builder.into(),
+                        chown: None,
+                        src: p.clone(),
+                        dest: p.clone(),
+                    },
+                    app.why,
+                );
+            }
+            return;
+        }
         self.add(
             Final::Workdir(facts.workdir.clone().unwrap_or_else(|| app.dir.to_string())),
             "the working directory, at the same path",
@@ -485,7 +577,7 @@ impl Stage {
         }
         let paths = match app.payload {
             Payload::AppDir(d) => vec![d.clone()],
-            Payload::Artifacts(paths) => paths.clone(),
+            Payload::Artifacts(paths) | Payload::Replay(paths) => paths.clone(),
         };
         let why = app.why;
         for p in paths {

@@ -15,7 +15,7 @@ use crate::paths::is_within;
 /// runtime) files that may be built for glibc.
 pub fn written_outside(
     facts: &StageFacts,
-    app_dir: &str,
+    app_dir: Option<&str>,
     copied: &[String],
     cache_dirs: &[String],
     glibc_to_musl: bool,
@@ -25,14 +25,25 @@ pub fn written_outside(
             carry::Uncarried::Write { what, line } => refused(
                 Code::WriteOutsideApp,
                 line,
-                format!(
-                    "this RUN writes {what} outside the application directory {app_dir}: slimfile \
-                 cannot carry it to the final stage"
-                ),
+                match app_dir {
+                    Some(app_dir) => format!(
+                        "this RUN writes {what} outside the application directory {app_dir}: \
+                         slimfile cannot carry it to the final stage"
+                    ),
+                    None => format!(
+                        "this RUN writes {what}, which slimfile cannot carry to a final stage \
+                         that replays the original's copies (there is no WORKDIR)"
+                    ),
+                },
             )
-            .hint(format!(
-                "make it inside {app_dir}, or write the final stage by hand"
-            )),
+            .hint(match app_dir {
+                Some(app_dir) => {
+                    format!("make it inside {app_dir}, or write the final stage by hand")
+                }
+                None => {
+                    "add a WORKDIR for the application, or write the final stage by hand".into()
+                }
+            }),
             carry::Uncarried::Unknown { text, reason, line } => refused(
                 Code::RunNotFollowed,
                 line,
@@ -66,15 +77,25 @@ pub fn written_outside(
 }
 
 /// Every path outside the application the final stage copies: what the
-/// original's `COPY`/`ADD` put there, and what its `RUN`s wrote.
+/// original's `COPY`/`ADD` put there, and what its `RUN`s wrote. With no
+/// application directory (`None`), the copies are replayed instead, and only
+/// what the `RUN`s wrote is copied.
 pub(super) fn outside_paths(
     file: &Dockerfile,
     facts: &StageFacts,
     ctx: &Context,
-    app_dir: &str,
+    app_dir: Option<&str>,
     written: Vec<OutsideWrite>,
 ) -> Result<Vec<String>, Stop> {
     let mut outside: Vec<String> = Vec::new();
+    let Some(app_dir) = app_dir else {
+        for w in written {
+            if !outside.iter().any(|o| is_within(&w.path, o)) {
+                outside.push(w.path);
+            }
+        }
+        return Ok(outside);
+    };
     for c in facts.copies.iter().filter(|c| !is_within(&c.dest, app_dir)) {
         let paths = carry::copied_targets(c, ctx).ok_or_else(|| {
             let written = file

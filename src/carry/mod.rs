@@ -97,9 +97,11 @@ const SCRATCH_PATHS: &[&str] = &[
 /// and owner — or the first thing it cannot carry, with its line and what
 /// to say: a whole system folder, a symlink, a path it cannot resolve, or a
 /// step the reader could not follow, which may write anywhere.
+/// With no application directory (`None`: the context copies are replayed),
+/// every write is outside it.
 pub fn outside_writes(
     facts: &StageFacts,
-    app_dir: &str,
+    app_dir: Option<&str>,
     copied: &[String],
     cache_dirs: &[String],
 ) -> Result<Vec<OutsideWrite>, Uncarried> {
@@ -146,7 +148,7 @@ pub fn outside_writes(
                     }
                     continue;
                 }
-                let carried = is_within(&absolute, app_dir)
+                let carried = app_dir.is_some_and(|d| is_within(&absolute, d))
                     || SCRATCH_PATHS.iter().any(|s| is_within(&absolute, s))
                     || cache_dirs.iter().any(|s| is_within(&absolute, s))
                     || copied

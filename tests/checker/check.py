@@ -27,6 +27,9 @@ EXTRA_FLAVORS = [
     ("node-distroless", "distroless"),
     ("node-express-npm-ci", "distroless"),
     ("node-classic", "alpine"),
+    ("node-alpine-system-packages", "alpine"),
+    ("node-distroless-user", "distroless"),
+    ("node-healthcheck-script", "alpine"),
 ]
 
 

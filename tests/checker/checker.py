@@ -46,6 +46,28 @@ BASES = [
     }),
 ]
 
+# The utilities of the operating systems under the node images, which a start command
+# may call (`sh -c "rm -rf …; mkdir -p …"`): the common ones only. Debian: coreutils,
+# findutils, grep, sed and the other Essential packages that debian:<release>-slim holds
+# (docker-library/repo-info, repos/debian/local/*-slim.md, and `dpkg -L coreutils`).
+# Alpine: the busybox applets of the alpine image (alpinelinux/docker-alpine rootfs).
+OS_UTILITIES = {
+    "cat", "cp", "mv", "rm", "mkdir", "rmdir", "ln", "ls", "chmod", "chown", "touch", "echo",
+    "printf", "env", "sleep", "test", "[", "true", "false", "head", "tail", "sort", "cut",
+    "tr", "tee", "date", "id", "dirname", "basename", "find", "xargs", "grep", "sed", "awk",
+    "tar", "gzip", "sh",
+}
+ALPINE_ONLY_UTILITIES = {"wget", "nc", "ps", "kill", "ping", "vi", "unzip"}
+
+# Where alpine's packages put programs that Debian's put elsewhere (Alpine's package
+# contents, pkgs.alpinelinux.org: tini installs /sbin/tini; Debian's tini /usr/bin/tini).
+ALPINE_PATHS = {"/usr/bin/tini": "/sbin/tini"}
+
+# The users the node images create, by id (docker-library/docs node/content.md:
+# "the node user", uid 1000; nodejs/docker-node: groupadd --gid 1000 node, useradd --uid
+# 1000), for a runtime image that does not have the name.
+NODE_USER_IDS = {"node": {"1000", "1000:1000"}}
+
 # Variants of node images and what else they carry.
 NODE_EXTRA = [
     (r"-alpine", {"wget"}),
@@ -70,6 +92,10 @@ ALLOWED = {
                       "`node …` command its script runs, where the image lacks the package manager",
     "shell-to-exec": "a shell-form command with no shell syntax, written as the JSON array of "
                      "its words, where the image has no shell",
+    "alpine-path": "the same program at the path alpine's package installs it "
+                   "(/usr/bin/tini on Debian is /sbin/tini on alpine)",
+    "user-as-id": "a node image user given by its numeric id on a runtime image that lacks the "
+                  "name (distroless): the same uid and gid",
 }
 
 # Linter findings a rewrite may add, each with its reason.
@@ -101,6 +127,9 @@ def base_of(image):
                 major = re.match(r"(\d+)", tag or "")
                 if not major or int(major.group(1)) < 26:
                     base["programs"].add("yarn")
+                base["programs"] |= OS_UTILITIES
+                if "alpine" in tag:
+                    base["programs"] |= ALPINE_ONLY_UTILITIES
             return base
     return None
 
@@ -263,13 +292,18 @@ def check(original, rewritten, package_json=None):
     """The problems with a rewrite, as a list of messages (empty when it passes)."""
     problems = []
     try:
-        _, before = read(original)
+        globals_before, before = read(original)
     except ValueError as e:
         return [f"the original does not parse: {e}"]
     try:
-        _, after = read(rewritten)
+        globals_after, after = read(rewritten)
     except ValueError as e:
         return [f"the rewrite does not parse: {e}"]
+    # An image named by a global ARG is judged by the ARG's default, as Docker builds it.
+    for stage in before:
+        stage.image = with_arg_defaults(stage.image, globals_before)
+    for stage in after:
+        stage.image = with_arg_defaults(stage.image, globals_after)
     if rewritten == original:
         return []
     if len(before) != 1:
@@ -306,9 +340,18 @@ def check(original, rewritten, package_json=None):
     # The runtime contract.
     argv_a, _ = process_argv(a["argv"], package_json)
     argv_b, used_b = process_argv(b["argv"], package_json)
+    if argv_a and argv_b and ALPINE_PATHS.get(argv_a[0]) == argv_b[0] and "alpine" in final.image:
+        used_b.add("alpine-path")
+        argv_a = [argv_b[0]] + argv_a[1:]
+    same_user_by_id = (a["user"] != b["user"] and "distroless" in final.image
+                       and b["user"] in NODE_USER_IDS.get(a["user"], set()))
+    if same_user_by_id:
+        used_b.add("user-as-id")
     if argv_a != argv_b:
         problems.append(f"the command differs: {a['argv']} runs {argv_a}, the rewrite {b['argv']} runs {argv_b}")
     for key in ("expose", "user", "workdir", "env", "labels", "healthcheck", "volumes", "stopsignal"):
+        if key == "user" and same_user_by_id:
+            continue
         if a[key] != b[key]:
             problems.append(f"{key.upper()} differs: {a[key]} before, {b[key]} after")
 
@@ -359,8 +402,10 @@ def check(original, rewritten, package_json=None):
         if not argv:
             continue
         program = argv[0]
-        if program in ("/bin/sh", "sh") and len(argv) > 2:
-            program = shlex.split(argv[2])[0] if argv[2].strip() else "sh"
+        # `sh -c "…"`, perhaps inside another: the script's first program.
+        while program in ("/bin/sh", "sh", "bash", "/bin/bash") and len(argv) > 2 and argv[1] == "-c":
+            argv = shlex.split(argv[2]) if argv[2].strip() else ["sh"]
+            program = argv[0]
         short = program.rsplit("/", 1)[-1]
         inside_app = not program.startswith("/") and "/" in program or program.startswith(workdir + "/")
         if not (program in have or short in have or inside_app):
@@ -382,6 +427,19 @@ def check(original, rewritten, package_json=None):
         if kind == "ENV":
             declared.update(value[0::3])
     return problems
+
+
+def with_arg_defaults(image, globals_):
+    """`image` with `$NAME`/`${NAME}` replaced by the defaults of the ARGs before FROM."""
+    defaults = {}
+    for c in globals_:
+        if c.cmd.upper() == "ARG":
+            for v in c.value:
+                if "=" in v:
+                    name, default = v.split("=", 1)
+                    defaults[name] = default
+    return re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?",
+                  lambda m: defaults.get(m.group(1), m.group(0)), image)
 
 
 def healthcheck_is_exec(stage):

@@ -89,6 +89,34 @@ class Checker(unittest.TestCase):
         fixed = rewritten.replace('CMD ["node", "health.js"]', 'CMD ["/nodejs/bin/node", "health.js"]')
         self.assertNotIn("HEALTHCHECK runs", " ".join(checker.check(original, fixed)))
 
+    def test_alpine_paths_and_user_ids_are_allowed_only_where_they_apply(self):
+        original = ("FROM node:20\nWORKDIR /app\nUSER node\nENTRYPOINT [\"/usr/bin/tini\", \"--\"]\n"
+                    "CMD [\"node\", \"x.js\"]\n")
+        builder = original.replace("FROM node:20\n", "FROM node:20 AS builder\n")
+        alpine = builder + ("\nFROM node:20-alpine\nRUN apk add --no-cache tini\nWORKDIR /app\n"
+                            "COPY --from=builder /app /app\nUSER node\n"
+                            "ENTRYPOINT [\"/sbin/tini\", \"--\"]\nCMD [\"node\", \"x.js\"]\n")
+        self.assertEqual(checker.check(original, alpine), [])
+        # On a Debian runtime the path must stay.
+        self.assert_fails(alpine.replace("node:20-alpine", "node:20-slim").replace(
+            "RUN apk add --no-cache tini", "RUN apt-get install -y tini"), "the command differs", original)
+        plain = original.replace('ENTRYPOINT ["/usr/bin/tini", "--"]\n', "").replace("node:20", "node:22")
+        distroless = plain.replace("FROM node:22\n", "FROM node:22 AS builder\n") + (
+            "\nFROM gcr.io/distroless/nodejs22-debian13\nWORKDIR /app\nCOPY --from=builder /app /app\n"
+            "USER 1000:1000\nCMD [\"x.js\"]\n")
+        self.assertEqual(checker.check(plain, distroless), [])
+        self.assert_fails(distroless.replace("USER 1000:1000", "USER 1001"), "USER differs", plain)
+
+    def test_os_utilities_and_arg_images(self):
+        original = ("ARG V=20-alpine\nFROM node:${V}\nWORKDIR /app\nRUN npm ci\n"
+                    "CMD sh -c \"rm -rf /tmp/x && node x.js\"\n")
+        rewritten = original.replace("FROM node:${V}\n", "FROM node:${V} AS builder\n") + (
+            "\nFROM node:${V}\nWORKDIR /app\nCOPY --from=builder /app /app\n"
+            "CMD sh -c \"rm -rf /tmp/x && node x.js\"\n")
+        self.assertEqual(checker.check(original, rewritten), [])
+        self.assert_fails(rewritten.replace("rm -rf /tmp/x", "gosu node true"),
+                          "runs gosu", original.replace("rm -rf /tmp/x", "gosu node true"))
+
     def test_the_final_stage_from_the_builder_fails(self):
         self.assert_fails(GOOD.replace("FROM node:20-slim", "FROM builder"), "FROM the builder")
 

@@ -23,6 +23,7 @@ mod image;
 mod needs;
 mod project;
 mod prune;
+mod replay;
 mod rules;
 mod start;
 
@@ -32,6 +33,7 @@ use image::*;
 use needs::*;
 use project::*;
 use prune::*;
+use replay::*;
 use start::*;
 
 /// A Bun project, which runs on oven/bun images, not node.
@@ -132,17 +134,8 @@ fn plan_rewrite<'a>(
     );
 
     // The flavour and its image.
-    let (flavor, runtime_image) = choose_runtime(
-        facts,
-        ctx,
-        t,
-        image,
-        &tag,
-        pm,
-        dev_installed,
-        &app_dir,
-        asked,
-    )?;
+    let (flavor, runtime_image) =
+        choose_runtime(facts, ctx, t, image, &tag, pm, dev_installed, asked)?;
 
     let copied = carry::copied_files(facts);
     let glibc_to_musl = flavor == Flavor::Alpine && tag.variant != Variant::Alpine;
@@ -234,7 +227,13 @@ fn plan_rewrite<'a>(
         platform,
         glibc_to_musl,
         builder_edits,
-        payload: Payload::AppDir(app_dir),
+        // No WORKDIR: the application directory would be `/`, the whole
+        // builder; the copies are replayed instead.
+        payload: if !facts.has_workdir || app_dir == "/" {
+            Payload::Replay(replay_paths(facts, ctx, &manifest, pm, &start)?)
+        } else {
+            Payload::AppDir(app_dir)
+        },
         // Say what really happens: dev dependencies stay where a warning says so.
         payload_why: if warnings.iter().any(|w| w.code == Code::DevDependenciesKept) {
             "the application, with its dev dependencies (kept: see the warnings)".into()
@@ -257,7 +256,7 @@ fn plan_rewrite<'a>(
 }
 
 /// The flavour (asked for, or the builder's C library) and its runtime
-/// image; or why there is nothing to gain, or no application folder to copy.
+/// image; or why there is nothing to gain.
 #[allow(clippy::too_many_arguments)]
 fn choose_runtime(
     facts: &StageFacts,
@@ -267,7 +266,6 @@ fn choose_runtime(
     tag: &NodeTag,
     pm: Option<&PackageManager>,
     dev_installed: bool,
-    app_dir: &str,
     asked: Option<Flavor>,
 ) -> Result<(Flavor, String), Stop> {
     let line = facts.from.start_line;
@@ -294,17 +292,6 @@ fn choose_runtime(
             line,
             format!("the base `{}` is already lean and there is no build step or dev dependency to drop", image.raw),
         )));
-    }
-
-    // Past here there is something to gain, and it needs an application folder.
-    if !facts.has_workdir || app_dir == "/" {
-        return Err(Stop::Refused(
-            Reason::file(
-                Code::NoWorkdir,
-                "no WORKDIR: the application directory would be / (the whole builder image)",
-            )
-            .hint("add a WORKDIR for the application and copy it there"),
-        ));
     }
 
     Ok((flavor, runtime_image))

@@ -184,9 +184,9 @@ fn provides(
 ) -> bool {
     let name = program.rsplit('/').next().unwrap_or(program);
     on_image.iter().any(|p| p == name)
-        || crate::runtime::os_has(flavor, name)
+        || crate::base_images::os_has(flavor, name)
         || (!program.starts_with('/') && program.contains('/'))
-        || (program.starts_with('/') && is_within(program, p.app_dir))
+        || (program.starts_with('/') && p.app_dir != "/" && is_within(program, p.app_dir))
         || p.copied
             .iter()
             .any(|f| f == program || f.ends_with(&format!("/{name}")))
