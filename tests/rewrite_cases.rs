@@ -1284,3 +1284,59 @@ fn without_a_workdir_the_copies_are_replayed_and_outputs_copied_by_path() {
         r.message
     );
 }
+
+/// Issue 12, case 1: the prune runs as the user who ran the install. After
+/// a later `USER node`, a root-owned node_modules cannot be pruned by node:
+/// the prune goes before the switch where the later steps run only the
+/// image's utilities, runs last where `chown -R` handed the files over, and
+/// is left out (with the warning) where a later step may use dev dependencies.
+#[test]
+fn the_prune_runs_as_the_install_s_user() {
+    let p = rewrite("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nUSER node\nRUN mkdir -p /tmp/cache\nCMD [\"node\", \"dist/index.js\"]\n");
+    assert!(
+        output(&p).contains("RUN npm ci && npm run build\nRUN npm prune --omit=dev\nUSER node\n"),
+        "{}",
+        output(&p)
+    );
+    let p = rewrite("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && chown -R node:node /app\nUSER node\nRUN npm run build\nCMD [\"node\", \"dist/index.js\"]\n");
+    assert!(
+        output(&p).contains("RUN npm run build\nRUN npm prune --omit=dev\n"),
+        "{}",
+        output(&p)
+    );
+    let p = rewrite("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nUSER node\nRUN npm run build\nCMD [\"node\", \"dist/index.js\"]\n");
+    assert!(!output(&p).contains("prune"), "{}", output(&p));
+    let w = p
+        .report
+        .warnings
+        .iter()
+        .find(|w| w.code == slimfile::codes::Code::DevDependenciesKept)
+        .expect("a warning says why dev dependencies stay");
+    assert_eq!(w.line, Some(4));
+}
+
+/// Issue 12, case 6: a pnpm install filtered to some workspace projects
+/// cannot be pruned (`pnpm prune` takes no filter and reinstalls the whole
+/// workspace): dev dependencies stay, and the warning and --explain say so.
+#[test]
+fn a_filtered_pnpm_install_keeps_dev_dependencies_and_says_so() {
+    for install in [
+        "pnpm install --frozen-lockfile --filter api...",
+        "pnpm --filter api install --frozen-lockfile",
+        "pnpm install -F api",
+    ] {
+        let p = rewrite_with(
+            &format!("FROM node:20\nRUN npm i -g pnpm@9.15.0\nWORKDIR /app\nCOPY . .\nRUN {install}\nRUN pnpm --filter api build\nCMD [\"node\", \"packages/api/dist/index.js\"]\n"),
+            &[("pnpm-lock.yaml", "lockfileVersion: '9.0'\n")],
+            None,
+        );
+        assert!(!output(&p).contains("prune"), "{install}: {}", output(&p));
+        let w = p
+            .report
+            .warnings
+            .iter()
+            .find(|w| w.code == slimfile::codes::Code::DevDependenciesKept)
+            .unwrap_or_else(|| panic!("{install}: no warning"));
+        assert_eq!(w.line, Some(5));
+    }
+}

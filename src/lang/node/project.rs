@@ -219,6 +219,14 @@ pub(super) fn is_project_install(pm: &PackageManager, words: &[String]) -> bool 
     if words.first() != Some(&pm.name) {
         return false;
     }
+    // `pnpm --filter api install`: the filter may come before the command.
+    let unfiltered: Vec<String>;
+    let words = if pm.name == "pnpm" {
+        unfiltered = without_pnpm_filters(words);
+        &unfiltered[..]
+    } else {
+        words
+    };
     pm.install_commands.iter().any(|ic| {
         let command: Vec<&str> = ic.split(' ').collect();
         words.len() >= command.len()
@@ -244,10 +252,37 @@ fn only_options(pm: &str, words: &[String]) -> bool {
             return false;
         }
         let takes_value = FOLDER_OPTIONS.contains(&w.as_str())
-            || (pm == "npm" && NPM_WORKSPACE_OPTIONS.contains(&w.as_str()));
+            || (pm == "npm" && NPM_WORKSPACE_OPTIONS.contains(&w.as_str()))
+            || (pm == "pnpm" && PNPM_FILTER_OPTIONS.contains(&w.as_str()));
         i += if takes_value { 2 } else { 1 };
     }
     true
+}
+
+/// pnpm's options that select workspace projects (`--filter api...`).
+const PNPM_FILTER_OPTIONS: &[&str] = &["--filter", "-F"];
+
+/// A pnpm command without its `--filter` options (and their values).
+fn without_pnpm_filters(words: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(w) = words.get(i) {
+        if PNPM_FILTER_OPTIONS.contains(&w.as_str()) {
+            i += 2;
+            continue;
+        }
+        if !w.starts_with("--filter=") {
+            out.push(w.clone());
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Whether a pnpm install selects workspace projects with `--filter`.
+pub(super) fn pnpm_filtered(run: &PmRun) -> bool {
+    run.words.first().map(String::as_str) == Some("pnpm")
+        && without_pnpm_filters(&run.words).len() != run.words.len()
 }
 
 /// The workspaces an npm install names, in order: its prune must name them

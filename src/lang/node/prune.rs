@@ -40,8 +40,8 @@ fn berry_prune<'a>(pm: &'a PackageManager, manifest: &Manifest) -> Option<&'a st
 }
 
 /// The prune of dev dependencies after the stage's last `RUN`, in each folder
-/// where one of `installs` (those that brought dev dependencies) ran; or a
-/// warning where they stay.
+/// where one of `installs` (those that brought dev dependencies) ran, as the
+/// user who ran it; or a warning where they stay.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn prune_edit(
     file: &Dockerfile,
@@ -52,7 +52,7 @@ pub(super) fn prune_edit(
     manifest: &Manifest,
     app_dir: &str,
     warnings: &mut Vec<Warning>,
-) -> Result<Option<BuilderEdit>, Stop> {
+) -> Result<Vec<BuilderEdit>, Stop> {
     let line = facts.from.start_line;
     let pm = pm.ok_or_else(|| {
         refused(
@@ -84,7 +84,7 @@ pub(super) fn prune_edit(
     // in every folder where an install with dev dependencies ran (its
     // WORKDIR, a `cd`, or `--prefix`), with that install's mounts.
     if pruned {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let after = facts
         .runs()
@@ -94,6 +94,16 @@ pub(super) fn prune_edit(
     // One prune a folder, and a workspace within it (`npm ci -w api`).
     let mut folders: Vec<(String, Vec<String>, &PmRun)> = Vec::new();
     for run in installs {
+        // `pnpm prune` takes no filter: it would reinstall the whole workspace.
+        if pnpm_filtered(run) {
+            warnings.push(Warning::new(
+                Code::DevDependenciesKept,
+                Some(run.instruction.start_line),
+                "this pnpm install selects projects with --filter, and `pnpm prune` cannot: it \
+                 would reinstall the whole workspace. Dev dependencies are kept",
+            ));
+            continue;
+        }
         match install_folder(run) {
             Some(dir) if is_within(&dir, app_dir) => {
                 let workspaces = npm_workspaces(run);
@@ -110,12 +120,21 @@ pub(super) fn prune_edit(
             )),
         }
     }
-    if folders.is_empty() {
-        return Ok(None);
-    }
     let eol = file.line_ending();
-    let mut text = String::new();
+    let mut edits: Vec<BuilderEdit> = Vec::new();
     for (dir, workspaces, run) in &folders {
+        let Some(at) = prune_point(facts, run, after) else {
+            warnings.push(Warning::new(
+                Code::DevDependenciesKept,
+                Some(run.instruction.start_line),
+                format!(
+                    "the install ran as {}, and a later step that may use dev dependencies runs as \
+                     another user, who cannot prune what the install owns: dev dependencies are kept",
+                    run.command.user.as_deref().unwrap_or("root")
+                ),
+            ));
+            continue;
+        };
         let mut command = prune.clone();
         for w in workspaces {
             command.push_str(&format!(" --workspace {}", shell::quote(w)));
@@ -129,7 +148,7 @@ pub(super) fn prune_edit(
             command.push(' ');
             command.push_str(flag);
         }
-        if facts.workdir_of(after) != Some(dir.as_str()) {
+        if facts.workdir_of(at) != Some(dir.as_str()) {
             command = format!("cd {} && {command}", shell::quote(dir));
         }
         // The install's mounts (a secret with registry credentials, a
@@ -151,11 +170,79 @@ pub(super) fn prune_edit(
                 format!("{flag} ")
             })
             .collect();
-        text.push_str(&format!("{eol}RUN {mounts}{command}"));
+        let text = format!("{eol}RUN {mounts}{command}");
+        match edits.iter_mut().find(|e| e.range.start == at.text_span.end) {
+            Some(e) => e.text.push_str(&text),
+            None => edits.push(BuilderEdit {
+                range: at.text_span.end..at.text_span.end,
+                text,
+                why: "dev dependencies are dropped after the build".into(),
+            }),
+        }
     }
-    Ok(Some(BuilderEdit {
-        range: after.text_span.end..after.text_span.end,
-        text,
-        why: "dev dependencies are dropped after the build".into(),
-    }))
+    Ok(edits)
+}
+
+/// Where an install's prune goes: after the stage's last `RUN`, where that
+/// runs as the install's user; else after the install user's last `RUN` when
+/// every step after it, run by another user, runs only the image's
+/// utilities (none that could use dev dependencies, which a prune before
+/// them would remove); else nowhere (the other user cannot prune what the
+/// install wrote).
+fn prune_point<'a>(
+    facts: &StageFacts<'a>,
+    run: &PmRun<'a>,
+    after: &'a Instruction,
+) -> Option<&'a Instruction> {
+    // A user slimfile cannot tell (a variable) is taken to be the same.
+    let user_of = |i: &Instruction| facts.commands_of(i).first().and_then(|c| c.user.clone());
+    let install_user = run.command.user.clone();
+    let last_user = user_of(after);
+    // root may prune anyone's files.
+    let root = last_user.as_deref().is_some_and(crate::facts::is_root);
+    if install_user.is_none() || last_user.is_none() || last_user == install_user || root {
+        return Some(after);
+    }
+    // `chown -R node /app` after the install gives the later user its files.
+    let folder = install_folder(run).unwrap_or_default();
+    let handed_over = facts.run_commands().any(|(i, c)| {
+        let words = c.words();
+        i.start_line >= run.instruction.start_line
+            && c.name() == "chown"
+            && words.iter().any(|w| w == "-R" || w == "--recursive")
+            && words
+                .iter()
+                .skip(1)
+                .find(|w| !w.starts_with('-'))
+                .is_some_and(|owner| owner.split(':').next() == last_user.as_deref())
+            && words
+                .iter()
+                .skip(2)
+                .filter(|w| !w.starts_with('-'))
+                .any(|p| {
+                    is_within(
+                        &folder,
+                        &crate::paths::resolve(c.dir.as_deref().unwrap_or("/"), p),
+                    )
+                })
+    });
+    if handed_over {
+        return Some(after);
+    }
+    let own_last = facts
+        .runs()
+        .filter(|r| r.start_line >= run.instruction.start_line && user_of(r) == install_user)
+        .last()
+        .copied()?;
+    let later = |i: &Instruction| i.start_line > own_last.start_line;
+    let only_utilities = facts.run_unknowns().all(|(i, _)| !later(i))
+        && facts
+            .run_commands()
+            .filter(|(i, _)| later(i))
+            .all(|(_, c)| {
+                c.via.is_empty()
+                    && crate::base_images::os_has(Flavor::Slim, c.name())
+                    && crate::base_images::os_has(Flavor::Alpine, c.name())
+            });
+    only_utilities.then_some(own_last)
 }
