@@ -61,9 +61,10 @@ pub fn healthcheck_tools<R>(
     while i < needed.len() {
         let (p, script_of) = needed[i].clone();
         i += 1;
+        let name = p.rsplit('/').next().unwrap_or(&p);
         let on_image = t.base_config.programs.get(flavor).contains(&p) || os_has(flavor, &p);
         let shell_builtin = p == "exit" && !distroless;
-        if on_image || shell_builtin || own.contains(&p.as_str()) {
+        if on_image || shell_builtin || own.contains(&name) {
             continue;
         }
         let absolute = if p.starts_with('/') {
@@ -71,9 +72,38 @@ pub fn healthcheck_tools<R>(
         } else {
             crate::paths::normalize(&format!("{app_dir}/{p}"))
         };
+        // A script of the app's, by its path or by the name a copy put on
+        // PATH (`COPY health.sh /usr/local/bin/healthcheck`): what it needs
+        // is its `#!` interpreter and what it runs.
+        let by_name = copied.iter().find(|d| d.ends_with(&format!("/{p}")));
+        let path = if p.contains('/') {
+            Some(&absolute)
+        } else {
+            by_name
+        };
+        if let Some(text) = path.and_then(|path| scripts.script(path)) {
+            for (n, q) in interpreter_programs(&text).into_iter().enumerate() {
+                if !needed.iter().any(|(x, _)| *x == q) {
+                    needed.insert(i + n, (q, Some(p.clone())));
+                }
+            }
+            let first = text.lines().next().unwrap_or("");
+            let interpreter = shell::shebang_program(first);
+            let shell_script = !first.starts_with("#!")
+                || shell::is_posix_shell(interpreter.rsplit('/').next().unwrap_or(""));
+            if shell_script {
+                let scope = Scope::at(&app_dir, "root");
+                for q in programs_run(&Form::Shell(text), h.start_line, &scope, &scripts)? {
+                    if !needed.iter().any(|(x, _)| *x == q) {
+                        needed.push((q, None));
+                    }
+                }
+            }
+            continue;
+        }
         let of_the_app = (p.contains('/') && is_within(&absolute, &app_dir))
             || copied.iter().any(|d| *d == p || *d == absolute);
-        if of_the_app || copied.iter().any(|d| d.ends_with(&format!("/{p}"))) {
+        if of_the_app || by_name.is_some() {
             if p.contains('/') {
                 // A file run by its path: the kernel runs its `#!` interpreter.
                 let Some(text) = scripts.script(&absolute) else {

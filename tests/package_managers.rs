@@ -72,6 +72,16 @@ fn npm_install_in_a_subfolder_is_pruned_there() {
 }
 
 #[test]
+fn an_app_in_the_root_folder_is_replayed() {
+    run_case(Expect {
+        example: "node-app-in-root",
+        built: "dist/server.js",
+        kept: &["express"],
+        pruned: &["typescript", "@types/node"],
+    });
+}
+
+#[test]
 fn yarn_classic_install_build_and_prune() {
     run_case(Expect {
         example: "node-yarn-build",

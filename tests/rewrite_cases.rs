@@ -1037,6 +1037,32 @@ fn yarn_4_prunes_with_workspaces_focus() {
         .warnings
         .iter()
         .any(|w| w.code == slimfile::codes::Code::DevDependenciesKept));
+    // A postinstall (husky) runs during focus, without its dev dependency.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("package.json"),
+        r#"{"packageManager": "yarn@4.5.3",
+            "scripts": {"build": "tsc", "postinstall": "husky"},
+            "dependencies": {"express": "4"}, "devDependencies": {"husky": "9", "typescript": "5"}}"#,
+    )
+    .unwrap();
+    fs::write(dir.path().join(".yarnrc.yml"), "nodeLinker: node-modules\n").unwrap();
+    let text = "FROM node:22\nWORKDIR /app\nRUN corepack enable\nCOPY . .\nRUN yarn install --immutable\nRUN yarn build\nCMD [\"node\", \"dist/index.js\"]\n";
+    let p = process_bytes(
+        text.as_bytes(),
+        "Dockerfile",
+        &Context::at(dir.path()),
+        Options::default(),
+    );
+    assert!(!output(&p).contains("workspaces focus"), "{}", output(&p));
+    assert!(
+        p.report
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("postinstall")),
+        "{:?}",
+        p.report.warnings
+    );
     let p = berry("yarn@3.6.4");
     assert!(!output(&p).contains("workspaces focus"), "{}", output(&p));
     assert!(p
@@ -1225,6 +1251,11 @@ fn a_debian_program_path_without_an_alpine_path_is_refused() {
         "{}",
         final_stage(&p)
     );
+    // In shell form the path is not rewritten: refused.
+    let shell = "FROM node:20\nRUN apt-get update && apt-get install -y tini\nWORKDIR /app\nCOPY . .\nRUN npm ci\nENTRYPOINT /usr/bin/tini -- node x.js\n";
+    let p = rewrite_with(shell, &[], Some(Flavor::Alpine));
+    assert_eq!(p.report.status, Status::Refused, "{}", output(&p));
+    assert!(reason(&p).contains("shell form"), "{}", reason(&p));
     // bash has an alpine package, but alpine puts it in /bin, not /usr/bin.
     let p = rewrite_with(&text("bash", "bash"), &[], Some(Flavor::Alpine));
     assert_eq!(p.report.status, Status::Refused, "{}", output(&p));
@@ -1261,17 +1292,59 @@ fn without_a_workdir_the_copies_are_replayed_and_outputs_copied_by_path() {
         "{tail}"
     );
     assert!(!tail.contains("WORKDIR"), "{tail}");
-    // next build writes .next in the project's folder.
+    // A project copied to its own folder: that folder is the application
+    // directory, copied whole; no WORKDIR is added.
     let p = rewrite_with(
         "FROM node:20\nCOPY . /web\nRUN cd /web && npm ci && npx next build\nCMD [\"node\", \"/web/server.js\"]\n",
         &[],
         None,
     );
     assert!(
-        final_stage(&p).contains("COPY --from=builder /web/node_modules /web/node_modules\nCOPY --from=builder /web/.next /web/.next\n"),
+        final_stage(&p).ends_with("FROM node:20-slim\nCOPY --from=builder /web /web\nCMD [\"node\", \"/web/server.js\"]\n"),
         "{}",
         final_stage(&p)
     );
+    // Copies made under an earlier WORKDIR, then `WORKDIR /`: the project
+    // folder is where they went.
+    let p = rewrite("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nWORKDIR /\nCMD [\"node\", \"/app/dist/index.js\"]\n");
+    assert!(
+        final_stage(&p).contains("WORKDIR /\nCOPY --from=builder /app /app\n"),
+        "{}",
+        final_stage(&p)
+    );
+    // In `/` itself: `next build` writes .next there.
+    let p =
+        rewrite("FROM node:20\nCOPY . .\nRUN npm ci && npx next build\nCMD [\"npm\", \"start\"]\n");
+    assert!(
+        final_stage(&p).contains("COPY --from=builder /.next /.next\n"),
+        "{}",
+        final_stage(&p)
+    );
+    // A copy from an image comes from the builder; the option's value is not
+    // the start file.
+    let p = rewrite_with(
+        "FROM node:20\nCOPY --from=mwader/static-ffmpeg:7.1 /ffmpeg /usr/local/bin/ffmpeg\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"-r\", \"dotenv/config\", \"index.js\"]\n",
+        &[(
+            "package.json",
+            r#"{"name": "app", "dependencies": {"dotenv": "^16.4.5"}}"#,
+        )],
+        None,
+    );
+    let tail = final_stage(&p);
+    assert!(
+        tail.contains("COPY --from=builder /usr/local/bin/ffmpeg /usr/local/bin/ffmpeg\n"),
+        "{tail}"
+    );
+    assert!(!tail.contains("/dotenv"), "{tail}");
+    // What replaying cannot do: an ENV in a copy, a removal it would undo.
+    for (text, words) in [
+        ("FROM node:20\nENV HOME_DIR=/\nCOPY . $HOME_DIR\nRUN npm ci\nCMD [\"node\", \"index.js\"]\n", "ENV"),
+        ("FROM node:20\nCOPY . .\nRUN npm ci && rm -f .env\nCMD [\"node\", \"index.js\"]\n", "removes .env"),
+    ] {
+        let p = rewrite(text);
+        assert_eq!(p.report.status, Status::Refused, "{text}");
+        assert!(reason(&p).contains(words), "{}", reason(&p));
+    }
     // A script whose output slimfile cannot name.
     let p = rewrite("FROM node:20\nCOPY . .\nRUN npm ci\nRUN node scripts/generate.js\nCMD [\"node\", \"index.js\"]\n");
     assert_eq!(p.report.status, Status::Refused);
@@ -1338,5 +1411,48 @@ fn a_filtered_pnpm_install_keeps_dev_dependencies_and_says_so() {
             .find(|w| w.code == slimfile::codes::Code::DevDependenciesKept)
             .unwrap_or_else(|| panic!("{install}: no warning"));
         assert_eq!(w.line, Some(5));
+    }
+}
+
+/// A health-check script put on PATH by a copy (`HEALTHCHECK CMD
+/// healthcheck`), or in a folder copied outside the application, is read
+/// like one of the app's; an interpreter given by its path is node's own.
+#[test]
+fn health_check_scripts_copied_anywhere_are_read() {
+    let curl = "#!/bin/sh\ncurl -fsS http://localhost:3000/health || exit 1\n";
+    let base = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n";
+    let p = rewrite_with(
+        &format!("{base}COPY health.sh /usr/local/bin/healthcheck\nHEALTHCHECK CMD healthcheck\nCMD [\"node\", \"index.js\"]\n"),
+        &[("health.sh", curl)],
+        None,
+    );
+    assert!(
+        final_stage(&p).contains("apt-get install -y --no-install-recommends curl"),
+        "{}",
+        final_stage(&p)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("package.json"), PACKAGE_JSON).unwrap();
+    fs::create_dir(dir.path().join("scripts")).unwrap();
+    fs::write(dir.path().join("scripts/health.sh"), curl).unwrap();
+    fs::write(
+        dir.path().join("scripts/check.js"),
+        "#!/usr/local/bin/node\nrequire('http').get('http://localhost:3000');\n",
+    )
+    .unwrap();
+    for hc in ["/opt/scripts/health.sh", "/opt/scripts/check.js"] {
+        let text = format!("{base}COPY scripts/ /opt/scripts/\nHEALTHCHECK CMD [\"{hc}\"]\nCMD [\"node\", \"index.js\"]\n");
+        let p = process_bytes(
+            text.as_bytes(),
+            "Dockerfile",
+            &Context::at(dir.path()),
+            Options::default(),
+        );
+        assert_eq!(
+            p.report.status,
+            Status::WouldRewrite,
+            "{hc}: {}",
+            reason(&p)
+        );
     }
 }

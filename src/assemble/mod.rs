@@ -315,6 +315,21 @@ fn check_alpine_path(
     let Some(program) = program else {
         return Ok(());
     };
+    // A shell form is not rewritten: a moved program there would stay at
+    // its Debian path.
+    let shell_form = matches!(i.form, Some(crate::parse::Form::Shell(_)));
+    if shell_form && paths.get(&program).is_some_and(|to| *to != program) {
+        return Err(refused(
+            Code::ProgramPathOnAlpine,
+            i.start_line,
+            format!(
+                "`{program}` is at {} on alpine, and this {} is in shell form, which slimfile does not rewrite",
+                paths[&program],
+                i.keyword.as_str()
+            ),
+        )
+        .hint("write it in exec form (a JSON array), or use the slim flavour"));
+    }
     let (dir, name) = program.rsplit_once('/').unwrap_or(("", &program));
     let system = matches!(dir, "/bin" | "/sbin" | "/usr/bin" | "/usr/sbin");
     if !system || paths.contains_key(&program) || crate::base_images::os_has(Flavor::Alpine, name) {
@@ -553,10 +568,14 @@ impl Stage {
             }
             return;
         }
-        self.add(
-            Final::Workdir(facts.workdir.clone().unwrap_or_else(|| app.dir.to_string())),
-            "the working directory, at the same path",
-        );
+        // No WORKDIR in the original: none here either (the application
+        // directory is where its project was copied).
+        if facts.has_workdir {
+            self.add(
+                Final::Workdir(facts.workdir.clone().unwrap_or_else(|| app.dir.to_string())),
+                "the working directory, at the same path",
+            );
+        }
         // COPY --from keeps the owners the files had in the builder. Where they
         // belong to a user the builder created, its id may differ when it is
         // created again, so the copy names the owner instead.

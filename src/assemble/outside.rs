@@ -89,6 +89,18 @@ pub(super) fn outside_paths(
 ) -> Result<Vec<String>, Stop> {
     let mut outside: Vec<String> = Vec::new();
     let Some(app_dir) = app_dir else {
+        // Copies from other stages or images are not replayed: their files
+        // come from the builder.
+        for c in facts.copies.iter().filter(|c| c.from.is_some()) {
+            let paths = carry::copied_targets(c, ctx).ok_or_else(|| {
+                refused(
+                    Code::CopyOutsideUnknown,
+                    c.instruction.start_line,
+                    "cannot tell which files this COPY --from puts in the image",
+                )
+            })?;
+            outside.extend(paths);
+        }
         for w in written {
             if !outside.iter().any(|o| is_within(&w.path, o)) {
                 outside.push(w.path);

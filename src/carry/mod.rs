@@ -77,7 +77,7 @@ pub fn args_used(
 /// Places any build may write without the final stage needing the result:
 /// temporary files and the system package managers' lists and caches (a
 /// language's own caches are its template's `cache_dirs`).
-const SCRATCH_PATHS: &[&str] = &[
+pub const SCRATCH_PATHS: &[&str] = &[
     "/tmp",
     "/var/tmp",
     "/dev",

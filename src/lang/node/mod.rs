@@ -118,6 +118,14 @@ fn plan_rewrite<'a>(
     let manifest = read_manifest(ctx, t);
     let pm = detect_pm(facts, ctx, t);
     let installs = install_runs(facts, pm);
+    // No WORKDIR (or `/`): the folder the project was copied to and
+    // installed in is the application directory; only a project in `/`
+    // itself is replayed.
+    let app_dir = if app_dir == "/" {
+        project_dir(facts, &installs).unwrap_or(app_dir)
+    } else {
+        app_dir
+    };
     let mut start = StartCommand::read(facts, &manifest, t, &mut warnings)?;
     let global_runs = global_installs(facts);
     let globals = reinstall_commands(&global_runs);
@@ -229,8 +237,17 @@ fn plan_rewrite<'a>(
         builder_edits,
         // No WORKDIR: the application directory would be `/`, the whole
         // builder; the copies are replayed instead.
-        payload: if !facts.has_workdir || app_dir == "/" {
-            Payload::Replay(replay_paths(facts, ctx, &manifest, pm, &start)?)
+        payload: if app_dir == "/" {
+            let known_users = t.flavors.get(flavor).users.as_deref();
+            Payload::Replay(replay_paths(
+                facts,
+                ctx,
+                &manifest,
+                pm,
+                &start,
+                known_users,
+                &t.cache_dirs,
+            )?)
         } else {
             Payload::AppDir(app_dir)
         },
@@ -324,8 +341,6 @@ fn command_for(
     Ok(cmd)
 }
 
-/// `node` is on the runtime image's `PATH`, but for distroless, whose
-/// `node` is `/nodejs/bin/node` (its entrypoint), not on `PATH`.
 /// The programs the `HEALTHCHECK` runs, as written (none without one);
 /// `None` where the reader cannot tell.
 fn healthcheck_programs(facts: &StageFacts) -> Option<Vec<String>> {
@@ -344,6 +359,8 @@ fn healthcheck_programs(facts: &StageFacts) -> Option<Vec<String>> {
     }
 }
 
+/// `node` is on the runtime image's `PATH`, but for distroless, whose
+/// `node` is `/nodejs/bin/node` (its entrypoint), not on `PATH`.
 fn node_on_path(flavor: Flavor) -> &'static [&'static str] {
     if flavor == Flavor::Distroless {
         &[]

@@ -181,6 +181,7 @@ fn provides(
     start: &StartCommand,
     p: &Provided,
     program: &str,
+    deps_on_path: bool,
 ) -> bool {
     let name = program.rsplit('/').next().unwrap_or(program);
     on_image.iter().any(|p| p == name)
@@ -190,8 +191,10 @@ fn provides(
         || p.copied
             .iter()
             .any(|f| f == program || f.ends_with(&format!("/{name}")))
-        || p.manifest.dependencies.contains(name)
-        || (start.dev_dependency.is_some() && p.manifest.dev_dependencies.contains(name))
+        || (deps_on_path && p.manifest.dependencies.contains(name))
+        || (deps_on_path
+            && start.dev_dependency.is_some()
+            && p.manifest.dev_dependencies.contains(name))
         || p.packages.iter().any(|p| p == name)
         || matches!(
             name,
@@ -200,9 +203,11 @@ fn provides(
 }
 
 /// Whether something the final stage runs may come from a global install:
-/// a program nothing else provides, a package manager the image does not
-/// bundle, a script of the app's (which slimfile does not read here), or
-/// `NODE_PATH`, through which `node` finds global packages.
+/// a program nothing else provides (a dependency's program is on `PATH` only
+/// inside a package-manager script, so it does not count), a package
+/// manager the image does not bundle, a script of the app's wherever it was
+/// copied (which slimfile does not read here), or `NODE_PATH`, through
+/// which `node` finds global packages.
 pub(super) fn uses_globals(
     t: &NodeTemplate,
     facts: &StageFacts,
@@ -222,12 +227,15 @@ pub(super) fn uses_globals(
         })
         || start.programs.iter().chain(healthcheck).any(|program| {
             let name = program.rsplit('/').next().unwrap_or(program);
-            let app_file = program.contains('/')
-                && (!program.starts_with('/') || is_within(program, p.app_dir));
+            let app_file = (program.contains('/')
+                && (!program.starts_with('/') || is_within(program, p.app_dir)))
+                || p.copied
+                    .iter()
+                    .any(|f| f == program || f.ends_with(&format!("/{name}")));
             match name {
                 "node" | "npm" | "npx" => false,
                 "yarn" | "pnpm" | "pnpx" | "corepack" => true,
-                _ => app_file || !provides(on_image, flavor, start, p, program),
+                _ => app_file || !provides(on_image, flavor, start, p, program, false),
             }
         })
 }
@@ -303,7 +311,7 @@ pub(super) fn check_start_programs(
         }
     }
     for program in &start.programs {
-        if provides(on_image, flavor, start, p, program)
+        if provides(on_image, flavor, start, p, program, true)
             || matches!(
                 program.as_str(),
                 "node" | "npm" | "npx" | "yarn" | "pnpm" | "corepack"

@@ -17,7 +17,24 @@ pub(super) fn dev_dependencies_kept(
     let berry_cannot_prune = pm.is_some_and(|p| {
         p.name == "yarn" && manifest.yarn_berry && berry_prune(p, manifest).is_none()
     });
-    if dev_installed && start.dev_dependency.is_none() && berry_cannot_prune {
+    let berry_scripts = pm
+        .filter(|p| p.name == "yarn" && manifest.yarn_berry)
+        .and_then(|p| berry_prune(p, manifest))
+        .is_some()
+        && install_scripts(manifest).is_some();
+    if dev_installed && start.dev_dependency.is_none() && berry_scripts {
+        warnings.push(Warning::new(
+            Code::DevDependenciesKept,
+            installs.first().map(|r| r.instruction.start_line),
+            format!(
+                "yarn berry's `workspaces focus --production` runs the project's `{}` script, \
+                 which may need the dev dependencies it removes (and berry cannot skip it): dev \
+                 dependencies are kept",
+                install_scripts(manifest).unwrap_or_default()
+            ),
+        ));
+        start.dev_dependency = Some("yarn berry".into());
+    } else if dev_installed && start.dev_dependency.is_none() && berry_cannot_prune {
         warnings.push(Warning::new(
             Code::DevDependenciesKept,
             installs.first().map(|r| r.instruction.start_line),
@@ -31,6 +48,13 @@ pub(super) fn dev_dependencies_kept(
             format!("the start command needs `{dep}`, a dev dependency: dev dependencies are kept"),
         ));
     }
+}
+
+/// The install lifecycle script the project has (`postinstall`: husky), if any.
+fn install_scripts(manifest: &Manifest) -> Option<&'static str> {
+    ["preinstall", "install", "postinstall"]
+        .into_iter()
+        .find(|s| manifest.scripts.contains_key(*s))
 }
 
 /// yarn berry's prune where the pinned yarn has it built in.

@@ -14,13 +14,68 @@ use crate::shell::Scripts;
 /// Programs whose writes the shell reader follows (`cp`, `mkdir`, a
 /// redirection), that write nothing that stays (`echo`, `ls`), or whose
 /// effects the shared rules carry (system packages, users).
+/// (`mv`, `git` and `dpkg` are not here: the reader sees only part of what
+/// they do; a removal is judged by itself, below.)
 const FOLLOWED: &[&str] = &[
-    "cp", "mv", "install", "ln", "mkdir", "touch", "tee", "chmod", "chown", "chgrp", "rm", "rmdir",
-    "sed", "curl", "wget", "tar", "unzip", "git", "echo", "printf", "cat", "ls", "true", "false",
-    "test", "[", "sleep", "env", "id", "whoami", "pwd", "which", "apt-get", "apt", "apk", "dpkg",
-    "useradd", "adduser", "groupadd", "addgroup", "usermod", "rimraf", "cd", "pushd", "popd",
-    "export", "set", "umask", "exit", ":",
+    "cp", "install", "ln", "mkdir", "touch", "tee", "chmod", "chown", "chgrp", "rm", "rmdir",
+    "sed", "curl", "wget", "tar", "unzip", "echo", "printf", "cat", "ls", "true", "false", "test",
+    "[", "sleep", "env", "id", "whoami", "pwd", "which", "apt-get", "apt", "apk", "useradd",
+    "adduser", "groupadd", "addgroup", "usermod", "rimraf", "cd", "pushd", "popd", "export", "set",
+    "umask", "exit", ":",
 ];
+
+/// `node` options that take a value (`-r dotenv/config`): not the script.
+const NODE_VALUE_OPTIONS: &[&str] = &[
+    "-r",
+    "--require",
+    "--import",
+    "--loader",
+    "--experimental-loader",
+    "-e",
+    "--eval",
+    "-p",
+    "--print",
+    "--env-file",
+    "--title",
+    "--conditions",
+    "-C",
+    "--inspect-port",
+];
+
+/// Where a project with no `WORKDIR` lives: the folder that holds every
+/// install and every copy of `package.json` (or of the whole context), as
+/// each was resolved where it ran; `None` where that is `/` or nothing says.
+pub(super) fn project_dir(facts: &StageFacts, installs: &[PmRun]) -> Option<String> {
+    let mut places: Vec<String> = installs.iter().filter_map(install_folder).collect();
+    for c in facts.copies.iter().filter(|c| c.from.is_none()) {
+        let brings_manifest = c.sources.iter().any(|s| {
+            let s = s.trim_start_matches("./").trim_end_matches('/');
+            s.is_empty() || s == "." || s == "package.json" || s.starts_with("package")
+        });
+        if !brings_manifest {
+            continue;
+        }
+        let cwd = facts.workdir_of(c.instruction).unwrap_or("/");
+        if c.dest.contains('$') {
+            return None;
+        }
+        places.push(resolve(cwd, c.dest.trim_end_matches('/')));
+    }
+    let first = places.first()?.clone();
+    let common = places.iter().fold(first, |acc, p| common_folder(&acc, p));
+    (common != "/").then_some(common)
+}
+
+/// The deepest folder that holds both paths.
+fn common_folder(a: &str, b: &str) -> String {
+    let shared: Vec<&str> = a
+        .split('/')
+        .zip(b.split('/'))
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x)
+        .collect();
+    normalize(&format!("/{}", shared.join("/")))
+}
 
 /// The paths the final stage copies from the builder after the replay.
 pub(super) fn replay_paths(
@@ -29,7 +84,10 @@ pub(super) fn replay_paths(
     manifest: &Manifest,
     pm: Option<&PackageManager>,
     start: &StartCommand,
+    known_users: Option<&[String]>,
+    cache_dirs: &[String],
 ) -> Result<Vec<String>, Stop> {
+    replayable(facts, known_users)?;
     let mut paths: Vec<String> = Vec::new();
     let mut add = |p: String| {
         if !paths.iter().any(|q| is_within(&p, q)) {
@@ -46,6 +104,26 @@ pub(super) fn replay_paths(
             words: words.clone(),
             command: c.clone(),
         };
+        // A removal the replayed copies would undo (`rm .env`), outside the
+        // scratch places, cannot be replayed.
+        if let Some(w) = c.writes.iter().find(|w| {
+            w.kind == crate::shell::WriteKind::Removed
+                && !w.path.as_deref().is_some_and(|p| {
+                    carry::SCRATCH_PATHS.iter().any(|s| is_within(p, s))
+                        || cache_dirs.iter().any(|s| is_within(p, s))
+                })
+        }) {
+            return Err(refused(
+                Code::NoWorkdir,
+                run.start_line,
+                format!(
+                    "there is no WORKDIR, so the final stage replays the original's copies; this \
+                     RUN removes {}, which the replayed copies would bring back",
+                    w.raw
+                ),
+            )
+            .hint("add a WORKDIR for the application and copy it there"));
+        }
         if pm.is_some_and(|pm| is_project_install(pm, &words)) {
             let dir = install_folder(&pm_run).ok_or_else(|| unnamed(run, &words.join(" ")))?;
             add(resolve(&dir, "node_modules"));
@@ -56,11 +134,18 @@ pub(super) fn replay_paths(
         }
     }
     // The start command's file, by its folder.
-    if let Some(script) = start
-        .node_args
-        .as_ref()
-        .and_then(|a| a.iter().find(|w| !w.starts_with('-')))
-    {
+    let script = start.node_args.as_ref().and_then(|args| {
+        let mut words = args.iter();
+        while let Some(w) = words.next() {
+            if NODE_VALUE_OPTIONS.contains(&w.as_str()) {
+                words.next();
+            } else if !w.starts_with('-') {
+                return Some(w);
+            }
+        }
+        None
+    });
+    if let Some(script) = script {
         let file = resolve("/", script);
         let folder = file.rsplit_once('/').map_or("/", |(d, _)| d);
         if !folder.is_empty() && folder != "/" {
@@ -68,6 +153,42 @@ pub(super) fn replay_paths(
         }
     }
     Ok(paths)
+}
+
+/// Whether the original's context copies can be replayed as written: not
+/// where a copy names a variable an `ENV` sets (the final stage sets its
+/// `ENV`s after the copies), nor with an owner the runtime image lacks.
+fn replayable(facts: &StageFacts, known_users: Option<&[String]>) -> Result<(), Stop> {
+    for c in facts.copies.iter().filter(|c| c.from.is_none()) {
+        let i = c.instruction;
+        let uses_env = crate::facts::variables(&i.args)
+            .into_iter()
+            .any(|v| facts.env.iter().any(|(k, _, _)| *k == v));
+        if uses_env {
+            return Err(refused(
+                Code::NoWorkdir,
+                i.start_line,
+                "there is no WORKDIR, so the final stage replays the original's copies; this one \
+                 names a variable an ENV sets, which the final stage sets only after it",
+            )
+            .hint("add a WORKDIR for the application and copy it there"));
+        }
+        let owner = c.chown.as_deref().and_then(|o| o.split(':').next());
+        if let (Some(owner), Some(known)) = (owner, known_users) {
+            if !owner.chars().all(|ch| ch.is_ascii_digit()) && !known.iter().any(|k| k == owner) {
+                return Err(refused(
+                    Code::UserNotOnImage,
+                    i.start_line,
+                    format!(
+                        "there is no WORKDIR, so the final stage replays this copy, and its owner \
+                         {owner} does not exist on the runtime image"
+                    ),
+                )
+                .hint("use the slim flavour, or give the owner by its numeric id"));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What one command writes that the final stage needs: nothing for a
@@ -105,12 +226,21 @@ fn outputs(
         ) => Ok(Vec::new()),
         ("node", Some("--version" | "-v")) => Ok(Vec::new()),
         ("npm" | "yarn" | "pnpm", Some("run" | "run-script")) | ("yarn" | "pnpm", Some(_)) => {
-            let script = if matches!(sub, Some("run" | "run-script")) {
-                words.get(2).map(String::as_str).unwrap_or("")
+            let (script, extra) = if matches!(sub, Some("run" | "run-script")) {
+                (
+                    words.get(2).map(String::as_str).unwrap_or(""),
+                    words.len() > 3,
+                )
             } else {
-                sub.unwrap_or("")
+                (sub.unwrap_or(""), words.len() > 2)
             };
-            let Some(body) = manifest.scripts.get(script) else {
+            // The manifest read is the project's at `/`; arguments added to the
+            // script may change where it writes.
+            let body = manifest
+                .scripts
+                .get(script)
+                .filter(|_| folder == "/" && !extra);
+            let Some(body) = body else {
                 return Err(unnamed(run, &words.join(" ")));
             };
             // The script's own commands, from the project's folder.
@@ -127,7 +257,10 @@ fn outputs(
         ("tsc", _) => tsc_output(files, folder, words)
             .map_or_else(|| Err(unnamed(run, &words.join(" "))), |o| Ok(vec![o])),
         ("next", Some("build")) => Ok(vec![resolve(folder, ".next")]),
-        ("vite", Some("build")) => Ok(vec![vite_output(files, folder)]),
+        ("vite", Some("build")) => Ok(vec![match words.iter().position(|w| w == "--outDir") {
+            Some(i) => resolve(folder, words.get(i + 1).map_or("dist", |w| w.as_str())),
+            None => vite_output(files, folder),
+        }]),
         _ => Err(unnamed(run, &words.join(" "))),
     }
 }
