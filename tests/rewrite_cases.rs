@@ -1456,3 +1456,149 @@ fn health_check_scripts_copied_anywhere_are_read() {
         );
     }
 }
+
+/// A system package installed from a file cannot be installed again by name
+/// in the final stage: refused, naming the command.
+#[test]
+fn a_system_package_from_a_file_is_refused() {
+    for install in [
+        "dpkg -i /tmp/agent.deb",
+        "apt-get install -y /tmp/agent.deb",
+    ] {
+        let p = rewrite(&format!("FROM node:20\nCOPY agent.deb /tmp/\nRUN {install}\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"x.js\"]\n"));
+        assert_eq!(p.report.status, Status::Refused, "{install}");
+        let r = p.report.reason.as_ref().unwrap();
+        assert_eq!(r.code, slimfile::codes::Code::LocalPackageFile);
+        assert_eq!(r.line, Some(3));
+    }
+}
+
+/// Found on real files: what the start command needs hides in a tool's peer
+/// (ts-node compiles with typescript; `next start` loads next.config.ts with
+/// it), in an entrypoint script copied from the context, and in `pre` hooks
+/// that run other scripts; a dev server run by its tool is refused.
+#[test]
+fn start_needs_found_in_peers_entrypoint_scripts_and_hooks() {
+    let kept = |p: &Processed| {
+        p.report.status == Status::WouldRewrite
+            && !output(p).contains("prune")
+            && p.report
+                .warnings
+                .iter()
+                .any(|w| w.code == slimfile::codes::Code::DevDependenciesKept)
+    };
+    let npm = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"npm\", \"start\"]\n";
+    let p = rewrite_with(
+        npm,
+        &[(
+            "package.json",
+            r#"{"scripts": {"build": "true", "start": "ts-node src/index.ts"}, "dependencies": {"ts-node": "10"}, "devDependencies": {"typescript": "5"}}"#,
+        )],
+        None,
+    );
+    assert!(kept(&p), "{:?}", p.report);
+    let p = rewrite_with(
+        npm,
+        &[
+            (
+                "package.json",
+                r#"{"scripts": {"build": "next build", "start": "next start"}, "dependencies": {"next": "15"}, "devDependencies": {"typescript": "5"}}"#,
+            ),
+            ("next.config.ts", "export default {};\n"),
+        ],
+        None,
+    );
+    assert!(kept(&p), "{:?}", p.report);
+    // The entrypoint script runs `npx prisma`, a dev dependency.
+    let entry = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nENTRYPOINT [\"./entrypoint.sh\"]\nCMD [\"node\", \"dist/index.js\"]\n";
+    let manifest = r#"{"scripts": {"build": "tsc", "dev": "nodemon"}, "dependencies": {"express": "4"}, "devDependencies": {"typescript": "5", "prisma": "5"}}"#;
+    let p = rewrite_with(
+        entry,
+        &[
+            ("package.json", manifest),
+            (
+                "entrypoint.sh",
+                "#!/bin/sh\nset -e\nnpx prisma migrate deploy\nexec \"$@\"\n",
+            ),
+        ],
+        None,
+    );
+    assert!(kept(&p), "{:?}", p.report);
+    let p = rewrite_with(
+        entry,
+        &[
+            ("package.json", manifest),
+            ("entrypoint.sh", "#!/bin/sh\nnpm run dev\n"),
+        ],
+        None,
+    );
+    assert_eq!(
+        p.report.reason.as_ref().map(|r| r.code),
+        Some(slimfile::codes::Code::DevServer)
+    );
+    // A prestart hook that installs at every start; a dev server by its tool.
+    for (manifest, code) in [
+        (
+            r#"{"scripts": {"build": "tsc", "prestart": "npm install && npm run build", "start": "node dist/index.js"}, "devDependencies": {"typescript": "5"}}"#,
+            slimfile::codes::Code::NetworkAtStart,
+        ),
+        (
+            r#"{"scripts": {"build": "true", "start": "react-scripts start"}, "dependencies": {"react-scripts": "5"}}"#,
+            slimfile::codes::Code::DevServer,
+        ),
+    ] {
+        let p = rewrite_with(npm, &[("package.json", manifest)], None);
+        assert_eq!(
+            p.report.reason.as_ref().map(|r| r.code),
+            Some(code),
+            "{manifest}"
+        );
+    }
+}
+
+/// puppeteer downloads its browser into ~/.cache/puppeteer, outside the
+/// application: refused unless a variable moves or skips the download; a
+/// project with no dependencies and no WORKDIR copies no node_modules; a pnpm
+/// workspace root is not pruned (pnpm prune leaves it as it is).
+#[test]
+fn downloads_outside_the_app_no_dependencies_and_pnpm_workspaces() {
+    let text = |env: &str| {
+        format!("FROM node:20\nWORKDIR /app\n{env}COPY . .\nRUN npm ci\nCMD [\"node\", \"x.js\"]\n")
+    };
+    let manifest = [("package.json", r#"{"dependencies": {"puppeteer": "23"}}"#)];
+    let p = rewrite_with(&text(""), &manifest, None);
+    assert_eq!(
+        p.report.reason.as_ref().map(|r| r.code),
+        Some(slimfile::codes::Code::DownloadOutsideApp)
+    );
+    let p = rewrite_with(
+        &text("ENV PUPPETEER_CACHE_DIR=/app/.cache/puppeteer\n"),
+        &manifest,
+        None,
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    let p = rewrite_with(
+        "FROM node:20\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"index.js\"]\n",
+        &[("package.json", r#"{"name": "bare"}"#)],
+        None,
+    );
+    assert!(
+        !final_stage(&p).contains("node_modules"),
+        "{}",
+        final_stage(&p)
+    );
+    let p = rewrite_with(
+        "FROM node:20\nRUN npm i -g pnpm@9.15.0\nWORKDIR /app\nCOPY . .\nRUN pnpm install --frozen-lockfile\nRUN pnpm -r build\nCMD [\"node\", \"packages/api/dist/index.js\"]\n",
+        &[
+            ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+            ("pnpm-workspace.yaml", "packages:\n  - packages/*\n"),
+        ],
+        None,
+    );
+    assert!(!output(&p).contains("pnpm prune"), "{}", output(&p));
+    assert!(p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.code == slimfile::codes::Code::DevDependenciesKept));
+}

@@ -112,6 +112,17 @@ pub fn assemble(
         Payload::Replay(_) => "/".into(),
     };
     let replay = matches!(lp.payload, Payload::Replay(_));
+    if let Some((line, text)) = carry::local_package_install(facts) {
+        return Err(refused(
+            Code::LocalPackageFile,
+            line,
+            format!(
+                "`{text}` installs a system package from a file, which the final stage cannot \
+                 install again by name"
+            ),
+        )
+        .hint("install it from the distribution's repository by name, or write the final stage by hand"));
+    }
     // The shared rules every language's plan meets. A replay brings the
     // context's files as copied; what a RUN changed after is taken from the
     // builder, so every write counts.

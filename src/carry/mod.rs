@@ -220,6 +220,27 @@ pub struct OutsideWrite {
     pub folder_only: bool,
 }
 
+/// A system package installed from a file (`dpkg -i x.deb`, `apt-get install
+/// ./x.deb`, `apk add x.apk`): the final stage cannot install it again from
+/// the package name, and its files are not followed. The line and the
+/// command, where there is one.
+pub fn local_package_install(facts: &StageFacts) -> Option<(usize, String)> {
+    facts.run_commands().find_map(|(i, c)| {
+        let w = c.words();
+        let sub = w.get(1).map(String::as_str);
+        let installs = matches!(
+            (c.name(), sub),
+            ("apt-get" | "apt", Some("install")) | ("apk", Some("add"))
+        );
+        let from_file = (c.name() == "dpkg" && w.iter().any(|x| x == "-i" || x == "--install"))
+            || (installs
+                && w.iter()
+                    .skip(2)
+                    .any(|x| x.ends_with(".deb") || x.ends_with(".apk")));
+        from_file.then(|| (i.start_line, w.join(" ")))
+    })
+}
+
 /// The packages `apt-get install` or `apk add` installed that are not
 /// build-only (by the template's `build_only_packages`): the final stage
 /// needs them too.

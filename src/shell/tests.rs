@@ -431,6 +431,14 @@ fn writes_it_can_see() {
     );
     assert_eq!(writes("tar -tzf t.tgz"), []);
     assert_eq!(
+        writes("tar -xzf v.tgz --directory /opt/vendor"),
+        [content("/opt/vendor")]
+    );
+    assert_eq!(
+        writes("git -C /opt clone https://x/themes.git"),
+        [content("/opt/themes")]
+    );
+    assert_eq!(
         writes("install -m 755 tool /usr/local/bin/tool"),
         [content("/usr/local/bin/tool")]
     );

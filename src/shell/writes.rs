@@ -202,6 +202,23 @@ pub(super) fn of_program(program: &str, args: &[Arg], dir: Option<&str>) -> Vec<
         "tar" => out.extend(tar_writes(args)),
         "unzip" => out.extend(unzip(args)),
         "git" if args.first().map(|a| a.text()) == Some("clone") => out.extend(git_clone(args)),
+        // `git -C DIR clone URL`: the clone lands in DIR.
+        "git"
+            if args.first().map(|a| a.text()) == Some("-C")
+                && args.get(2).map(|a| a.text()) == Some("clone") =>
+        {
+            let dir = args[1].text().trim_end_matches('/').to_string();
+            let known = args[1].value.is_some();
+            out.extend(git_clone(&args[2..]).into_iter().map(|r| Raw {
+                text: if r.text.starts_with('/') {
+                    r.text
+                } else {
+                    format!("{dir}/{}", r.text)
+                },
+                known: known && r.known,
+                kind: r.kind,
+            }));
+        }
         _ => {}
     }
     out.into_iter().map(|r| finish(dir, r)).collect()
@@ -496,6 +513,13 @@ fn tar_dirs(args: &[Arg]) -> Vec<Raw> {
                 known: a.value.is_some(),
                 kind: WriteKind::Content,
             });
+            continue;
+        }
+        // `--directory DIR`, the value as the next word.
+        if t == "--directory" {
+            if let Some(dir) = args.get(i + 1) {
+                out.push(raw(dir, WriteKind::Content));
+            }
             continue;
         }
         let cluster = t.strip_prefix('-').unwrap_or(t);

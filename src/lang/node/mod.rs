@@ -116,6 +116,30 @@ fn plan_rewrite<'a>(
 
     // Dependencies and what starts the application.
     let manifest = read_manifest(ctx, t);
+    for (package, download) in &t.rules.install_downloads {
+        let configured = download
+            .env
+            .iter()
+            .any(|v| facts.env.iter().any(|(k, _, _)| k == v));
+        if manifest.dependencies.contains(package) && !configured {
+            return Err(refused(
+                Code::DownloadOutsideApp,
+                line,
+                format!(
+                    "the dependency {package} downloads into {} when it installs, outside the \
+                     application directory, and slimfile does not carry it",
+                    download.folder
+                ),
+            )
+            .hint(format!(
+                "set {} to a folder inside the application before the install",
+                download
+                    .env
+                    .first()
+                    .map_or("its cache variable", String::as_str)
+            )));
+        }
+    }
     let pm = detect_pm(facts, ctx, t);
     let installs = install_runs(facts, pm);
     // No WORKDIR (or `/`): the folder the project was copied to and
@@ -126,7 +150,7 @@ fn plan_rewrite<'a>(
     } else {
         app_dir
     };
-    let mut start = StartCommand::read(facts, &manifest, t, &mut warnings)?;
+    let mut start = StartCommand::read(facts, ctx, &manifest, t, &mut warnings)?;
     let global_runs = global_installs(facts);
     let globals = reinstall_commands(&global_runs);
     let dev_installed = installs

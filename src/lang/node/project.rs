@@ -18,6 +18,9 @@ pub(super) struct Manifest {
     pub(super) yarn_pnp: bool,
     /// The yarn major that `packageManager` pins (`yarn@4.5.3` → 4).
     pub(super) yarn_major: Option<u32>,
+    /// A pnpm workspace (`pnpm-workspace.yaml`), whose root `pnpm prune`
+    /// leaves as it is.
+    pub(super) pnpm_workspace: bool,
 }
 
 pub(super) fn read_manifest(ctx: &Context, t: &NodeTemplate) -> Manifest {
@@ -68,6 +71,7 @@ pub(super) fn read_manifest(ctx: &Context, t: &NodeTemplate) -> Manifest {
         yarn_berry: berry_files || berry_field,
         yarn_pnp: (berry_files || berry_field) && !linker_makes_node_modules,
         yarn_major,
+        pnpm_workspace: ctx.has("pnpm-workspace.yaml"),
     }
 }
 

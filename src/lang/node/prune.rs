@@ -118,13 +118,14 @@ pub(super) fn prune_edit(
     // One prune a folder, and a workspace within it (`npm ci -w api`).
     let mut folders: Vec<(String, Vec<String>, &PmRun)> = Vec::new();
     for run in installs {
-        // `pnpm prune` takes no filter: it would reinstall the whole workspace.
-        if pnpm_filtered(run) {
+        // `pnpm prune` takes no filter: it would reinstall the whole workspace;
+        // and at a workspace's root it removes nothing.
+        if pnpm_filtered(run) || (pm.name == "pnpm" && manifest.pnpm_workspace) {
             warnings.push(Warning::new(
                 Code::DevDependenciesKept,
                 Some(run.instruction.start_line),
-                "this pnpm install selects projects with --filter, and `pnpm prune` cannot: it \
-                 would reinstall the whole workspace. Dev dependencies are kept",
+                "`pnpm prune` cannot prune a pnpm workspace (nor an install that selects \
+                 projects with --filter): dev dependencies are kept",
             ));
             continue;
         }

@@ -126,7 +126,13 @@ pub(super) fn replay_paths(
         }
         if pm.is_some_and(|pm| is_project_install(pm, &words)) {
             let dir = install_folder(&pm_run).ok_or_else(|| unnamed(run, &words.join(" ")))?;
-            add(resolve(&dir, "node_modules"));
+            // A project with no dependencies gets no node_modules to copy.
+            let none = manifest.found
+                && manifest.dependencies.is_empty()
+                && manifest.dev_dependencies.is_empty();
+            if !none {
+                add(resolve(&dir, "node_modules"));
+            }
             continue;
         }
         for out in outputs(manifest, &files, &folder, &words, run)? {

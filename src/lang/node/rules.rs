@@ -24,6 +24,24 @@ pub struct NodeRules {
     pub run_hints: RunHints,
     /// System packages a dependency needs at run time, per flavour.
     pub dependency_packages: BTreeMap<String, FlavorPackages>,
+    /// Packages a start tool needs at run time besides itself (`ts-node`
+    /// compiles with `typescript`).
+    pub runtime_peers: BTreeMap<String, Vec<String>>,
+    /// Dependencies whose install downloads files outside the application
+    /// (puppeteer's browser into `~/.cache/puppeteer`), and the variables
+    /// that move or skip the download.
+    pub install_downloads: BTreeMap<String, InstallDownload>,
+    /// A configuration file that makes a start tool need a package:
+    /// `next.config.ts` = [`next`, `typescript`].
+    pub config_peers: BTreeMap<String, (String, String)>,
+}
+
+/// Where a dependency's install downloads to, and what changes it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InstallDownload {
+    pub folder: String,
+    pub env: Vec<String>,
 }
 
 /// Packages per flavour.
@@ -99,6 +117,9 @@ pub struct RunHints {
     /// Global packages that are build tools (`typescript`, whose program is
     /// `tsc`): not installed again where nothing in the final stage runs them.
     pub build_only_globals: Vec<String>,
+    /// Commands that start a development server (`react-scripts start`,
+    /// `vite`): the tool, and the subcommand where it takes one.
+    pub dev_commands: Vec<String>,
 }
 
 impl NodeRules {

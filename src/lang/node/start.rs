@@ -32,6 +32,7 @@ pub(super) struct StartCommand {
 impl StartCommand {
     pub(super) fn read(
         facts: &StageFacts,
+        ctx: &Context,
         manifest: &Manifest,
         t: &NodeTemplate,
         warnings: &mut Vec<Warning>,
@@ -78,18 +79,47 @@ impl StartCommand {
             cmd,
             ..StartCommand::default()
         };
+        // An entrypoint script copied from the build context is read: what it
+        // runs is what the start command runs.
+        let scripts = facts.context_files(ctx);
+        let workdir = facts.workdir.clone().unwrap_or_else(|| "/".into());
         for argv in runs {
-            let steps = shell::read_argv(&argv, &Scope::at("/", "root"), &NoScripts);
-            start.read_steps(&steps, manifest, t, warnings)?;
+            let steps = shell::read_argv(&argv, &Scope::at(&workdir, "root"), &scripts);
+            start.read_steps(&steps, manifest, t, warnings, 0)?;
         }
         start.programs.dedup();
+        let dev_only =
+            |p: &str| manifest.dev_dependencies.contains(p) && !manifest.dependencies.contains(p);
         start.dev_dependency = start
             .programs
             .iter()
             .chain(&start.runner_packages)
             .flat_map(|p| [p.as_str(), p.rsplit('/').next().unwrap_or(p)])
-            .find(|p| manifest.dev_dependencies.contains(*p) && !manifest.dependencies.contains(*p))
+            .find(|p| dev_only(p))
             .map(str::to_string);
+        // A tool the start runs may need a dev dependency of its own: ts-node
+        // compiles with typescript; `next start` loads next.config.ts with it.
+        if start.dev_dependency.is_none() {
+            let names: Vec<&str> = start
+                .programs
+                .iter()
+                .chain(&start.runner_packages)
+                .map(|p| p.rsplit('/').next().unwrap_or(p))
+                .collect();
+            let peers = t
+                .rules
+                .runtime_peers
+                .iter()
+                .filter(|(tool, _)| names.contains(&tool.as_str()))
+                .flat_map(|(_, peers)| peers);
+            let config = t
+                .rules
+                .config_peers
+                .iter()
+                .filter(|(file, (tool, _))| names.contains(&tool.as_str()) && ctx.has(file))
+                .map(|(_, (_, peer))| peer);
+            start.dev_dependency = peers.chain(config).find(|p| dev_only(p)).cloned();
+        }
         Ok(start)
     }
 
@@ -101,10 +131,14 @@ impl StartCommand {
         manifest: &Manifest,
         t: &NodeTemplate,
         warnings: &mut Vec<Warning>,
+        depth: usize,
     ) -> Result<(), Stop> {
         for step in steps {
             let (via, program) = match step {
                 Step::Run(c) => (&c.via, c.program.clone()),
+                // `exec "$@"` at the end of an entrypoint script runs the CMD,
+                // which is read on its own.
+                Step::Unknown(u) if u.text.contains("\"$@\"") || u.text.contains("$@") => continue,
                 // A file the image holds, or something only known at run time:
                 // either way a program whose origin is checked.
                 Step::Unknown(u) => (&u.via, u.program.clone().unwrap_or(u.text.clone())),
@@ -118,15 +152,45 @@ impl StartCommand {
             self.programs.push(program.clone());
             if let Step::Run(c) = step {
                 self.read_runner(c)?;
+                self.dev_command(c, t)?;
                 let words = c.words();
                 let runs_a_package = matches!(c.name(), "npx" | "pnpx")
                     || (c.name() == "npm"
                         && matches!(words.get(1).map(String::as_str), Some("exec" | "x")));
                 if matches!(c.name(), "npm" | "yarn" | "pnpm") && !runs_a_package {
                     let words = c.words();
-                    self.read_script(c.name(), &words, manifest, t, warnings)?;
+                    self.read_script(c.name(), &words, manifest, t, warnings, depth)?;
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// A development server run directly (`react-scripts start`, `next
+    /// dev`, `vite`): refused, as `npm run dev` is.
+    fn dev_command(&self, c: &crate::shell::Command, t: &NodeTemplate) -> Result<(), Stop> {
+        let words = c.words();
+        let first = words[1..].iter().find(|w| !w.starts_with('-'));
+        let dev = t.rules.run_hints.dev_commands.iter().any(|d| {
+            let mut parts = d.split(' ');
+            let (tool, sub) = (parts.next().unwrap_or(""), parts.next());
+            c.name() == tool
+                && match sub {
+                    Some(s) => first.map(String::as_str) == Some(s),
+                    // The tool alone: unless it builds or previews the build.
+                    None => !first.is_some_and(|f| matches!(f.as_str(), "build" | "preview")),
+                }
+        });
+        if dev {
+            return Err(refused(
+                Code::DevServer,
+                self.line,
+                format!(
+                    "`{}` starts a development server, not a production image",
+                    words.join(" ")
+                ),
+            )
+            .hint("build the app and start it with node"));
         }
         Ok(())
     }
@@ -192,8 +256,32 @@ impl StartCommand {
         manifest: &Manifest,
         t: &NodeTemplate,
         warnings: &mut Vec<Warning>,
+        depth: usize,
     ) -> Result<(), Stop> {
         let said = words.join(" ");
+        // Inside a script: an install at start downloads packages; the
+        // package manager's own commands are no scripts.
+        if depth > 0 {
+            let sub = words.get(1).map(String::as_str);
+            if matches!(sub, None | Some("install" | "i" | "ci" | "add")) {
+                return Err(refused(
+                    Code::NetworkAtStart,
+                    self.line,
+                    format!(
+                        "the start command's scripts run `{said}`, which installs packages at every start"
+                    ),
+                )
+                .hint("install in the image, and start with node"));
+            }
+            if !matches!(sub, Some("run" | "run-script" | "start"))
+                && (pm == "npm" || PM_COMMANDS.contains(&sub.unwrap_or("")))
+            {
+                return Ok(());
+            }
+            if depth > 8 {
+                return Ok(());
+            }
+        }
         let script = match words.get(1).map(String::as_str) {
             Some("start") => Some("start".to_string()),
             Some("run" | "run-script") => words.get(2).cloned(),
@@ -215,7 +303,9 @@ impl StartCommand {
             )
             .hint("build the app and start it with node"));
         }
-        self.package_manager = Some(pm.to_string());
+        if self.package_manager.is_none() {
+            self.package_manager = Some(pm.to_string());
+        }
         self.yarn_berry |= pm == "yarn" && manifest.yarn_berry;
         self.yarn_pnp |= pm == "yarn" && manifest.yarn_pnp;
         if !manifest.found {
@@ -242,6 +332,11 @@ impl StartCommand {
             for step in &steps {
                 if let Step::Run(c) = step {
                     self.read_runner(c)?;
+                    self.dev_command(c, t)?;
+                    // A script that runs another (`prestart`: `npm run build`).
+                    if matches!(c.name(), "npm" | "yarn" | "pnpm") {
+                        self.read_script(c.name(), &c.words(), manifest, t, warnings, depth + 1)?;
+                    }
                 }
             }
         }
@@ -255,6 +350,43 @@ impl StartCommand {
         Ok(())
     }
 }
+
+/// yarn's and pnpm's own commands, which are not scripts of the project.
+const PM_COMMANDS: &[&str] = &[
+    "add",
+    "audit",
+    "bin",
+    "cache",
+    "config",
+    "create",
+    "dedupe",
+    "dlx",
+    "exec",
+    "global",
+    "import",
+    "info",
+    "init",
+    "install",
+    "licenses",
+    "link",
+    "list",
+    "node",
+    "outdated",
+    "pack",
+    "prune",
+    "publish",
+    "rebuild",
+    "remove",
+    "set",
+    "store",
+    "unlink",
+    "up",
+    "upgrade",
+    "version",
+    "why",
+    "workspace",
+    "workspaces",
+];
 
 /// The package a specifier names: `prisma@5` → `prisma`, `@scope/x@1` →
 /// `@scope/x`, `ts-node/register` → `ts-node`.
