@@ -1602,3 +1602,35 @@ fn downloads_outside_the_app_no_dependencies_and_pnpm_workspaces() {
         .iter()
         .any(|w| w.code == slimfile::codes::Code::DevDependenciesKept));
 }
+
+/// A program a script runs, looked up in npm's lock file: `tsc` is
+/// typescript's, a dev dependency, so a `prestart` that builds keeps dev
+/// dependencies; `yarn vckit` in a script runs a dependency's program.
+#[test]
+fn programs_in_scripts_are_found_through_the_lock_file() {
+    let lock = r#"{"lockfileVersion": 3, "packages": {"": {},
+        "node_modules/typescript": {"version": "5.6.3", "dev": true, "bin": {"tsc": "bin/tsc", "tsserver": "bin/tsserver"}},
+        "node_modules/express": {"version": "4.21.0"}}}"#;
+    let p = rewrite_with(
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"npm\", \"start\"]\n",
+        &[
+            (
+                "package.json",
+                r#"{"scripts": {"build": "tsc", "prestart": "npm run build", "start": "node dist/index.js"}, "dependencies": {"express": "4"}, "devDependencies": {"typescript": "5"}}"#,
+            ),
+            ("package-lock.json", lock),
+        ],
+        None,
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(!output(&p).contains("prune"), "{}", output(&p));
+    let p = rewrite_with(
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN yarn install --frozen-lockfile\nCMD [\"yarn\", \"start\"]\n",
+        &[
+            ("package.json", r#"{"scripts": {"start": "NODE_ENV=production yarn vckit server"}, "dependencies": {"@vckit/cli": "1"}}"#),
+            ("yarn.lock", "# yarn lockfile v1\n"),
+        ],
+        None,
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+}

@@ -192,6 +192,14 @@ fn provides(
             .iter()
             .any(|f| f == program || f.ends_with(&format!("/{name}")))
         || (deps_on_path && p.manifest.dependencies.contains(name))
+        // A program of an installed package, inside a script: npm's lock file
+        // says whose it is; without one, every package stays where dev
+        // dependencies are kept.
+        || (deps_on_path
+            && start.script_programs.iter().any(|s| s == program)
+            && (p.manifest.bins.get(name).is_some_and(|(_, dev)| !dev || start.dev_dependency.is_some())
+                || (p.manifest.bins.is_empty()
+                    && (start.dev_dependency.is_some() || p.manifest.dev_dependencies.is_empty()))))
         || (deps_on_path
             && start.dev_dependency.is_some()
             && p.manifest.dev_dependencies.contains(name))

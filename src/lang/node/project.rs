@@ -10,6 +10,10 @@ pub(super) struct Manifest {
     pub(super) scripts: std::collections::BTreeMap<String, String>,
     pub(super) dependencies: BTreeSet<String>,
     pub(super) dev_dependencies: BTreeSet<String>,
+    /// The programs the installed packages put in `node_modules/.bin`, with
+    /// their package and whether it is a dev dependency, where the lock file
+    /// says (npm's `package-lock.json`: `tsc` → `typescript`, dev).
+    pub(super) bins: std::collections::BTreeMap<String, (String, bool)>,
     /// Yarn 2 or later ("berry"), which runs through corepack, not the
     /// yarn 1 the official images ship.
     pub(super) yarn_berry: bool,
@@ -68,11 +72,50 @@ pub(super) fn read_manifest(ctx: &Context, t: &NodeTemplate) -> Manifest {
             .unwrap_or_default(),
         dependencies: names("dependencies"),
         dev_dependencies: names("devDependencies"),
+        bins: read_bins(ctx),
         yarn_berry: berry_files || berry_field,
         yarn_pnp: (berry_files || berry_field) && !linker_makes_node_modules,
         yarn_major,
         pnpm_workspace: ctx.has("pnpm-workspace.yaml"),
     }
+}
+
+/// The top-level packages' programs, from npm's lock file (v2 and v3 list
+/// each package's `bin` and whether it is `dev`).
+fn read_bins(ctx: &Context) -> std::collections::BTreeMap<String, (String, bool)> {
+    let mut out = std::collections::BTreeMap::new();
+    let lock = ["package-lock.json", "npm-shrinkwrap.json"]
+        .iter()
+        .find_map(|f| ctx.read_json(f));
+    let Some(packages) = lock
+        .as_ref()
+        .and_then(|l| l.get("packages"))
+        .and_then(|p| p.as_object())
+    else {
+        return out;
+    };
+    for (key, entry) in packages {
+        let Some(name) = key.strip_prefix("node_modules/") else {
+            continue;
+        };
+        if name.contains("/node_modules/") {
+            continue;
+        }
+        let dev = entry.get("dev").and_then(|d| d.as_bool()).unwrap_or(false);
+        match entry.get("bin") {
+            Some(serde_json::Value::Object(bins)) => {
+                for bin in bins.keys() {
+                    out.insert(bin.clone(), (name.to_string(), dev));
+                }
+            }
+            Some(serde_json::Value::String(_)) => {
+                let bin = name.rsplit('/').next().unwrap_or(name);
+                out.insert(bin.to_string(), (name.to_string(), dev));
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// What the lock file says about native code.

@@ -27,6 +27,9 @@ pub(super) struct StartCommand {
     /// The packages it runs through `npx` or `npm exec`, which download
     /// them when the image does not have them.
     pub(super) runner_packages: Vec<String>,
+    /// The programs run inside package-manager scripts, where the
+    /// dependencies' programs are on `PATH`.
+    pub(super) script_programs: Vec<String>,
 }
 
 impl StartCommand {
@@ -97,6 +100,16 @@ impl StartCommand {
             .flat_map(|p| [p.as_str(), p.rsplit('/').next().unwrap_or(p)])
             .find(|p| dev_only(p))
             .map(str::to_string);
+        // A dev dependency's program in a script (`tsc` of typescript), as the
+        // lock file names it.
+        if start.dev_dependency.is_none() {
+            start.dev_dependency = start
+                .script_programs
+                .iter()
+                .filter_map(|p| manifest.bins.get(p))
+                .find(|(package, dev)| *dev && dev_only(package))
+                .map(|(package, _)| package.clone());
+        }
         // A tool the start runs may need a dev dependency of its own: ts-node
         // compiles with typescript; `next start` loads next.config.ts with it.
         if start.dev_dependency.is_none() {
@@ -316,6 +329,12 @@ impl StartCommand {
             ));
             return Ok(());
         }
+        // Inside a script, `yarn vckit` runs a dependency's program.
+        if depth > 0 && pm != "npm" && !manifest.scripts.contains_key(&script) {
+            self.programs.push(script.clone());
+            self.script_programs.push(script);
+            return Ok(());
+        }
         let Some(body) = manifest.scripts.get(&script) else {
             return Err(refused(
                 Code::MissingScript,
@@ -329,6 +348,7 @@ impl StartCommand {
         for b in bodies.chain([body]) {
             let steps = shell::read(b, &scope, &NoScripts);
             self.programs.extend(script_programs(&steps));
+            self.script_programs.extend(script_programs(&steps));
             for step in &steps {
                 if let Step::Run(c) = step {
                     self.read_runner(c)?;
