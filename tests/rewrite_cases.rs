@@ -1634,3 +1634,44 @@ fn programs_in_scripts_are_found_through_the_lock_file() {
     );
     assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
 }
+
+/// Needless refusals found on real files: `yarn node .` is yarn's own
+/// command, not a script; in a monorepo the start script is looked up in the
+/// package.json the copies put in the working directory.
+#[test]
+fn yarn_node_and_a_workdir_s_own_package_json() {
+    let p = rewrite_with(
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN yarn install --frozen-lockfile\nCMD [\"yarn\", \"node\", \".\"]\n",
+        &[
+            ("package.json", r#"{"main": "index.js", "dependencies": {"express": "4"}}"#),
+            ("yarn.lock", "# yarn lockfile v1\n"),
+        ],
+        None,
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("package.json"),
+        r#"{"private": true, "workspaces": ["packages/*"]}"#,
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("package-lock.json"),
+        r#"{"lockfileVersion": 3, "packages": {"": {}}}"#,
+    )
+    .unwrap();
+    fs::create_dir_all(dir.path().join("packages/api")).unwrap();
+    fs::write(
+        dir.path().join("packages/api/package.json"),
+        r#"{"scripts": {"start": "node index.js"}, "dependencies": {"express": "4"}}"#,
+    )
+    .unwrap();
+    let text = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nWORKDIR /app/packages/api\nCMD [\"npm\", \"run\", \"start\"]\n";
+    let p = process_bytes(
+        text.as_bytes(),
+        "Dockerfile",
+        &Context::at(dir.path()),
+        Options::default(),
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+}

@@ -115,7 +115,7 @@ fn plan_rewrite<'a>(
     })?;
 
     // Dependencies and what starts the application.
-    let manifest = read_manifest(ctx, t);
+    let manifest = read_manifest(facts, ctx, t);
     for (package, download) in &t.rules.install_downloads {
         let configured = download
             .env

@@ -2,6 +2,7 @@
 //! and native code, the package manager and its installs.
 
 use super::*;
+use crate::shell::Scripts;
 
 /// `package.json`, as far as the rewrite needs it.
 #[derive(Debug, Default)]
@@ -27,7 +28,10 @@ pub(super) struct Manifest {
     pub(super) pnpm_workspace: bool,
 }
 
-pub(super) fn read_manifest(ctx: &Context, t: &NodeTemplate) -> Manifest {
+/// `package.json`: the one the copies put in the working directory, where
+/// the start command's scripts are looked up (`WORKDIR /app/packages/api`
+/// in a monorepo), else the build context's own.
+pub(super) fn read_manifest(facts: &StageFacts, ctx: &Context, t: &NodeTemplate) -> Manifest {
     // A berry lock file starts with `__metadata:`; `.yarnrc.yml` is berry's
     // configuration (yarn 1 reads `.yarnrc`).
     let berry_files = ctx.has(".yarnrc.yml")
@@ -40,7 +44,12 @@ pub(super) fn read_manifest(ctx: &Context, t: &NodeTemplate) -> Manifest {
             l == "nodeLinker: node-modules" || l == "nodeLinker: pnpm"
         })
     });
-    let Some(json) = ctx.read_json(&t.rules.files.manifest) else {
+    let workdir = facts.workdir.clone().unwrap_or_else(|| "/".into());
+    let at_workdir = facts
+        .context_files(ctx)
+        .script(&crate::paths::resolve(&workdir, &t.rules.files.manifest))
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok());
+    let Some(json) = at_workdir.or_else(|| ctx.read_json(&t.rules.files.manifest)) else {
         return Manifest {
             yarn_berry: berry_files,
             yarn_pnp: berry_files && !linker_makes_node_modules,

@@ -272,6 +272,19 @@ impl StartCommand {
         depth: usize,
     ) -> Result<(), Stop> {
         let said = words.join(" ");
+        // `yarn node …` is yarn's own command: node, run through yarn.
+        if pm == "yarn" && words.get(1).map(String::as_str) == Some("node") {
+            if self.package_manager.is_none() {
+                self.package_manager = Some(pm.to_string());
+            }
+            self.yarn_berry |= manifest.yarn_berry;
+            self.yarn_pnp |= manifest.yarn_pnp;
+            self.programs.push("node".into());
+            if depth == 0 {
+                self.node_args = Some(words[2..].to_vec());
+            }
+            return Ok(());
+        }
         // Inside a script: an install at start downloads packages; the
         // package manager's own commands are no scripts.
         if depth > 0 {
