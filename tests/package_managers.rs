@@ -102,6 +102,16 @@ fn yarn_berry_through_corepack() {
 }
 
 #[test]
+fn pnpm_from_corepack_in_both_stages() {
+    run_case(Expect {
+        example: "node-pnpm-corepack",
+        built: "dist/main.js",
+        kept: &["hono", "@hono/node-server"],
+        pruned: &["typescript"],
+    });
+}
+
+#[test]
 fn pnpm_install_build_and_prune() {
     run_case(Expect {
         example: "node-pnpm",

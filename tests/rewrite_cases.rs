@@ -959,9 +959,19 @@ fn yarn_berry_starts_with_node_or_is_refused() {
         final_stage(&p)
     );
     assert!(!final_stage(&p).contains("yarn"), "{}", final_stage(&p));
+    // Not a plain node command: yarn 4.5.3 (packageManager) is activated
+    // again through corepack, which node:20 bundles.
     let p = berry("node dist/migrate.js && node dist/index.js");
-    assert_eq!(p.report.status, Status::Refused);
-    assert!(reason(&p).contains("yarn berry"), "{}", reason(&p));
+    assert!(
+        final_stage(&p).contains("RUN corepack enable && corepack prepare yarn@4.5.3 --activate\n"),
+        "{}",
+        final_stage(&p)
+    );
+    assert!(
+        final_stage(&p).contains("CMD [\"yarn\", \"start\"]"),
+        "{}",
+        final_stage(&p)
+    );
 }
 
 /// Berry's default linker, Plug'n'Play, writes no `node_modules`: plain
@@ -1674,4 +1684,34 @@ fn yarn_node_and_a_workdir_s_own_package_json() {
         Options::default(),
     );
     assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+}
+
+/// pnpm (or yarn berry) from corepack: a start that needs it activates the
+/// same pinned release in the final stage, for root on an image that bundles
+/// corepack; unpinned, or for another user, it stays refused.
+#[test]
+fn corepack_s_release_is_activated_again_where_the_start_needs_it() {
+    let manifest = r#"{"scripts": {"build": "tsc", "start": "node dist/main.js --port=${PORT:-4000}"}, "dependencies": {"hono": "4"}, "devDependencies": {"typescript": "5"}}"#;
+    let text = |prepare: &str, user: &str| {
+        format!("FROM node:22\nRUN corepack enable && corepack prepare {prepare} --activate\nWORKDIR /app\nCOPY . .\nRUN pnpm install --frozen-lockfile && pnpm run build\n{user}CMD [\"pnpm\", \"start\"]\n")
+    };
+    let files = [
+        ("package.json", manifest),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+    ];
+    let p = rewrite_with(&text("pnpm@9.12.0", ""), &files, None);
+    assert!(
+        final_stage(&p)
+            .contains("RUN corepack enable && corepack prepare pnpm@9.12.0 --activate\n"),
+        "{}",
+        final_stage(&p)
+    );
+    for (prepare, user) in [("pnpm@latest", ""), ("pnpm@9.12.0", "USER node\n")] {
+        let p = rewrite_with(&text(prepare, user), &files, None);
+        assert_eq!(
+            p.report.reason.as_ref().map(|r| r.code),
+            Some(slimfile::codes::Code::PackageManagerMissing),
+            "{prepare} {user}"
+        );
+    }
 }

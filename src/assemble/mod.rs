@@ -502,10 +502,12 @@ impl Stage {
             self.add(Final::Run(tool.clone()), "a program the HEALTHCHECK runs");
         }
         for (command, _) in &lp.reinstall {
-            self.add(
-                Final::Run(command.clone()),
-                "a global package the builder installed, installed again",
-            );
+            let why = if command.starts_with("corepack ") {
+                "the package manager release corepack gave the builder, activated again"
+            } else {
+                "a global package the builder installed, installed again"
+            };
+            self.add(Final::Run(command.clone()), why);
         }
     }
 

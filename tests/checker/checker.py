@@ -379,6 +379,10 @@ def check(original, rewritten, package_json=None):
                         if not w.startswith("-"):
                             name = w.rsplit("@", 1)[0] if w.rfind("@") > 0 else w
                             have.update({name, name + "-runtime", name + "-dev", name + "-docker"})
+            # corepack's shims (nodejs/corepack README: `corepack enable` installs the
+            # yarn and pnpm shims; `corepack prepare <name>@<version> --activate`).
+            if "corepack enable" in text:
+                have.update(m.group(1) for m in re.finditer(r"corepack prepare (yarn|pnpm)@", text))
             for m in re.finditer(r"(?:useradd|adduser)\s[^&;|]*?(\S+)\s*(?:$|&&|;)", text):
                 users.add(m.group(1))
             for m in re.finditer(r"(?:groupadd|addgroup)\s", text):

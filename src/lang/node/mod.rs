@@ -151,7 +151,31 @@ fn plan_rewrite<'a>(
         app_dir
     };
     let mut start = StartCommand::read(facts, ctx, &manifest, t, &mut warnings)?;
-    let global_runs = global_installs(facts);
+    let mut global_runs = global_installs(facts);
+    // A start through pnpm or yarn berry that corepack gave the builder:
+    // the same release is activated in the final stage, for root (corepack
+    // keeps it in root's home) on an image that bundles corepack.
+    let corepack_bundled = tag
+        .major
+        .is_some_and(|m| m < t.rules.corepack_bundled_below);
+    let runs_as_root = facts
+        .user_name()
+        .as_deref()
+        .is_none_or(crate::facts::is_root);
+    if let Some(pm_name) = start.package_manager.as_deref() {
+        // (Plug'n'Play keeps the packages in yarn's global cache, in the
+        // builder's home: not there.)
+        let needs_corepack =
+            pm_name == "pnpm" || (pm_name == "yarn" && start.yarn_berry && !start.yarn_pnp);
+        let has_it = global_runs
+            .iter()
+            .any(|(_, w)| w.iter().any(|x| x.starts_with(pm_name)));
+        // A script that is a plain `node …` runs as that instead (smaller).
+        let plain = start.node_args.is_some() && !start.yarn_pnp;
+        if needs_corepack && !plain && !has_it && corepack_bundled && runs_as_root {
+            global_runs.extend(corepack_activation(facts, &manifest, pm_name));
+        }
+    }
     let globals = reinstall_commands(&global_runs);
     let dev_installed = installs
         .iter()
@@ -393,15 +417,22 @@ fn node_on_path(flavor: Flavor) -> &'static [&'static str] {
     }
 }
 
-/// The global installs as commands to run again, each word quoted for sh.
+/// The global installs as commands to run again, each word quoted for sh;
+/// a corepack activation with the `corepack enable` its shims need.
 fn reinstall_commands(global_runs: &[(&Instruction, Vec<String>)]) -> Vec<String> {
     global_runs
         .iter()
         .map(|(_, w)| {
-            w.iter()
+            let command = w
+                .iter()
                 .map(|x| shell::quote(x))
                 .collect::<Vec<_>>()
-                .join(" ")
+                .join(" ");
+            if w.first().map(String::as_str) == Some("corepack") {
+                format!("corepack enable && {command}")
+            } else {
+                command
+            }
         })
         .collect()
 }

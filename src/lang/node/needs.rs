@@ -21,7 +21,9 @@ pub(super) fn starts_on_image(
     for (run, words) in global_runs {
         let tool = words[0].as_str();
         let yarn_bundled = tag.major.is_some_and(|m| m < t.rules.yarn_bundled_below);
-        let possible = !distroless && (tool == "npm" || (tool == "yarn" && yarn_bundled));
+        // corepack is only asked for where the image bundles it.
+        let possible = !distroless
+            && (tool == "npm" || tool == "corepack" || (tool == "yarn" && yarn_bundled));
         if !possible {
             return Err(refused(
                 Code::GlobalInstallImpossible,
@@ -48,7 +50,10 @@ pub(super) fn starts_on_image(
                 "npm" => true,
                 // The image's yarn is yarn 1; berry needs corepack and its
                 // release, which the builder fetched and the runtime lacks.
-                "yarn" => yarn_bundled && !start.yarn_berry,
+                "yarn" => {
+                    (yarn_bundled && !start.yarn_berry)
+                        || globals.iter().any(|g| g.contains("corepack prepare yarn@"))
+                }
                 _ => globals.iter().any(|g| g.contains(p.as_str())),
             };
         match (available, &start.node_args, facts.entrypoint) {

@@ -23,6 +23,8 @@ pub(super) struct Manifest {
     pub(super) yarn_pnp: bool,
     /// The yarn major that `packageManager` pins (`yarn@4.5.3` → 4).
     pub(super) yarn_major: Option<u32>,
+    /// `packageManager` as written (`pnpm@9.12.0`).
+    pub(super) package_manager: Option<String>,
     /// A pnpm workspace (`pnpm-workspace.yaml`), whose root `pnpm prune`
     /// leaves as it is.
     pub(super) pnpm_workspace: bool,
@@ -85,6 +87,10 @@ pub(super) fn read_manifest(facts: &StageFacts, ctx: &Context, t: &NodeTemplate)
         yarn_berry: berry_files || berry_field,
         yarn_pnp: (berry_files || berry_field) && !linker_makes_node_modules,
         yarn_major,
+        package_manager: json
+            .get("packageManager")
+            .and_then(|v| v.as_str())
+            .map(|v| v.split('+').next().unwrap_or(v).to_string()),
         pnpm_workspace: ctx.has("pnpm-workspace.yaml"),
     }
 }
@@ -266,6 +272,51 @@ pub(super) fn global_installs<'a>(facts: &StageFacts<'a>) -> Vec<(&'a Instructio
             }
         })
         .collect()
+}
+
+/// The package manager corepack gave the builder (`corepack enable`, then
+/// `corepack prepare pnpm@9.12.0 --activate` or the release `packageManager`
+/// pins), as a command that activates the same release in the final stage:
+/// the `RUN` with `corepack enable`, and the words. `None` without a pinned
+/// release (`@latest` may be another one by the time the final stage builds).
+pub(super) fn corepack_activation<'a>(
+    facts: &StageFacts<'a>,
+    manifest: &Manifest,
+    pm: &str,
+) -> Option<(&'a Instruction, Vec<String>)> {
+    let enable = facts
+        .run_commands()
+        .find(|(_, c)| {
+            c.name() == "corepack" && c.words().get(1).map(String::as_str) == Some("enable")
+        })
+        .map(|(i, _)| i)?;
+    let prepared = facts.run_commands().find_map(|(_, c)| {
+        let w = c.words();
+        (c.name() == "corepack"
+            && matches!(w.get(1).map(String::as_str), Some("prepare" | "install")))
+        .then(|| w.iter().skip(2).find(|x| !x.starts_with('-')).cloned())
+        .flatten()
+    });
+    // In the project's folder corepack runs the release `packageManager`
+    // names, whatever was prepared.
+    let spec = manifest
+        .package_manager
+        .clone()
+        .filter(|s| s.starts_with(&format!("{pm}@")))
+        .or(prepared)?;
+    let (name, version) = spec.split_once('@')?;
+    let pinned = version.chars().next().is_some_and(|c| c.is_ascii_digit());
+    (name == pm && pinned).then(|| {
+        (
+            enable,
+            vec![
+                "corepack".into(),
+                "prepare".into(),
+                spec.clone(),
+                "--activate".into(),
+            ],
+        )
+    })
 }
 
 /// Whether a command installs the project's dependencies: the package
