@@ -1715,3 +1715,41 @@ fn corepack_s_release_is_activated_again_where_the_start_needs_it() {
         );
     }
 }
+
+/// yarn 3 with its release committed (`yarnPath` in .yarnrc.yml): the
+/// images' yarn 1 hands over to it, so `yarn start` runs on slim as it did.
+#[test]
+fn a_committed_yarn_release_runs_on_the_image_s_yarn() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("package.json"),
+        r#"{"scripts": {"start": "node dist/migrate.js && node dist/index.js"}, "dependencies": {"express": "4"}}"#,
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join(".yarnrc.yml"),
+        "nodeLinker: node-modules\nyarnPath: .yarn/releases/yarn-3.6.4.cjs\n",
+    )
+    .unwrap();
+    fs::create_dir_all(dir.path().join(".yarn/releases")).unwrap();
+    fs::write(
+        dir.path().join(".yarn/releases/yarn-3.6.4.cjs"),
+        "// yarn\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("yarn.lock"), "__metadata:\n  version: 6\n").unwrap();
+    let text = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN yarn install --immutable\nCMD [\"yarn\", \"start\"]\n";
+    let p = process_bytes(
+        text.as_bytes(),
+        "Dockerfile",
+        &Context::at(dir.path()),
+        Options::default(),
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(
+        final_stage(&p).contains("CMD [\"yarn\", \"start\"]"),
+        "{}",
+        final_stage(&p)
+    );
+    assert!(!final_stage(&p).contains("corepack"), "{}", final_stage(&p));
+}

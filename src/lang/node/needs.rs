@@ -50,8 +50,9 @@ pub(super) fn starts_on_image(
                 "npm" => true,
                 // The image's yarn is yarn 1; berry needs corepack and its
                 // release, which the builder fetched and the runtime lacks.
+                // yarn 1 hands over to a release the project holds (`yarnPath`).
                 "yarn" => {
-                    (yarn_bundled && !start.yarn_berry)
+                    (yarn_bundled && (!start.yarn_berry || start.yarn_release_in_project))
                         || globals.iter().any(|g| g.contains("corepack prepare yarn@"))
                 }
                 _ => globals.iter().any(|g| g.contains(p.as_str())),

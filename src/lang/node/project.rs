@@ -23,6 +23,9 @@ pub(super) struct Manifest {
     pub(super) yarn_pnp: bool,
     /// The yarn major that `packageManager` pins (`yarn@4.5.3` → 4).
     pub(super) yarn_major: Option<u32>,
+    /// `.yarnrc.yml`'s `yarnPath` names a release the build context holds
+    /// (`.yarn/releases/yarn-3.6.4.cjs`): the images' yarn 1 runs it.
+    pub(super) yarn_release_in_project: bool,
     /// `packageManager` as written (`pnpm@9.12.0`).
     pub(super) package_manager: Option<String>,
     /// A pnpm workspace (`pnpm-workspace.yaml`), whose root `pnpm prune`
@@ -44,6 +47,14 @@ pub(super) fn read_manifest(facts: &StageFacts, ctx: &Context, t: &NodeTemplate)
         y.lines().any(|l| {
             let l = l.trim().replace(['"', '\''], "");
             l == "nodeLinker: node-modules" || l == "nodeLinker: pnpm"
+        })
+    });
+    let yarn_release_in_project = ctx.read(".yarnrc.yml").is_some_and(|y| {
+        y.lines().any(|l| {
+            l.trim()
+                .strip_prefix("yarnPath:")
+                .map(|p| p.trim().trim_matches(['"', '\'']))
+                .is_some_and(|p| !p.is_empty() && !p.starts_with('/') && ctx.has(p))
         })
     });
     let workdir = facts.workdir.clone().unwrap_or_else(|| "/".into());
@@ -87,6 +98,7 @@ pub(super) fn read_manifest(facts: &StageFacts, ctx: &Context, t: &NodeTemplate)
         yarn_berry: berry_files || berry_field,
         yarn_pnp: (berry_files || berry_field) && !linker_makes_node_modules,
         yarn_major,
+        yarn_release_in_project,
         package_manager: json
             .get("packageManager")
             .and_then(|v| v.as_str())

@@ -20,6 +20,9 @@ pub(super) struct StartCommand {
     pub(super) yarn_berry: bool,
     /// And it resolves packages with Plug'n'Play, which plain `node` cannot.
     pub(super) yarn_pnp: bool,
+    /// And its release is a file of the project (`yarnPath`), which the
+    /// images' yarn 1 runs.
+    pub(super) yarn_release_in_project: bool,
     /// The `node …` arguments the script runs, when it is that simple.
     pub(super) node_args: Option<Vec<String>>,
     /// A dev dependency it needs, which keeps dev dependencies.
@@ -334,6 +337,7 @@ impl StartCommand {
         }
         self.yarn_berry |= pm == "yarn" && manifest.yarn_berry;
         self.yarn_pnp |= pm == "yarn" && manifest.yarn_pnp;
+        self.yarn_release_in_project |= pm == "yarn" && manifest.yarn_release_in_project;
         if !manifest.found {
             warnings.push(Warning::new(
                 Code::NoManifest,
