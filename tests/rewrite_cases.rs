@@ -1753,3 +1753,25 @@ fn a_committed_yarn_release_runs_on_the_image_s_yarn() {
     );
     assert!(!final_stage(&p).contains("corepack"), "{}", final_stage(&p));
 }
+
+/// Where the lock file lists no programs (yarn), well-known ones are known
+/// by name: `nest start` in the start script needs @nestjs/cli, a dev
+/// dependency, so dev dependencies are kept.
+#[test]
+fn well_known_programs_name_their_packages_without_npm_s_lock() {
+    let p = rewrite_with(
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN yarn install --frozen-lockfile && yarn build\nCMD [\"yarn\", \"start\"]\n",
+        &[
+            ("package.json", r#"{"scripts": {"build": "nest build", "start": "nest start"}, "dependencies": {"@nestjs/core": "10"}, "devDependencies": {"@nestjs/cli": "10", "typescript": "5"}}"#),
+            ("yarn.lock", "# yarn lockfile v1\n"),
+        ],
+        None,
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(!output(&p).contains("--production"), "{}", output(&p));
+    assert!(p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("@nestjs/cli")));
+}

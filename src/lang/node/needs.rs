@@ -204,7 +204,8 @@ fn provides(
         || (deps_on_path
             && start.script_programs.iter().any(|s| s == program)
             && (p.manifest.bins.get(name).is_some_and(|(_, dev)| !dev || start.dev_dependency.is_some())
-                || (p.manifest.bins.is_empty()
+                || (!p.manifest.bins_from_lock
+                    && !p.manifest.bins.contains_key(name)
                     && (start.dev_dependency.is_some() || p.manifest.dev_dependencies.is_empty()))))
         || (deps_on_path
             && start.dev_dependency.is_some()

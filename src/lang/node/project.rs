@@ -14,7 +14,12 @@ pub(super) struct Manifest {
     /// The programs the installed packages put in `node_modules/.bin`, with
     /// their package and whether it is a dev dependency, where the lock file
     /// says (npm's `package-lock.json`: `tsc` → `typescript`, dev).
+    /// Where the lock file has no such map (yarn, pnpm), the template's
+    /// table of well-known programs (`nest` → `@nestjs/cli`) for the
+    /// packages the manifest lists.
     pub(super) bins: std::collections::BTreeMap<String, (String, bool)>,
+    /// The lock file listed the programs (npm): `bins` is complete.
+    pub(super) bins_from_lock: bool,
     /// Yarn 2 or later ("berry"), which runs through corepack, not the
     /// yarn 1 the official images ship.
     pub(super) yarn_berry: bool,
@@ -81,6 +86,7 @@ pub(super) fn read_manifest(facts: &StageFacts, ctx: &Context, t: &NodeTemplate)
             .map(|o| o.keys().cloned().collect())
             .unwrap_or_default()
     };
+    let lock_bins = read_bins(ctx);
     Manifest {
         found: true,
         scripts: json
@@ -94,7 +100,18 @@ pub(super) fn read_manifest(facts: &StageFacts, ctx: &Context, t: &NodeTemplate)
             .unwrap_or_default(),
         dependencies: names("dependencies"),
         dev_dependencies: names("devDependencies"),
-        bins: read_bins(ctx),
+        bins_from_lock: !lock_bins.is_empty(),
+        bins: {
+            let mut bins = lock_bins;
+            let (deps, dev_deps) = (names("dependencies"), names("devDependencies"));
+            for (bin, package) in &t.rules.package_bins {
+                let dev = !deps.contains(package) && dev_deps.contains(package);
+                if deps.contains(package) || dev {
+                    bins.entry(bin.clone()).or_insert((package.clone(), dev));
+                }
+            }
+            bins
+        },
         yarn_berry: berry_files || berry_field,
         yarn_pnp: (berry_files || berry_field) && !linker_makes_node_modules,
         yarn_major,

@@ -31,6 +31,9 @@ pub struct NodeRules {
     /// (puppeteer's browser into `~/.cache/puppeteer`), and the variables
     /// that move or skip the download.
     pub install_downloads: BTreeMap<String, InstallDownload>,
+    /// Well-known programs and the packages that install them (`tsc` →
+    /// `typescript`), for lock files that do not say (yarn, pnpm).
+    pub package_bins: BTreeMap<String, String>,
     /// A configuration file that makes a start tool need a package:
     /// `next.config.ts` = [`next`, `typescript`].
     pub config_peers: BTreeMap<String, (String, String)>,
