@@ -1775,3 +1775,23 @@ fn well_known_programs_name_their_packages_without_npm_s_lock() {
         .iter()
         .any(|w| w.message.contains("@nestjs/cli")));
 }
+
+/// The final stage on the builder's own image (alpine to alpine) repeats
+/// its reference as written, digest and all, with no digest warning.
+#[test]
+fn the_same_image_keeps_its_digest() {
+    let digest = "a".repeat(64);
+    let p = rewrite(&format!(
+        "FROM node:20-alpine@sha256:{digest}\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"node\", \"dist/index.js\"]\n"
+    ));
+    assert!(
+        final_stage(&p).contains(&format!("FROM node:20-alpine@sha256:{digest}\n")),
+        "{}",
+        final_stage(&p)
+    );
+    assert!(!p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.code == slimfile::codes::Code::DigestDropped));
+}

@@ -149,7 +149,8 @@ pub fn assemble(
         },
         "the runtime image",
     );
-    if let Some(d) = facts.from.from_args().and_then(|a| a.image.digest) {
+    let digest = facts.from.from_args().and_then(|a| a.image.digest);
+    if let Some(d) = digest.filter(|d| !lp.runtime_image.ends_with(&format!("@{d}"))) {
         warnings.push(Warning::new(
             Code::DigestDropped,
             Some(facts.from.start_line),

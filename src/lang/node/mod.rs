@@ -347,6 +347,14 @@ fn choose_runtime(
         Native::default()
     };
     let runtime_image = runtime_image(tag, flavor, &native, t, line)?;
+    // The builder's own image (alpine to alpine): its reference as written,
+    // digest and all.
+    let written = image.raw.split('@').next().unwrap_or(&image.raw);
+    let runtime_image = if runtime_image == written {
+        image.raw.clone()
+    } else {
+        runtime_image
+    };
     if matches!(tag.variant, Variant::Slim | Variant::Alpine)
         && !has_build_step(facts, t)
         && !dev_installed
