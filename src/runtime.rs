@@ -142,10 +142,14 @@ pub fn healthcheck_tools<R>(
                     flavor.name()
                 ),
             )
-            .hint(format!(
-                "use the slim flavour or check with {}",
-                own.first().copied().unwrap_or("a program the image has")
-            )));
+            .hint(match (flavor, own.first()) {
+                (Flavor::Slim, Some(own)) => format!("check with {own}"),
+                (Flavor::Slim, None) => "check with a program the image has".into(),
+                (_, own) => format!(
+                    "use the slim flavour or check with {}",
+                    own.copied().unwrap_or("a program the image has")
+                ),
+            }));
         };
         let line = install.to_string();
         if !lines.contains(&line) {

@@ -1158,9 +1158,18 @@ fn a_healthcheck_script_of_the_app_is_judged_by_what_it_runs() {
     assert!(reason(&p).contains("cannot find"), "{}", reason(&p));
 }
 
-/// `nc` in a health check on an alpine runtime: busybox has it.
+/// `nc` in a health check: busybox has it on alpine; on slim, Debian's
+/// netcat-openbsd is installed.
 #[test]
 fn nc_in_a_healthcheck_is_on_alpine() {
+    let p = rewrite(
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nHEALTHCHECK CMD nc -z localhost 3000 || exit 1\nCMD [\"node\", \"dist/index.js\"]\n",
+    );
+    assert!(
+        final_stage(&p).contains("apt-get install -y --no-install-recommends netcat-openbsd"),
+        "{}",
+        final_stage(&p)
+    );
     let p = rewrite(
         "FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nHEALTHCHECK CMD nc -z localhost 3000 || exit 1\nCMD [\"node\", \"dist/index.js\"]\n",
     );
