@@ -71,6 +71,7 @@ codes! {
     AlreadyMultiStage = "already-multi-stage", "already a multi-stage build";
     UnknownLanguage = "unknown-language", "the base image is not a language slimfile knows";
     LanguageNotYet = "language-not-yet", "a language slimfile does not rewrite yet";
+    BaseImage = "base-image", "no CMD and no ENTRYPOINT: a base image other Dockerfiles build from";
     NothingToGain = "nothing-to-gain", "the base is already lean and there is nothing to drop";
 
     // Refused: slimfile could rewrite this kind of file, but not this one safely.

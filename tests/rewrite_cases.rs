@@ -68,7 +68,7 @@ const BASIC: &str = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm r
 #[test]
 fn a_global_arg_is_not_declared_again_unless_the_stage_declares_it() {
     let p =
-        rewrite("ARG V=1\nARG W=2\nFROM node:20\nARG W\nWORKDIR /app\nRUN npm ci\nENV A=$V B=$W\n");
+        rewrite("ARG V=1\nARG W=2\nFROM node:20\nARG W\nWORKDIR /app\nRUN npm ci\nENV A=$V B=$W\nCMD [\"node\", \"x.js\"]\n");
     let tail = final_stage(&p);
     assert!(tail.contains("ARG W=2\n"), "{tail}");
     assert!(!tail.contains("ARG V"), "{tail}");
@@ -362,7 +362,7 @@ fn a_project_s_own_prune_is_not_doubled() {
 fn a_continuation_open_at_the_end_of_the_file_is_refused() {
     for text in [
         "FROM node:20\nWORKDIR /app\nRUN npm ci\nCMD [\"node\", \"x.js\"] \\\n\n",
-        "FROM node:20\nWORKDIR /app\nRUN npm ci \\\n# a comment\n",
+        "FROM node:20\nWORKDIR /app\nCMD [\"node\", \"x.js\"]\nRUN npm ci \\\n# a comment\n",
     ] {
         let p = rewrite(text);
         assert_eq!(p.report.status, Status::Refused, "{text:?}");
@@ -1803,4 +1803,38 @@ fn the_same_image_keeps_its_digest() {
         .warnings
         .iter()
         .any(|w| w.code == slimfile::codes::Code::DigestDropped));
+}
+
+/// Found on real files (second trial): `node:alpine3.19` is alpine; a file
+/// with no CMD and no ENTRYPOINT is a base image others build FROM, left as
+/// it is; `playwright install` downloads outside the app (refused); canvas
+/// gets its run-time libraries.
+#[test]
+fn alpine_release_tags_base_images_playwright_and_canvas() {
+    let p = rewrite("FROM node:alpine3.19\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"node\", \"dist/index.js\"]\n");
+    assert!(
+        final_stage(&p).contains("FROM node:alpine3.19\n"),
+        "{}",
+        final_stage(&p)
+    );
+    let p = rewrite("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\n");
+    assert_eq!(p.report.status, Status::Unchanged);
+    assert_eq!(
+        p.report.reason.as_ref().map(|r| r.code),
+        Some(slimfile::codes::Code::BaseImage)
+    );
+    let p = rewrite("FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci && npx playwright install --with-deps chromium\nCMD [\"node\", \"index.js\"]\n");
+    let r = p.report.reason.as_ref().expect("refused");
+    assert_eq!(
+        (r.code, r.line),
+        (slimfile::codes::Code::DownloadOutsideApp, Some(4))
+    );
+    let p = rewrite("FROM node:20\nWORKDIR /app\nENV PLAYWRIGHT_BROWSERS_PATH=0\nCOPY . .\nRUN npm ci && npx playwright install chromium\nCMD [\"node\", \"index.js\"]\n");
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    let p = rewrite_with(
+        "FROM node:20\nRUN apt-get update && apt-get install -y libcairo2-dev libpango1.0-dev\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"index.js\"]\n",
+        &[("package.json", r#"{"dependencies": {"canvas": "2.11.2"}}"#)],
+        None,
+    );
+    assert!(final_stage(&p).contains("libcairo2"), "{}", final_stage(&p));
 }

@@ -77,6 +77,8 @@ pub(super) fn read_tag(
     let parts: Vec<&str> = known_tag.split('-').collect();
     let (version, rest) = match parts[0] {
         "alpine" | "slim" => ("latest".to_string(), &parts[..]),
+        // `node:alpine3.19`: the newest node on that alpine release.
+        p if p.starts_with("alpine") => ("latest".to_string(), &parts[..]),
         p if t.rules.images.debian_codenames.iter().any(|c| c == p) => {
             ("latest".to_string(), &parts[..])
         }

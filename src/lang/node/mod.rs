@@ -104,6 +104,17 @@ fn plan_rewrite<'a>(
     // The builder image.
     let (image, platform, tag) = builder(stage, facts, ctx, t)?;
 
+    // No CMD and no ENTRYPOINT: a base that other Dockerfiles build FROM,
+    // and their steps may need what a final stage would drop.
+    if facts.cmd.is_none() && facts.entrypoint.is_none() {
+        return Err(Stop::Unchanged(Reason::at(
+            Code::BaseImage,
+            line,
+            "no CMD and no ENTRYPOINT: this looks like a base image that other Dockerfiles build \
+             FROM, whose steps may need the dev dependencies and tools a final stage drops",
+        )));
+    }
+
     // The application directory: the WORKDIR in force at the end.
     let app_dir = facts.app_dir().ok_or_else(|| {
         refused(
@@ -116,30 +127,7 @@ fn plan_rewrite<'a>(
 
     // Dependencies and what starts the application.
     let manifest = read_manifest(facts, ctx, t);
-    for (package, download) in &t.rules.install_downloads {
-        let configured = download
-            .env
-            .iter()
-            .any(|v| facts.env.iter().any(|(k, _, _)| k == v));
-        if manifest.dependencies.contains(package) && !configured {
-            return Err(refused(
-                Code::DownloadOutsideApp,
-                line,
-                format!(
-                    "the dependency {package} downloads into {} when it installs, outside the \
-                     application directory, and slimfile does not carry it",
-                    download.folder
-                ),
-            )
-            .hint(format!(
-                "set {} to a folder inside the application before the install",
-                download
-                    .env
-                    .first()
-                    .map_or("its cache variable", String::as_str)
-            )));
-        }
-    }
+    check_downloads(facts, t, &manifest, &app_dir)?;
     let pm = detect_pm(facts, ctx, t);
     let installs = install_runs(facts, pm);
     // No WORKDIR (or `/`): the folder the project was copied to and

@@ -44,7 +44,13 @@ pub struct NodeRules {
 #[serde(default, deny_unknown_fields)]
 pub struct InstallDownload {
     pub folder: String,
+    /// Variables that skip the download (`…SKIP…`), or move it: a value
+    /// inside the application directory (or `0`, playwright's for
+    /// node_modules) keeps it with the app.
     pub env: Vec<String>,
+    /// Commands that download (`playwright install`); where none are given,
+    /// having the dependency does.
+    pub commands: Vec<String>,
 }
 
 /// Packages per flavour.
