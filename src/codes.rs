@@ -125,6 +125,7 @@ codes! {
     NoCmd = "no-cmd", "no CMD: the runtime starts with its default";
     UserAsId = "user-as-id", "the USER is given by its numeric id, as the runtime image has no such name";
     NoManifest = "no-manifest", "the project's manifest is not in the build context";
+    DevPackageDropped = "dev-package-dropped", "a -dev package is not installed again, and its run-time library may be missing";
     GlobalOnlyForBuild = "global-only-for-build", "a global install only the build uses is not made again in the final stage";
 }
 

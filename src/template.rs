@@ -36,6 +36,10 @@ pub struct Template<R = toml::Table> {
     pub cache_dirs: Vec<String>,
     /// Debian package names and their alpine counterparts.
     pub package_names: BTreeMap<String, String>,
+    /// The run-time libraries a build-only `-dev` package stands for
+    /// (`libcairo2-dev` → `libcairo2`), by package manager: what a module
+    /// compiled against it loads at run time.
+    pub dev_libraries: BTreeMap<String, Vec<String>>,
     /// Programs whose path differs on alpine (`/usr/bin/tini` → `/sbin/tini`).
     pub alpine_paths: BTreeMap<String, String>,
     /// The language's own data, read by its module.

@@ -1838,3 +1838,31 @@ fn alpine_release_tags_base_images_playwright_and_canvas() {
     );
     assert!(final_stage(&p).contains("libcairo2"), "{}", final_stage(&p));
 }
+
+/// A -dev package the build linked against stands for a run-time library:
+/// installed in the final stage where the template knows it, a warning where
+/// it does not; the C library's headers say nothing.
+#[test]
+fn dev_packages_bring_their_run_time_libraries() {
+    let p = rewrite("FROM node:20\nRUN apt-get update && apt-get install -y build-essential libcairo2-dev libpango1.0-dev libfoo-dev\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"x.js\"]\n");
+    let tail = final_stage(&p);
+    for lib in ["libcairo2", "libpango-1.0-0", "libpangocairo-1.0-0"] {
+        assert!(tail.contains(lib), "{lib}: {tail}");
+    }
+    assert!(!tail.contains("-dev"), "{tail}");
+    let dropped: Vec<&str> = p
+        .report
+        .warnings
+        .iter()
+        .filter(|w| w.code == slimfile::codes::Code::DevPackageDropped)
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(dropped.len(), 1, "{dropped:?}");
+    assert!(dropped[0].starts_with("libfoo-dev"), "{dropped:?}");
+    let p = rewrite("FROM node:20-alpine\nRUN apk add --no-cache --virtual .gyp python3 make g++ musl-dev\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"node\", \"x.js\"]\n");
+    assert!(!p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.code == slimfile::codes::Code::DevPackageDropped));
+}

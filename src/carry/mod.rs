@@ -241,6 +241,31 @@ pub fn local_package_install(facts: &StageFacts) -> Option<(usize, String)> {
     })
 }
 
+/// The `-dev` packages `apt-get install` or `apk add` installed (build-only
+/// by name), in order.
+pub fn dev_packages(facts: &StageFacts) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (_, c) in facts.run_commands() {
+        let w = c.words();
+        let installs = matches!(
+            (c.name(), w.get(1).map(String::as_str)),
+            ("apt-get" | "apt", Some("install")) | ("apk", Some("add"))
+        );
+        if !installs {
+            continue;
+        }
+        for p in w.iter().skip(2).filter(|p| !p.starts_with('-')) {
+            let name = p.split(['=', ':']).next().unwrap_or(p);
+            if (name.ends_with("-dev") || name.ends_with("-devel"))
+                && !out.iter().any(|o| o == name)
+            {
+                out.push(name.to_string());
+            }
+        }
+    }
+    out
+}
+
 /// The packages `apt-get install` or `apk add` installed that are not
 /// build-only (by the template's `build_only_packages`): the final stage
 /// needs them too.
