@@ -92,6 +92,7 @@ codes! {
     UnsupportedDistroless = "unsupported-distroless", "no supported distroless image for this version";
     GlobalInstallImpossible = "global-install-impossible", "a global install cannot be made again on the runtime image";
     DownloadOutsideApp = "download-outside-app", "a dependency's install downloads files outside the application";
+    PackageSourceOption = "package-source-option", "system packages are installed from a repository or release the final stage would not use";
     LocalPackageFile = "local-package-file", "a system package is installed from a file the final stage cannot install again";
     ProgramPathOnAlpine = "program-path-on-alpine", "a program's Debian path has no alpine path slimfile knows";
     PackageManagerMissing = "package-manager-missing", "the start command needs a package manager the runtime image lacks";

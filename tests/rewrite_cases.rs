@@ -1866,3 +1866,15 @@ fn dev_packages_bring_their_run_time_libraries() {
         .iter()
         .any(|w| w.code == slimfile::codes::Code::DevPackageDropped));
 }
+
+/// System packages from another repository (`apk add --repository …`) would
+/// come from the default ones in the final stage: refused.
+#[test]
+fn packages_from_another_repository_are_refused() {
+    let p = rewrite("FROM node:20-alpine\nRUN apk add --no-cache chromium --repository=http://dl-cdn.alpinelinux.org/alpine/v3.10/main\nWORKDIR /app\nCOPY . .\nRUN npm ci && npm run build\nCMD [\"node\", \"x.js\"]\n");
+    let r = p.report.reason.as_ref().expect("refused");
+    assert_eq!(
+        (r.code, r.line),
+        (slimfile::codes::Code::PackageSourceOption, Some(2))
+    );
+}

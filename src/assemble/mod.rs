@@ -112,6 +112,19 @@ pub fn assemble(
         Payload::Replay(_) => "/".into(),
     };
     let replay = matches!(lp.payload, Payload::Replay(_));
+    if let Some((line, option)) =
+        carry::package_source_option(facts).filter(|_| !lp.packages.is_empty())
+    {
+        return Err(refused(
+            Code::PackageSourceOption,
+            line,
+            format!(
+                "this RUN installs system packages with `{option}`, from a source the final stage's \
+                 install would not use"
+            ),
+        )
+        .hint("install them from the image's own repositories, or write the final stage by hand"));
+    }
     if let Some((line, text)) = carry::local_package_install(facts) {
         return Err(refused(
             Code::LocalPackageFile,

@@ -241,6 +241,33 @@ pub fn local_package_install(facts: &StageFacts) -> Option<(usize, String)> {
     })
 }
 
+/// An install of system packages from a source the final stage's plain
+/// install would not use (`apk add --repository …`, `apt-get install -t
+/// bookworm-backports …`): the line and the option.
+pub fn package_source_option(facts: &StageFacts) -> Option<(usize, String)> {
+    // (apk's `-t` is `--virtual`, a group name, not a source.)
+    const APK: &[&str] = &[
+        "-X",
+        "--repository",
+        "--repositories-file",
+        "--allow-untrusted",
+    ];
+    const APT: &[&str] = &["-t", "--target-release", "--default-release"];
+    facts.run_commands().find_map(|(i, c)| {
+        let w = c.words();
+        let source = match (c.name(), w.get(1).map(String::as_str)) {
+            ("apt-get" | "apt", Some("install")) => APT,
+            ("apk", Some("add")) => APK,
+            _ => return None,
+        };
+        let option = w.iter().skip(2).find(|x| {
+            let name = x.split('=').next().unwrap_or(x);
+            source.contains(&name)
+        })?;
+        Some((i.start_line, option.clone()))
+    })
+}
+
 /// The `-dev` packages `apt-get install` or `apk add` installed (build-only
 /// by name), in order.
 pub fn dev_packages(facts: &StageFacts) -> Vec<String> {
