@@ -1878,3 +1878,14 @@ fn packages_from_another_repository_are_refused() {
         (slimfile::codes::Code::PackageSourceOption, Some(2))
     );
 }
+
+/// Build tools installed on a lean base are something to gain: the final
+/// stage, on the same alpine image, leaves them behind; removed ones are not.
+#[test]
+fn build_tools_on_a_lean_base_are_a_gain() {
+    let p = rewrite("FROM node:20-alpine\nRUN apk add --no-cache python3 make g++ git\nWORKDIR /app\nCOPY . .\nRUN npm ci --omit=dev\nCMD [\"node\", \"x.js\"]\n");
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(!final_stage(&p).contains("apk add"), "{}", final_stage(&p));
+    let p = rewrite("FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN apk add --no-cache --virtual .gyp python3 make g++ && npm ci --omit=dev && apk del .gyp\nCMD [\"node\", \"x.js\"]\n");
+    assert_eq!(p.report.status, Status::Unchanged, "{:?}", p.report.reason);
+}

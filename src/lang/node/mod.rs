@@ -343,9 +343,15 @@ fn choose_runtime(
     } else {
         runtime_image
     };
+    // Build tools installed on the lean base (`apk add build-base python3`)
+    // are a gain too: the final stage leaves them behind.
+    let build_tools = carry::runtime_packages(facts, |_| false)
+        .iter()
+        .any(|p| t.build_only(p));
     if matches!(tag.variant, Variant::Slim | Variant::Alpine)
         && !has_build_step(facts, t)
         && !dev_installed
+        && !build_tools
         && asked.is_none()
     {
         return Err(Stop::Unchanged(Reason::at(
