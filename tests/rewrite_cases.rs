@@ -40,6 +40,23 @@ fn rewrite_with(dockerfile: &str, extra: &[(&str, &str)], flavor: Option<Flavor>
     )
 }
 
+/// Runs a Dockerfile against a context holding only `files` (paths may
+/// name folders).
+fn rewrite_in(files: &[(&str, &str)], dockerfile: &str) -> Processed {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    process_bytes(
+        dockerfile.as_bytes(),
+        "Dockerfile",
+        &Context::at(dir.path()),
+        Options::default(),
+    )
+}
+
 fn rewrite(dockerfile: &str) -> Processed {
     rewrite_with(dockerfile, &[], None)
 }
@@ -920,23 +937,18 @@ fn npx_of_a_package_nothing_installed_is_refused() {
 /// Runs a Dockerfile against a yarn berry project (node-modules linker)
 /// pinned to `pinned`, whose `start` script is `start`.
 fn berry_project(pinned: &str, start: &str, dockerfile: &str) -> Processed {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(
-        dir.path().join("package.json"),
-        format!(
-            r#"{{"packageManager": "{pinned}",
-                "scripts": {{"build": "tsc", "start": "{start}"}},
-                "dependencies": {{"express": "4"}}, "devDependencies": {{"typescript": "5"}}}}"#
-        ),
-    )
-    .unwrap();
-    fs::write(dir.path().join(".yarnrc.yml"), "nodeLinker: node-modules\n").unwrap();
-    fs::write(dir.path().join("yarn.lock"), "__metadata:\n  version: 8\n").unwrap();
-    process_bytes(
-        dockerfile.as_bytes(),
-        "Dockerfile",
-        &Context::at(dir.path()),
-        Options::default(),
+    let manifest = format!(
+        r#"{{"packageManager": "{pinned}",
+            "scripts": {{"build": "tsc", "start": "{start}"}},
+            "dependencies": {{"express": "4"}}, "devDependencies": {{"typescript": "5"}}}}"#
+    );
+    rewrite_in(
+        &[
+            ("package.json", &manifest),
+            (".yarnrc.yml", "nodeLinker: node-modules\n"),
+            ("yarn.lock", "__metadata:\n  version: 8\n"),
+        ],
+        dockerfile,
     )
 }
 
@@ -1048,21 +1060,18 @@ fn yarn_4_prunes_with_workspaces_focus() {
         .iter()
         .any(|w| w.code == slimfile::codes::Code::DevDependenciesKept));
     // A postinstall (husky) runs during focus, without its dev dependency.
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(
-        dir.path().join("package.json"),
-        r#"{"packageManager": "yarn@4.5.3",
+    let text = "FROM node:22\nWORKDIR /app\nRUN corepack enable\nCOPY . .\nRUN yarn install --immutable\nRUN yarn build\nCMD [\"node\", \"dist/index.js\"]\n";
+    let p = rewrite_in(
+        &[
+            (
+                "package.json",
+                r#"{"packageManager": "yarn@4.5.3",
             "scripts": {"build": "tsc", "postinstall": "husky"},
             "dependencies": {"express": "4"}, "devDependencies": {"husky": "9", "typescript": "5"}}"#,
-    )
-    .unwrap();
-    fs::write(dir.path().join(".yarnrc.yml"), "nodeLinker: node-modules\n").unwrap();
-    let text = "FROM node:22\nWORKDIR /app\nRUN corepack enable\nCOPY . .\nRUN yarn install --immutable\nRUN yarn build\nCMD [\"node\", \"dist/index.js\"]\n";
-    let p = process_bytes(
-        text.as_bytes(),
-        "Dockerfile",
-        &Context::at(dir.path()),
-        Options::default(),
+            ),
+            (".yarnrc.yml", "nodeLinker: node-modules\n"),
+        ],
+        text,
     );
     assert!(!output(&p).contains("workspaces focus"), "{}", output(&p));
     assert!(
@@ -1450,22 +1459,16 @@ fn health_check_scripts_copied_anywhere_are_read() {
         "{}",
         final_stage(&p)
     );
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("package.json"), PACKAGE_JSON).unwrap();
-    fs::create_dir(dir.path().join("scripts")).unwrap();
-    fs::write(dir.path().join("scripts/health.sh"), curl).unwrap();
-    fs::write(
-        dir.path().join("scripts/check.js"),
-        "#!/usr/local/bin/node\nrequire('http').get('http://localhost:3000');\n",
-    )
-    .unwrap();
+    let node_check = "#!/usr/local/bin/node\nrequire('http').get('http://localhost:3000');\n";
     for hc in ["/opt/scripts/health.sh", "/opt/scripts/check.js"] {
         let text = format!("{base}COPY scripts/ /opt/scripts/\nHEALTHCHECK CMD [\"{hc}\"]\nCMD [\"node\", \"index.js\"]\n");
-        let p = process_bytes(
-            text.as_bytes(),
-            "Dockerfile",
-            &Context::at(dir.path()),
-            Options::default(),
+        let p = rewrite_in(
+            &[
+                ("package.json", PACKAGE_JSON),
+                ("scripts/health.sh", curl),
+                ("scripts/check.js", node_check),
+            ],
+            &text,
         );
         assert_eq!(
             p.report.status,
@@ -1668,29 +1671,23 @@ fn yarn_node_and_a_workdir_s_own_package_json() {
         None,
     );
     assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(
-        dir.path().join("package.json"),
-        r#"{"private": true, "workspaces": ["packages/*"]}"#,
-    )
-    .unwrap();
-    fs::write(
-        dir.path().join("package-lock.json"),
-        r#"{"lockfileVersion": 3, "packages": {"": {}}}"#,
-    )
-    .unwrap();
-    fs::create_dir_all(dir.path().join("packages/api")).unwrap();
-    fs::write(
-        dir.path().join("packages/api/package.json"),
-        r#"{"scripts": {"start": "node index.js"}, "dependencies": {"express": "4"}}"#,
-    )
-    .unwrap();
     let text = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nWORKDIR /app/packages/api\nCMD [\"npm\", \"run\", \"start\"]\n";
-    let p = process_bytes(
-        text.as_bytes(),
-        "Dockerfile",
-        &Context::at(dir.path()),
-        Options::default(),
+    let p = rewrite_in(
+        &[
+            (
+                "package.json",
+                r#"{"private": true, "workspaces": ["packages/*"]}"#,
+            ),
+            (
+                "package-lock.json",
+                r#"{"lockfileVersion": 3, "packages": {"": {}}}"#,
+            ),
+            (
+                "packages/api/package.json",
+                r#"{"scripts": {"start": "node index.js"}, "dependencies": {"express": "4"}}"#,
+            ),
+        ],
+        text,
     );
     assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
 }
@@ -1729,30 +1726,21 @@ fn corepack_s_release_is_activated_again_where_the_start_needs_it() {
 /// images' yarn 1 hands over to it, so `yarn start` runs on slim as it did.
 #[test]
 fn a_committed_yarn_release_runs_on_the_image_s_yarn() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(
-        dir.path().join("package.json"),
-        r#"{"scripts": {"start": "node dist/migrate.js && node dist/index.js"}, "dependencies": {"express": "4"}}"#,
-    )
-    .unwrap();
-    fs::write(
-        dir.path().join(".yarnrc.yml"),
-        "nodeLinker: node-modules\nyarnPath: .yarn/releases/yarn-3.6.4.cjs\n",
-    )
-    .unwrap();
-    fs::create_dir_all(dir.path().join(".yarn/releases")).unwrap();
-    fs::write(
-        dir.path().join(".yarn/releases/yarn-3.6.4.cjs"),
-        "// yarn\n",
-    )
-    .unwrap();
-    fs::write(dir.path().join("yarn.lock"), "__metadata:\n  version: 6\n").unwrap();
     let text = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN yarn install --immutable\nCMD [\"yarn\", \"start\"]\n";
-    let p = process_bytes(
-        text.as_bytes(),
-        "Dockerfile",
-        &Context::at(dir.path()),
-        Options::default(),
+    let p = rewrite_in(
+        &[
+            (
+                "package.json",
+                r#"{"scripts": {"start": "node dist/migrate.js && node dist/index.js"}, "dependencies": {"express": "4"}}"#,
+            ),
+            (
+                ".yarnrc.yml",
+                "nodeLinker: node-modules\nyarnPath: .yarn/releases/yarn-3.6.4.cjs\n",
+            ),
+            (".yarn/releases/yarn-3.6.4.cjs", "// yarn\n"),
+            ("yarn.lock", "__metadata:\n  version: 6\n"),
+        ],
+        text,
     );
     assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
     assert!(

@@ -13,6 +13,7 @@ use crate::parse::{Dockerfile, Instruction, Keyword};
 use crate::paths::is_within;
 use crate::plan::{BuilderEdit, Final, FinalInstruction, Flavor, Plan};
 
+mod checks;
 mod outside;
 use outside::outside_paths;
 pub use outside::written_outside;
@@ -112,30 +113,7 @@ pub fn assemble(
         Payload::Replay(_) => "/".into(),
     };
     let replay = matches!(lp.payload, Payload::Replay(_));
-    if let Some((line, option)) =
-        carry::package_source_option(facts).filter(|_| !lp.packages.is_empty())
-    {
-        return Err(refused(
-            Code::PackageSourceOption,
-            line,
-            format!(
-                "this RUN installs system packages with `{option}`, from a source the final stage's \
-                 install would not use"
-            ),
-        )
-        .hint("install them from the image's own repositories, or write the final stage by hand"));
-    }
-    if let Some((line, text)) = carry::local_package_install(facts) {
-        return Err(refused(
-            Code::LocalPackageFile,
-            line,
-            format!(
-                "`{text}` installs a system package from a file, which the final stage cannot \
-                 install again by name"
-            ),
-        )
-        .hint("install it from the distribution's repository by name, or write the final stage by hand"));
-    }
+    checks::check_package_sources(facts, &lp)?;
     // The shared rules every language's plan meets. A replay brings the
     // context's files as copied; what a RUN changed after is taken from the
     // builder, so every write counts.
@@ -146,13 +124,13 @@ pub fn assemble(
     };
     let outside_of = (!replay).then_some(app_dir.as_str());
     let written = written_outside(facts, outside_of, &copied, &lp.cache_dirs, lp.glibc_to_musl)?;
-    check_installs(facts, &lp, no_shell)?;
+    checks::check_installs(facts, &lp, no_shell)?;
     warn_root(facts, &mut warnings);
     let user_id = final_user(facts, &lp, &mut warnings)?;
     let (builder_name, mut builder_edits) = name_builder(facts);
     builder_edits.extend(std::mem::take(&mut lp.builder_edits));
     let order = Order::read(facts, &app_dir);
-    check_shell(&order.carried, lp.flavor, no_shell, lp.glibc_to_musl)?;
+    checks::check_shell(&order.carried, lp.flavor, no_shell, lp.glibc_to_musl)?;
 
     let mut stage = Stage::default();
     stage.add(
@@ -225,7 +203,7 @@ pub fn assemble(
     }
     for i in &order.carried {
         if lp.glibc_to_musl {
-            check_alpine_path(i, &lp.program_paths)?;
+            checks::check_alpine_path(i, &lp.program_paths)?;
         }
         let is_cmd = facts.cmd.is_some_and(|c| std::ptr::eq(c, *i));
         let is_user = facts.user.is_some_and(|u| std::ptr::eq(u, *i));
@@ -321,55 +299,6 @@ fn moved_program(
     }
 }
 
-/// From a glibc builder to alpine: an `ENTRYPOINT` or `CMD` that runs a
-/// program by its Debian system path (`/usr/bin/tini`) runs it where alpine
-/// has it — a path the template maps, or one of alpine's own utilities —
-/// or the flavour is refused.
-fn check_alpine_path(
-    i: &Instruction,
-    paths: &std::collections::BTreeMap<String, String>,
-) -> Result<(), Stop> {
-    if !matches!(i.keyword, Keyword::Entrypoint | Keyword::Cmd) {
-        return Ok(());
-    }
-    let program = match &i.form {
-        Some(crate::parse::Form::Exec(argv)) => argv.first().cloned(),
-        Some(crate::parse::Form::Shell(text)) => text.split_whitespace().next().map(String::from),
-        None => None,
-    };
-    let Some(program) = program else {
-        return Ok(());
-    };
-    // A shell form is not rewritten: a moved program there would stay at
-    // its Debian path.
-    let shell_form = matches!(i.form, Some(crate::parse::Form::Shell(_)));
-    if shell_form && paths.get(&program).is_some_and(|to| *to != program) {
-        return Err(refused(
-            Code::ProgramPathOnAlpine,
-            i.start_line,
-            format!(
-                "`{program}` is at {} on alpine, and this {} is in shell form, which slimfile does not rewrite",
-                paths[&program],
-                i.keyword.as_str()
-            ),
-        )
-        .hint("write it in exec form (a JSON array), or use the slim flavour"));
-    }
-    let (dir, name) = program.rsplit_once('/').unwrap_or(("", &program));
-    let system = matches!(dir, "/bin" | "/sbin" | "/usr/bin" | "/usr/sbin");
-    if !system || paths.contains_key(&program) || crate::base_images::os_has(Flavor::Alpine, name) {
-        return Ok(());
-    }
-    Err(refused(
-        Code::ProgramPathOnAlpine,
-        i.start_line,
-        format!(
-            "`{program}` is a Debian path, and slimfile does not know where alpine has `{name}`"
-        ),
-    )
-    .hint("use the slim flavour, or name its alpine path in the template's alpine_paths"))
-}
-
 /// The original's copies from the build context (not from a stage), which a
 /// final stage with no application directory replays as written.
 fn replayed<'a>(facts: &StageFacts<'a>) -> Vec<&'a Instruction> {
@@ -379,22 +308,6 @@ fn replayed<'a>(facts: &StageFacts<'a>) -> Vec<&'a Instruction> {
         .filter(|c| c.from.is_none())
         .map(|c| c.instruction)
         .collect()
-}
-
-/// An image without a shell cannot run an install.
-fn check_installs(facts: &StageFacts, lp: &LanguagePlan, no_shell: bool) -> Result<(), Stop> {
-    if no_shell && !(lp.packages.is_empty() && lp.tools.is_empty() && lp.reinstall.is_empty()) {
-        return Err(refused(
-            Code::SystemPackagesImpossible,
-            facts.from.start_line,
-            format!(
-                "the final stage would install programs, and {} has no shell to run the install",
-                lp.flavor.name()
-            ),
-        )
-        .hint("use the slim flavour"));
-    }
-    Ok(())
 }
 
 /// The builder's name: its own alias, or `builder` added to its `FROM`.
@@ -448,34 +361,6 @@ impl<'a> Order<'a> {
             folder_owner,
         }
     }
-}
-
-/// A carried `SHELL` needs that shell on the runtime image.
-fn check_shell(
-    carried: &[&Instruction],
-    flavor: Flavor,
-    no_shell: bool,
-    glibc_to_musl: bool,
-) -> Result<(), Stop> {
-    let Some(s) = carried.iter().find(|i| i.keyword == Keyword::Shell) else {
-        return Ok(());
-    };
-    if no_shell {
-        return Err(refused(
-            Code::ShellFormNoShell,
-            s.start_line,
-            format!("SHELL is set and {} has no shell", flavor.name()),
-        )
-        .hint("use the slim flavour"));
-    }
-    if glibc_to_musl && s.args.contains("bash") {
-        return Err(refused(
-            Code::BashOnAlpine,
-            s.start_line,
-            "SHELL uses bash, which alpine images lack",
-        ));
-    }
-    Ok(())
 }
 
 /// What the final stage receives, and where.

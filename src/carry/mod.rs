@@ -220,6 +220,15 @@ pub struct OutsideWrite {
     pub folder_only: bool,
 }
 
+/// Whether a command (its program's name and its words) is `apt-get
+/// install`, `apt install` or `apk add`.
+fn installs_system_packages(name: &str, words: &[String]) -> bool {
+    matches!(
+        (name, words.get(1).map(String::as_str)),
+        ("apt-get" | "apt", Some("install")) | ("apk", Some("add"))
+    )
+}
+
 /// A system package installed from a file (`dpkg -i x.deb`, `apt-get install
 /// ./x.deb`, `apk add x.apk`): the final stage cannot install it again from
 /// the package name, and its files are not followed. The line and the
@@ -227,11 +236,7 @@ pub struct OutsideWrite {
 pub fn local_package_install(facts: &StageFacts) -> Option<(usize, String)> {
     facts.run_commands().find_map(|(i, c)| {
         let w = c.words();
-        let sub = w.get(1).map(String::as_str);
-        let installs = matches!(
-            (c.name(), sub),
-            ("apt-get" | "apt", Some("install")) | ("apk", Some("add"))
-        );
+        let installs = installs_system_packages(c.name(), &w);
         let from_file = (c.name() == "dpkg" && w.iter().any(|x| x == "-i" || x == "--install"))
             || (installs
                 && w.iter()
@@ -274,11 +279,7 @@ pub fn dev_packages(facts: &StageFacts) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (_, c) in facts.run_commands() {
         let w = c.words();
-        let installs = matches!(
-            (c.name(), w.get(1).map(String::as_str)),
-            ("apt-get" | "apt", Some("install")) | ("apk", Some("add"))
-        );
-        if !installs {
+        if !installs_system_packages(c.name(), &w) {
             continue;
         }
         for p in w.iter().skip(2).filter(|p| !p.starts_with('-')) {
@@ -318,10 +319,7 @@ pub fn runtime_packages(facts: &StageFacts, build_only: impl Fn(&str) -> bool) -
     for (_, c) in facts.run_commands() {
         let w = c.words();
         let (manager, sub) = (c.name(), w.get(1).map(String::as_str));
-        let installs = matches!(
-            (manager, sub),
-            ("apt-get" | "apt", Some("install")) | ("apk", Some("add"))
-        );
+        let installs = installs_system_packages(manager, &w);
         let removes = matches!(
             (manager, sub),
             ("apt-get" | "apt", Some("purge" | "remove")) | ("apk", Some("del"))
