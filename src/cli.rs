@@ -25,11 +25,14 @@ Examples:
       One JSON report for tools and bulk runs.
   slimfile --config slimfile.toml --write services/
       With a team's defaults and template overrides.
+  slimfile --verify --engine buildah examples/node-classic/Dockerfile
+      Build the original and the rewrite, and compare the images.
   slimfile --dump-syntax Dockerfile
       Print how slimfile reads each instruction (a debugging aid).
 
 Limits: files over 16 MiB are refused; input must be UTF-8.
-Exit codes: 0 success; 1 with --check when a file would be rewritten;
+Exit codes: 0 success; 1 with --check when a file would be rewritten, or
+with --verify when a verification did not pass; 130 after Ctrl-C;
 2 when a file could not be read or parsed, or a flag is bad.";
 
 /// `--color`'s values.
@@ -129,6 +132,40 @@ pub struct Cli {
     #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub jobs: Option<u16>,
 
+    /// Build the original and the rewrite with a container engine, one after
+    /// the other, and compare sizes and image configurations; with --write,
+    /// only a file that passes is written. The one mode that runs anything.
+    #[arg(long, conflicts_with_all = ["explain", "dump_syntax", "check"])]
+    pub verify: bool,
+
+    /// The container engine for --verify (default: the first of docker,
+    /// podman, buildah on PATH).
+    #[arg(long, value_name = "ENGINE", requires = "verify", value_parser = clap::builder::PossibleValuesParser::new(crate::verify::engine::NAMES))]
+    pub engine: Option<String>,
+
+    /// A build argument (KEY=VALUE) passed to both builds of --verify
+    /// (repeatable).
+    #[arg(long, value_name = "KEY=VALUE", requires = "verify")]
+    pub build_arg: Vec<String>,
+
+    /// A build secret (id=…,src=…) passed to both builds of --verify
+    /// (repeatable).
+    #[arg(long, value_name = "SPEC", requires = "verify")]
+    pub secret: Vec<String>,
+
+    /// The longest one build of --verify may take, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1800, requires = "verify", value_parser = clap::value_parser!(u64).range(1..))]
+    pub verify_timeout: u64,
+
+    /// Keep the images --verify builds (they are removed by default) and
+    /// print their names.
+    #[arg(long, requires = "verify")]
+    pub keep_images: bool,
+
+    /// Stream the container engine's output while --verify builds.
+    #[arg(long, short, requires = "verify")]
+    pub verbose: bool,
+
     /// Debugging aid for maintainers and bug reports: print the parser's
     /// reading of each PATH, one JSON object per instruction (keyword, first
     /// and last line, exec or shell form, flags, heredoc count, byte range),
@@ -162,6 +199,14 @@ impl From<Cli> for Settings {
             exclude: cli.exclude,
             jobs: cli.jobs.map(usize::from),
             dump_syntax: cli.dump_syntax,
+            verify: cli.verify.then(|| crate::verify::VerifyOptions {
+                engine: cli.engine,
+                build_args: cli.build_arg,
+                secrets: cli.secret,
+                timeout: std::time::Duration::from_secs(cli.verify_timeout),
+                keep_images: cli.keep_images,
+                verbose: cli.verbose,
+            }),
         }
     }
 }

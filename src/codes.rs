@@ -114,6 +114,11 @@ codes! {
     DevServer = "dev-server", "the start command is a development server";
     NetworkAtStart = "network-at-start", "the start command downloads a package at every start";
 
+    // Refused under --verify --write: the verification did not pass.
+    VerifyFailed = "verify-failed", "the rewrite did not build, or its image differs from the original's";
+    VerifyTimeout = "verify-timeout", "a build took longer than --verify-timeout";
+    VerifyOriginalFails = "verify-original-fails", "the original does not build, so the rewrite cannot be verified";
+
     // Warnings.
     RunsAsRoot = "runs-as-root", "the image runs as root, as the original did";
     DigestDropped = "digest-dropped", "the builder's digest does not pin the runtime image";

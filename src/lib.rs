@@ -45,4 +45,5 @@ pub mod scripts;
 pub mod shell;
 pub mod sizes;
 pub mod template;
+pub mod verify;
 pub mod write;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::codes::{Code, Reason, Warning};
+pub use crate::sizes::human_bytes;
 
 /// How a file ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -76,6 +77,9 @@ pub struct FileReport {
     pub reason: Option<Reason>,
     pub warnings: Vec<Warning>,
     pub estimated_saving_bytes: Option<i64>,
+    /// With `--verify`: the builds and the comparison.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<crate::verify::Verification>,
     /// With `--explain`: the detection evidence and the plan's steps.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<serde_json::Value>,
@@ -94,6 +98,7 @@ impl FileReport {
             reason,
             warnings: Vec::new(),
             estimated_saving_bytes: None,
+            verification: None,
             explanation: None,
         }
     }
@@ -208,18 +213,6 @@ impl Summary {
             ));
         }
         out
-    }
-}
-
-/// `850 MB`, `1.2 GB`, `5.8 TB`.
-pub fn human_bytes(bytes: i64) -> String {
-    let mb = bytes as f64 / 1e6;
-    if mb.abs() >= 1_000_000.0 {
-        format!("{:.1} TB", mb / 1_000_000.0)
-    } else if mb.abs() >= 1000.0 {
-        format!("{:.1} GB", mb / 1000.0)
-    } else {
-        format!("{mb:.0} MB")
     }
 }
 

@@ -61,6 +61,8 @@ pub struct Settings {
     pub jobs: Option<usize>,
     /// Print the parser's reading of each path instead.
     pub dump_syntax: bool,
+    /// Build both files and compare the images (`--verify`).
+    pub verify: Option<crate::verify::VerifyOptions>,
 }
 
 /// Runs the command line and returns the process exit code.
@@ -88,6 +90,12 @@ pub fn run(settings: Settings) -> i32 {
         }
     };
     if settings.paths.len() == 1 && settings.paths[0] == Path::new("-") {
+        if settings.verify.is_some() {
+            eprintln!(
+                "slimfile: --verify needs a Dockerfile on disk and its build context, not stdin"
+            );
+            return 2;
+        }
         if settings.write {
             eprintln!("slimfile: --write needs a file to write; with `-` the rewritten file goes to stdout");
             return 2;
@@ -153,6 +161,16 @@ pub fn run(settings: Settings) -> i32 {
             return 2;
         }
     };
+    let mut verifier = match &settings.verify {
+        Some(opts) => match Verifier::new(opts, &settings) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                eprintln!("slimfile: error: {e}");
+                return 2;
+            }
+        },
+        None => None,
+    };
     let progress = progress_bar(&settings, found.len());
     let mut out = Output::new(std::io::stdout().lock());
     let mut reports = Vec::with_capacity(found.len());
@@ -166,15 +184,26 @@ pub fn run(settings: Settings) -> i32 {
                 .map(|f| handle(&settings, f, &opts, color))
                 .collect()
         });
-        for d in done {
+        for mut d in done {
             if let Some(text) = d.print {
                 out.put(text.as_bytes());
+            }
+            if let (Some(pending), Some(verifier)) = (d.pending.take(), verifier.as_mut()) {
+                verifier.verify(&settings, pending, &mut d.report);
+                if crate::verify::watch::interrupted() {
+                    verifier.spinner.finish_and_clear();
+                    eprintln!("slimfile: stopped by Ctrl-C; the images of this run were removed");
+                    return 130;
+                }
             }
             progress.inc(1);
             reports.push(d.report);
         }
     }
     progress.finish_and_clear();
+    if let Some(v) = &verifier {
+        v.spinner.finish_and_clear();
+    }
     print_report(&settings, &reports, &mut out);
     out.finish(exit_code(&reports, settings.check))
 }
@@ -340,10 +369,96 @@ const PER_FILE_DETAIL: usize = 20;
 /// Runs over this many files show a progress bar on a terminal.
 const PROGRESS_FROM: usize = 300;
 
-/// One file's outcome: its report and what to print on stdout.
+/// One file's outcome: its report, what to print on stdout, and under
+/// `--verify` the rewrite still to verify (and write).
 struct Done {
     report: FileReport,
     print: Option<String>,
+    pending: Option<Pending>,
+}
+
+/// A rewrite `--verify` builds before it may be written.
+struct Pending {
+    path: PathBuf,
+    root: PathBuf,
+    context: PathBuf,
+    original: Vec<u8>,
+    rewritten: String,
+    plan: crate::plan::Plan,
+}
+
+/// The engine of a `--verify` run, and how its builds are shown.
+struct Verifier {
+    engine: Box<dyn crate::verify::engine::Engine>,
+    opts: crate::verify::VerifyOptions,
+    spinner: indicatif::ProgressBar,
+}
+
+impl Verifier {
+    fn new(opts: &crate::verify::VerifyOptions, settings: &Settings) -> Result<Verifier, String> {
+        let engine = crate::verify::engine::find(opts.engine.as_deref())?;
+        crate::verify::watch::catch_interrupt();
+        let shown = !opts.verbose
+            && !settings.quiet
+            && settings.format == Format::Text
+            && std::io::stderr().is_terminal();
+        let spinner = if shown {
+            let s = indicatif::ProgressBar::new_spinner();
+            s.enable_steady_tick(std::time::Duration::from_millis(120));
+            s
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        Ok(Verifier {
+            engine,
+            opts: opts.clone(),
+            spinner,
+        })
+    }
+
+    /// Verifies one rewrite, says how it went, and writes it under
+    /// `--write` only if it passed.
+    fn verify(&mut self, settings: &Settings, p: Pending, report: &mut FileReport) {
+        let watch = crate::verify::watch::Watch {
+            verbose: self.opts.verbose,
+            spinner: self.spinner.clone(),
+            timeout: self.opts.timeout,
+        };
+        let job = crate::verify::Job {
+            dockerfile: &p.path,
+            context: &p.context,
+            rewritten: &p.rewritten,
+            plan: &p.plan,
+        };
+        let v = crate::verify::verify(self.engine.as_ref(), &job, &self.opts, &watch);
+        self.spinner.set_message("");
+        if settings.format == Format::Text && !settings.quiet {
+            self.spinner.suspend(|| {
+                eprintln!("slimfile: {}: {}", report.path, v.text());
+                for image in &v.kept_images {
+                    eprintln!("slimfile: {}: kept image {image}", report.path);
+                }
+            });
+        }
+        if settings.write {
+            match v.code() {
+                None => {
+                    match crate::write::write_atomic(&p.path, &p.original, &p.rewritten, &p.root) {
+                        Ok(()) => report.status = Status::Rewritten,
+                        Err(e) => {
+                            report.status = Status::Error;
+                            report.reason = Some(Reason::file(Code::WriteFailed, e.to_string()));
+                        }
+                    }
+                }
+                Some(_) => {
+                    report.status = Status::Refused;
+                    report.reason = v.reason.clone();
+                }
+            }
+        }
+        report.verification = Some(v);
+    }
 }
 
 fn progress_bar(settings: &Settings, files: usize) -> indicatif::ProgressBar {
@@ -379,6 +494,7 @@ fn handle(settings: &Settings, found: &Found, opts: &Options, color: bool) -> Do
                     Some(reason.clone()),
                 ),
                 print: None,
+                pending: None,
             }
         }
         Found::File { path, root } => (path, root),
@@ -403,6 +519,7 @@ fn handle(settings: &Settings, found: &Found, opts: &Options, color: bool) -> Do
             return Done {
                 report: p.report,
                 print: None,
+                pending: None,
             };
         }
         let text =
@@ -411,14 +528,35 @@ fn handle(settings: &Settings, found: &Found, opts: &Options, color: bool) -> Do
         return Done {
             report: p.report,
             print,
+            pending: None,
         };
     }
     let (Some(new), Some(original)) = (&p.rewritten, &p.original) else {
         return Done {
             report: p.report,
             print: None,
+            pending: None,
         };
     };
+    let pending = match (&settings.verify, p.planned.as_ref().map(|pl| &pl.decision)) {
+        (Some(_), Some(crate::plan::Decision::Rewrite(plan))) => Some(Pending {
+            path: path.clone(),
+            root: root.clone(),
+            context: ctx.dir().unwrap_or(Path::new(".")).to_path_buf(),
+            original: original.clone(),
+            rewritten: new.clone(),
+            plan: plan.clone(),
+        }),
+        _ => None,
+    };
+    if settings.write && pending.is_some() {
+        // Written once verified, or not at all.
+        return Done {
+            report: p.report,
+            print: None,
+            pending,
+        };
+    }
     if settings.write {
         match crate::write::write_atomic(path, original, new, root) {
             Ok(()) => p.report.status = Status::Rewritten,
@@ -431,6 +569,7 @@ fn handle(settings: &Settings, found: &Found, opts: &Options, color: bool) -> Do
         return Done {
             report: p.report,
             print: None,
+            pending: None,
         };
     }
     let print =
@@ -441,13 +580,21 @@ fn handle(settings: &Settings, found: &Found, opts: &Options, color: bool) -> Do
     Done {
         report: p.report,
         print,
+        pending,
     }
 }
 
 fn exit_code(reports: &[FileReport], check: bool) -> i32 {
+    let not_passed = |r: &FileReport| {
+        r.verification
+            .as_ref()
+            .is_some_and(|v| v.outcome != crate::verify::Outcome::Passed)
+    };
     if reports.iter().any(|r| r.status == Status::Error) {
         2
-    } else if check && reports.iter().any(|r| r.status == Status::WouldRewrite) {
+    } else if reports.iter().any(not_passed)
+        || (check && reports.iter().any(|r| r.status == Status::WouldRewrite))
+    {
         1
     } else {
         0

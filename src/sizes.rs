@@ -92,6 +92,18 @@ fn glob(pattern: &str, text: &str) -> bool {
     pi == p.len()
 }
 
+/// `850 MB`, `1.2 GB`, `5.8 TB`.
+pub fn human_bytes(bytes: i64) -> String {
+    let mb = bytes as f64 / 1e6;
+    if mb.abs() >= 1_000_000.0 {
+        format!("{:.1} TB", mb / 1_000_000.0)
+    } else if mb.abs() >= 1000.0 {
+        format!("{:.1} GB", mb / 1000.0)
+    } else {
+        format!("{mb:.0} MB")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

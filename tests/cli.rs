@@ -980,3 +980,68 @@ fn an_empty_run_says_what_it_looked_at() {
     let err = stderr(&o);
     assert!(err.contains("no Dockerfiles found in this directory (2 ignored by .gitignore or in a hidden or skipped folder, 1 left out by --include/--exclude)"), "{err}");
 }
+
+#[test]
+fn verify_without_an_engine_is_an_error_naming_what_to_install() {
+    // A PATH with no container engine on it: nothing is built or run.
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_slimfile"))
+        .args(["--verify", "examples/node-classic/Dockerfile"])
+        .env("PATH", empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("docker, podman or buildah"), "{err}");
+    assert!(err.contains("apt-get install buildah"), "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_slimfile"))
+        .args([
+            "--verify",
+            "--engine",
+            "podman",
+            "examples/node-classic/Dockerfile",
+        ])
+        .env("PATH", empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--engine podman: `podman` is not on PATH"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn verify_flags_need_verify_and_verify_needs_files() {
+    for args in [
+        &["--engine", "buildah", "examples/node-classic/Dockerfile"][..],
+        &["--keep-images", "examples/node-classic/Dockerfile"][..],
+        &["--build-arg", "A=1", "examples/node-classic/Dockerfile"][..],
+        &["--verify", "--check", "examples/node-classic/Dockerfile"][..],
+        &[
+            "--verify",
+            "--engine",
+            "rocket",
+            "examples/node-classic/Dockerfile",
+        ][..],
+    ] {
+        let out = slimfile(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+    let out = slimfile_stdin(&["--verify", "-"], b"FROM node:20\nCMD [\"node\"]\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not stdin"), "{}", stderr(&out));
+    let help = stdout(&slimfile(&["--help"]));
+    for flag in [
+        "--verify",
+        "--engine",
+        "--build-arg",
+        "--secret",
+        "--verify-timeout",
+        "--keep-images",
+        "--verbose",
+    ] {
+        assert!(help.contains(flag), "{flag} in --help");
+    }
+}

@@ -1,0 +1,189 @@
+//! `--verify` for real: buildah builds the original and the rewrite of an
+//! example on stand-in base images (`tests/verify/standins.sh`), and the
+//! comparison passes; a broken rewrite and a lost `HEALTHCHECK` fail it,
+//! naming what is wrong.
+//!
+//! These tests run an engine, which no default `cargo test` may do, so they
+//! are `#[ignore]`d; `.ci/run` makes the stand-ins and runs them with
+//! `cargo test --test verify_builds -- --ignored`, the environment naming the
+//! storage (`CONTAINERS_STORAGE_CONF`) and the isolation
+//! (`BUILDAH_ISOLATION=chroot`). Without buildah or the stand-ins they fail
+//! (they are only run when asked for).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use slimfile::context::Context;
+use slimfile::plan::Decision;
+use slimfile::process::{process_path, Options};
+use slimfile::verify::engine::find;
+use slimfile::verify::watch::Watch;
+use slimfile::verify::{verify, Job, Outcome, Verification, VerifyOptions};
+
+fn ready() {
+    let storage = std::env::var("CONTAINERS_STORAGE_CONF")
+        .expect("CONTAINERS_STORAGE_CONF names the stand-ins' storage (tests/verify/standins.sh)");
+    assert!(
+        Path::new(&storage).is_file(),
+        "{storage}: run tests/verify/standins.sh first"
+    );
+    let have = Command::new("buildah")
+        .args([
+            "inspect",
+            "--type",
+            "image",
+            "docker.io/library/node:20-slim",
+        ])
+        .output()
+        .expect("buildah is installed (apt-get install buildah)");
+    assert!(
+        have.status.success(),
+        "the node:20-slim stand-in is missing: run tests/verify/standins.sh"
+    );
+}
+
+fn options() -> VerifyOptions {
+    VerifyOptions {
+        engine: Some("buildah".into()),
+        build_args: Vec::new(),
+        secrets: Vec::new(),
+        timeout: Duration::from_secs(900),
+        keep_images: false,
+        verbose: false,
+    }
+}
+
+/// Verifies `dockerfile` (in `context`) against `rewritten`, or its own
+/// rewrite with `tamper` applied.
+fn verify_with(dockerfile: &Path, tamper: impl Fn(&str) -> String) -> Verification {
+    let context = dockerfile.parent().unwrap();
+    let p = process_path(
+        dockerfile,
+        "Dockerfile",
+        &Context::at(context),
+        Options::default(),
+    );
+    let Some(Decision::Rewrite(plan)) = p.planned.map(|p| p.decision) else {
+        panic!("{} is rewritten", dockerfile.display());
+    };
+    let rewritten = tamper(p.rewritten.as_deref().unwrap());
+    let engine = find(Some("buildah")).unwrap();
+    let watch = Watch {
+        verbose: std::env::var_os("SLIMFILE_VERIFY_VERBOSE").is_some(),
+        spinner: indicatif::ProgressBar::hidden(),
+        timeout: Duration::from_secs(900),
+    };
+    let job = Job {
+        dockerfile,
+        context,
+        rewritten: &rewritten,
+        plan: &plan,
+    };
+    verify(engine.as_ref(), &job, &options(), &watch)
+}
+
+/// A copy of an example in a temporary folder, its Dockerfile changed.
+fn example_copy(name: &str, change: impl Fn(&str) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let from = Path::new("examples").join(name);
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", from.display()))
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let file = dir.path().join("Dockerfile");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, change(&text)).unwrap();
+    dir
+}
+
+#[test]
+#[ignore = "builds images with buildah: run by .ci/run after tests/verify/standins.sh"]
+fn the_cli_verifies_an_example_and_reports_real_sizes() {
+    ready();
+    let out = Command::new(env!("CARGO_BIN_EXE_slimfile"))
+        .args([
+            "--verify",
+            "--engine",
+            "buildah",
+            "--format",
+            "json",
+            "examples/node-classic/Dockerfile",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = &report["files"][0]["verification"];
+    assert_eq!(v["outcome"], "passed", "{v:#}");
+    let (before, after) = (
+        v["original"]["size_bytes"].as_u64().unwrap(),
+        v["rewrite"]["size_bytes"].as_u64().unwrap(),
+    );
+    assert!(after * 2 < before, "{before} → {after}");
+    assert_eq!(
+        v["saving_bytes"].as_i64().unwrap(),
+        before as i64 - after as i64
+    );
+    let fields: Vec<&str> = v["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    for field in ["Cmd", "ExposedPorts", "WorkingDir", "Env.PATH"] {
+        assert!(fields.contains(&field), "{field} compared: {fields:?}");
+    }
+    // The images made are gone.
+    let left = Command::new("buildah")
+        .args(["images", "--format", "{{.Name}}"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&left.stdout).contains("slimfile-verify"));
+}
+
+#[test]
+#[ignore = "builds images with buildah: run by .ci/run after tests/verify/standins.sh"]
+fn a_copy_of_a_path_the_builder_lacks_fails_naming_the_path() {
+    ready();
+    let v = verify_with(Path::new("examples/node-classic/Dockerfile"), |text| {
+        text.replace(
+            "COPY --from=builder /app /app",
+            "COPY --from=builder /app/missing-dist /app",
+        )
+    });
+    assert_eq!(v.outcome, Outcome::Failed, "{v:?}");
+    let reason = v.reason.unwrap();
+    assert_eq!(reason.code.as_str(), "verify-failed");
+    assert!(
+        reason.message.contains("/app/missing-dist"),
+        "{}",
+        reason.message
+    );
+}
+
+#[test]
+#[ignore = "builds images with buildah: run by .ci/run after tests/verify/standins.sh"]
+fn a_rewrite_that_loses_the_healthcheck_fails_naming_the_field() {
+    ready();
+    let dir = example_copy("node-classic", |text| {
+        text.replace(
+            "EXPOSE 3000\n",
+            "EXPOSE 3000\nHEALTHCHECK --interval=30s CMD [\"node\", \"-e\", \"process.exit(0)\"]\n",
+        )
+    });
+    let v = verify_with(&dir.path().join("Dockerfile"), |text| {
+        // Drop the final stage's copy of the HEALTHCHECK.
+        let at = text.rfind("HEALTHCHECK").unwrap();
+        let end = at + text[at..].find('\n').unwrap() + 1;
+        format!("{}{}", &text[..at], &text[end..])
+    });
+    assert_eq!(v.outcome, Outcome::Failed, "{v:?}");
+    let message = v.reason.unwrap().message;
+    assert!(message.contains("Healthcheck"), "{message}");
+    assert!(message.contains("process.exit(0)"), "{message}");
+}
