@@ -187,3 +187,42 @@ fn a_rewrite_that_loses_the_healthcheck_fails_naming_the_field() {
     assert!(message.contains("Healthcheck"), "{message}");
     assert!(message.contains("process.exit(0)"), "{message}");
 }
+
+#[test]
+#[ignore = "builds images with buildah: run by .ci/run after tests/verify/standins.sh"]
+fn ctrl_c_stops_the_build_removes_the_images_and_exits_130() {
+    ready();
+    let child = Command::new(env!("CARGO_BIN_EXE_slimfile"))
+        .args([
+            "--verify",
+            "--engine",
+            "buildah",
+            "--quiet",
+            "examples/node-classic/Dockerfile",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Mid-way through the original's build (its npm install).
+    std::thread::sleep(Duration::from_secs(8));
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("stopped by Ctrl-C"), "{stderr}");
+    let images = Command::new("buildah")
+        .args(["images", "--noheading"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&images.stdout).contains("slimfile-verify"));
+    let working = Command::new("buildah")
+        .args(["containers", "--noheading"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&working.stdout).trim().is_empty(),
+        "no working container is left"
+    );
+}
