@@ -14,6 +14,9 @@ use crate::process::{process_bytes, process_path, Options};
 use crate::read::read_dockerfile;
 use crate::report::{json, FileReport, Status, Summary};
 
+mod verifying;
+use verifying::{Pending, Verifier};
+
 /// When to colour the diff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Color {
@@ -375,90 +378,6 @@ struct Done {
     report: FileReport,
     print: Option<String>,
     pending: Option<Pending>,
-}
-
-/// A rewrite `--verify` builds before it may be written.
-struct Pending {
-    path: PathBuf,
-    root: PathBuf,
-    context: PathBuf,
-    original: Vec<u8>,
-    rewritten: String,
-    plan: crate::plan::Plan,
-}
-
-/// The engine of a `--verify` run, and how its builds are shown.
-struct Verifier {
-    engine: Box<dyn crate::verify::engine::Engine>,
-    opts: crate::verify::VerifyOptions,
-    spinner: indicatif::ProgressBar,
-}
-
-impl Verifier {
-    fn new(opts: &crate::verify::VerifyOptions, settings: &Settings) -> Result<Verifier, String> {
-        let engine = crate::verify::engine::find(opts.engine.as_deref())?;
-        crate::verify::watch::catch_interrupt();
-        let shown = !opts.verbose
-            && !settings.quiet
-            && settings.format == Format::Text
-            && std::io::stderr().is_terminal();
-        let spinner = if shown {
-            let s = indicatif::ProgressBar::new_spinner();
-            s.enable_steady_tick(std::time::Duration::from_millis(120));
-            s
-        } else {
-            indicatif::ProgressBar::hidden()
-        };
-        Ok(Verifier {
-            engine,
-            opts: opts.clone(),
-            spinner,
-        })
-    }
-
-    /// Verifies one rewrite, says how it went, and writes it under
-    /// `--write` only if it passed.
-    fn verify(&mut self, settings: &Settings, p: Pending, report: &mut FileReport) {
-        let watch = crate::verify::watch::Watch {
-            verbose: self.opts.verbose,
-            spinner: self.spinner.clone(),
-            timeout: self.opts.timeout,
-        };
-        let job = crate::verify::Job {
-            dockerfile: &p.path,
-            context: &p.context,
-            rewritten: &p.rewritten,
-            plan: &p.plan,
-        };
-        let v = crate::verify::verify(self.engine.as_ref(), &job, &self.opts, &watch);
-        self.spinner.set_message("");
-        if settings.format == Format::Text && !settings.quiet {
-            self.spinner.suspend(|| {
-                eprintln!("slimfile: {}: {}", report.path, v.text());
-                for image in &v.kept_images {
-                    eprintln!("slimfile: {}: kept image {image}", report.path);
-                }
-            });
-        }
-        if settings.write {
-            match v.code() {
-                None => {
-                    match crate::write::write_atomic(&p.path, &p.original, &p.rewritten, &p.root) {
-                        Ok(()) => report.status = Status::Rewritten,
-                        Err(e) => {
-                            report.status = Status::Error;
-                            report.reason = Some(Reason::file(Code::WriteFailed, e.to_string()));
-                        }
-                    }
-                }
-                Some(_) => {
-                    report.status = Status::Refused;
-                    report.reason = v.reason.clone();
-                }
-            }
-        }
-        report.verification = Some(v);
-    }
 }
 
 fn progress_bar(settings: &Settings, files: usize) -> indicatif::ProgressBar {
