@@ -157,6 +157,17 @@ pub struct Cli {
     #[arg(long, value_name = "SECONDS", default_value_t = 1800, requires = "verify", value_parser = clap::value_parser!(u64).range(1..))]
     pub verify_timeout: u64,
 
+    /// After the builds pass, run a container from each image, one after
+    /// the other, for this many seconds, and compare how they ran: both
+    /// still running (and answering alike on --verify-port) passes.
+    #[arg(long, value_name = "SECONDS", requires = "verify", value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub verify_run: Option<u64>,
+
+    /// The port --verify-run probes over HTTP (GET /) at the end of each
+    /// run (default: the first EXPOSE).
+    #[arg(long, value_name = "PORT", requires = "verify_run", value_parser = clap::value_parser!(u16).range(1..))]
+    pub verify_port: Option<u16>,
+
     /// Keep the images --verify builds (they are removed by default) and
     /// print their names.
     #[arg(long, requires = "verify")]
@@ -206,6 +217,8 @@ impl From<Cli> for Settings {
                 timeout: std::time::Duration::from_secs(cli.verify_timeout),
                 keep_images: cli.keep_images,
                 verbose: cli.verbose,
+                run_seconds: cli.verify_run,
+                port: cli.verify_port,
             }),
         }
     }

@@ -117,6 +117,7 @@ codes! {
     // Refused under --verify --write: the verification did not pass.
     VerifyFailed = "verify-failed", "the rewrite did not build, or its image differs from the original's";
     VerifyTimeout = "verify-timeout", "a build took longer than --verify-timeout";
+    VerifyInconclusive = "verify-inconclusive", "both containers of --verify-run exited the same way, or could not be probed, before they could be compared";
     VerifyOriginalFails = "verify-original-fails", "the original does not build, so the rewrite cannot be verified";
 
     // Warnings.

@@ -51,12 +51,35 @@ fn options() -> VerifyOptions {
         timeout: Duration::from_secs(900),
         keep_images: false,
         verbose: false,
+        run_seconds: None,
+        port: None,
     }
 }
 
 /// Verifies `dockerfile` (in `context`) against `rewritten`, or its own
 /// rewrite with `tamper` applied.
 fn verify_with(dockerfile: &Path, tamper: impl Fn(&str) -> String) -> Verification {
+    verify_opts(dockerfile, tamper, &options())
+}
+
+/// [`verify_with`], with `--verify-run` for this many seconds.
+fn verify_running(
+    dockerfile: &Path,
+    tamper: impl Fn(&str) -> String,
+    seconds: u64,
+) -> Verification {
+    let opts = VerifyOptions {
+        run_seconds: Some(seconds),
+        ..options()
+    };
+    verify_opts(dockerfile, tamper, &opts)
+}
+
+fn verify_opts(
+    dockerfile: &Path,
+    tamper: impl Fn(&str) -> String,
+    opts: &VerifyOptions,
+) -> Verification {
     let context = dockerfile.parent().unwrap();
     let p = process_path(
         dockerfile,
@@ -80,7 +103,7 @@ fn verify_with(dockerfile: &Path, tamper: impl Fn(&str) -> String) -> Verificati
         rewritten: &rewritten,
         plan: &plan,
     };
-    verify(engine.as_ref(), &job, &options(), &watch)
+    verify(engine.as_ref(), &job, opts, &watch)
 }
 
 /// A copy of an example in a temporary folder, its Dockerfile changed.
@@ -111,6 +134,8 @@ fn the_cli_verifies_an_example_and_reports_real_sizes() {
             "buildah",
             "--format",
             "json",
+            "--verify-run",
+            "8",
             "examples/node-classic/Dockerfile",
         ])
         .output()
@@ -138,12 +163,83 @@ fn the_cli_verifies_an_example_and_reports_real_sizes() {
     for field in ["Cmd", "ExposedPorts", "WorkingDir", "Env.PATH"] {
         assert!(fields.contains(&field), "{field} compared: {fields:?}");
     }
-    // The images made are gone.
-    let left = Command::new("buildah")
-        .args(["images", "--format", "{{.Name}}"])
-        .output()
-        .unwrap();
-    assert!(!String::from_utf8_lossy(&left.stdout).contains("slimfile-verify"));
+    // Both containers ran and answered alike on the EXPOSEd port.
+    let run = &v["run"];
+    assert_eq!(run["port"], 3000, "{run:#}");
+    for which in ["original", "rewrite"] {
+        assert_eq!(run[which]["running"], true, "{run:#}");
+        let answer = run[which]["answer"].as_str().unwrap_or_default();
+        assert!(answer.starts_with("HTTP/1.1 404"), "{which}: {run:#}");
+    }
+    assert_nothing_left();
+}
+
+#[test]
+#[ignore = "builds images with buildah: run by .ci/run after tests/verify/standins.sh"]
+fn a_rewrite_that_builds_alike_but_crashes_at_start_fails_the_run() {
+    ready();
+    // The images' configurations are the same; only running tells.
+    let v = verify_running(
+        Path::new("examples/node-classic/Dockerfile"),
+        |text| {
+            text.replace(
+                "RUN npm prune --omit=dev\n",
+                "RUN npm prune --omit=dev && rm -rf node_modules/express\n",
+            )
+        },
+        8,
+    );
+    assert_eq!(v.outcome, Outcome::Failed, "{v:?}");
+    let reason = v.reason.clone().unwrap();
+    assert_eq!(reason.code.as_str(), "verify-failed");
+    assert!(
+        reason.message.contains("the rewrite exited with code 1")
+            && reason.message.contains("the original kept running"),
+        "{}",
+        reason.message
+    );
+    let run = v.run.as_ref().unwrap();
+    assert!(
+        run.rewrite
+            .first_lines
+            .iter()
+            .any(|l| l.contains("express")),
+        "{:?}",
+        run.rewrite.first_lines
+    );
+    assert!(v.text().contains("first lines of each container's output"));
+}
+
+#[test]
+#[ignore = "builds images with buildah: run by .ci/run after tests/verify/standins.sh"]
+fn an_app_that_exits_alike_in_both_is_inconclusive_with_both_outputs() {
+    ready();
+    let dir = example_copy("node-classic", |text| text.to_string());
+    let server = dir.path().join("src/server.ts");
+    let text = std::fs::read_to_string(&server).unwrap();
+    std::fs::write(
+        &server,
+        format!("if (!process.env.DATABASE_URL) {{\n  console.error(\"DATABASE_URL is not set\");\n  process.exit(3);\n}}\n{text}"),
+    )
+    .unwrap();
+    let v = verify_running(&dir.path().join("Dockerfile"), |text| text.to_string(), 8);
+    assert_eq!(v.outcome, Outcome::Inconclusive, "{v:?}");
+    let reason = v.reason.clone().unwrap();
+    assert_eq!(reason.code.as_str(), "verify-inconclusive");
+    assert!(
+        reason.message.contains("both exited with code 3"),
+        "{}",
+        reason.message
+    );
+    let text = v.text();
+    let side_by_side = text
+        .lines()
+        .find(|l| l.contains("DATABASE_URL is not set"))
+        .unwrap_or_else(|| panic!("no side-by-side line in {text}"));
+    let columns: Vec<&str> = side_by_side.split(" | ").map(str::trim).collect();
+    assert_eq!(columns, ["DATABASE_URL is not set"; 2], "{text}");
+    // buildah's own report of the exit is not the application's output.
+    assert!(!text.contains("subprocess exited"), "{text}");
 }
 
 #[test]
@@ -212,8 +308,13 @@ fn ctrl_c_stops_the_build_removes_the_images_and_exits_130() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("stopped by Ctrl-C"), "{stderr}");
+    assert_nothing_left();
+}
+
+/// The images and working containers a verification made are all gone.
+fn assert_nothing_left() {
     let images = Command::new("buildah")
-        .args(["images", "--noheading"])
+        .args(["images", "--format", "{{.Name}}"])
         .output()
         .unwrap();
     assert!(!String::from_utf8_lossy(&images.stdout).contains("slimfile-verify"));
@@ -223,6 +324,6 @@ fn ctrl_c_stops_the_build_removes_the_images_and_exits_130() {
         .unwrap();
     assert!(
         String::from_utf8_lossy(&working.stdout).trim().is_empty(),
-        "no working container is left"
+        "a working container is left"
     );
 }

@@ -9,6 +9,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use super::running::{self, Container};
 use super::watch::{self, Ran, Watch};
 
 /// One build: a Dockerfile, its context, and what the user passes through.
@@ -43,6 +44,24 @@ pub trait Engine {
     fn inspect(&self, image: &str) -> Result<Image, String>;
     /// Removes an image this run made.
     fn remove_image(&self, image: &str);
+    /// Starts a container named `name` from the image tagged `tag`, its
+    /// `port` reachable from the host's loopback (`--verify-run`).
+    fn start_container(
+        &self,
+        tag: &str,
+        image: &Image,
+        name: &str,
+        port: Option<u16>,
+        watch: &Watch,
+    ) -> Result<Container, String>;
+    /// Stops and removes a container this run started.
+    fn remove_container(&self, name: &str);
+    /// Whether a line of a running container's output is the engine's own
+    /// report on it rather than the application's, and so is left out of
+    /// the lines shown side by side.
+    fn own_line(&self, _line: &str) -> bool {
+        false
+    }
 }
 
 /// The engines, in the order they are looked for.
@@ -58,8 +77,14 @@ pub fn find(asked: Option<&str>) -> Result<Box<dyn Engine>, String> {
     for name in &names {
         if let Some(program) = on_path(name) {
             return Ok(match *name {
-                "docker" => Box::new(Docker { program }),
-                "podman" => Box::new(Podman { program }),
+                "docker" => Box::new(DockerStyle {
+                    name: "docker",
+                    program,
+                }),
+                "podman" => Box::new(DockerStyle {
+                    name: "podman",
+                    program,
+                }),
                 _ => Box::new(Buildah { program }),
             });
         }
@@ -161,20 +186,53 @@ fn inspect_docker_style(program: &Path, image: &str) -> Result<Image, String> {
     })
 }
 
-/// Docker's CLI (with BuildKit, Docker's own format).
-pub struct Docker {
+/// `docker run` and `podman run` in the foreground, so that the process
+/// attached is the container's output and exit; the port is published on
+/// a loopback port free a moment before.
+fn start_docker_style(
+    program: &Path,
+    tag: &str,
+    name: &str,
+    port: Option<u16>,
+) -> Result<Container, String> {
+    let mut cmd = Command::new(program);
+    cmd.args(["run", "--rm", "--name", name]);
+    let mut address = None;
+    if let Some(port) = port {
+        let free = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("cannot find a free port on 127.0.0.1: {e}"))?;
+        cmd.arg("-p")
+            .arg(format!("127.0.0.1:{}:{port}", free.port()));
+        address = Some(free);
+    }
+    cmd.arg(tag);
+    let child =
+        watch::spawn(&mut cmd).map_err(|e| format!("cannot run {}: {e}", program.display()))?;
+    Ok(Container { child, address })
+}
+
+/// Docker's or Podman's CLI: the same commands, except that Podman builds in
+/// the OCI format unless told otherwise and Docker (BuildKit) takes
+/// `--progress=plain` for a readable log.
+pub struct DockerStyle {
+    name: &'static str,
     program: PathBuf,
 }
 
-impl Engine for Docker {
+impl Engine for DockerStyle {
     fn name(&self) -> &'static str {
-        "docker"
+        self.name
     }
     fn build(&self, request: &BuildRequest, watch: &Watch) -> std::io::Result<Ran> {
         let mut cmd = Command::new(&self.program);
-        cmd.args(["build", "--progress=plain"]);
+        cmd.arg("build");
+        match self.name {
+            "podman" => cmd.args(["--format", "docker"]),
+            _ => cmd.arg("--progress=plain"),
+        };
         pass_through(&mut cmd, request);
-        watch::run(cmd, watch, "docker build")
+        watch::run(cmd, watch, &format!("{} build", self.name))
     }
     fn inspect(&self, image: &str) -> Result<Image, String> {
         inspect_docker_style(&self.program, image)
@@ -182,28 +240,18 @@ impl Engine for Docker {
     fn remove_image(&self, image: &str) {
         let _ = output(&self.program, &["image", "rm", "--force", image]);
     }
-}
-
-/// Podman's CLI; it builds in the OCI format unless told otherwise.
-pub struct Podman {
-    program: PathBuf,
-}
-
-impl Engine for Podman {
-    fn name(&self) -> &'static str {
-        "podman"
+    fn start_container(
+        &self,
+        tag: &str,
+        _image: &Image,
+        name: &str,
+        port: Option<u16>,
+        _watch: &Watch,
+    ) -> Result<Container, String> {
+        start_docker_style(&self.program, tag, name, port)
     }
-    fn build(&self, request: &BuildRequest, watch: &Watch) -> std::io::Result<Ran> {
-        let mut cmd = Command::new(&self.program);
-        cmd.args(["build", "--format", "docker"]);
-        pass_through(&mut cmd, request);
-        watch::run(cmd, watch, "podman build")
-    }
-    fn inspect(&self, image: &str) -> Result<Image, String> {
-        inspect_docker_style(&self.program, image)
-    }
-    fn remove_image(&self, image: &str) {
-        let _ = output(&self.program, &["image", "rm", "--force", image]);
+    fn remove_container(&self, name: &str) {
+        let _ = output(&self.program, &["rm", "--force", name]);
     }
 }
 
@@ -251,5 +299,52 @@ impl Engine for Buildah {
     }
     fn remove_image(&self, image: &str) {
         let _ = output(&self.program, &["rmi", "--force", image]);
+    }
+    /// `buildah from`, then `buildah run` of the image's `Entrypoint` and
+    /// `Cmd` (buildah runs no start command of its own). Under chroot
+    /// isolation the container shares the host's network, so the port is
+    /// the host's own, and must be free.
+    fn start_container(
+        &self,
+        tag: &str,
+        image: &Image,
+        name: &str,
+        port: Option<u16>,
+        watch: &Watch,
+    ) -> Result<Container, String> {
+        let argv = running::start_command(image);
+        if argv.is_empty() {
+            return Err("the image has neither ENTRYPOINT nor CMD: there is nothing to run".into());
+        }
+        let address = port.map(|p| std::net::SocketAddr::from(([127, 0, 0, 1], p)));
+        if let Some(address) = address.filter(|a| running::in_use(*a)) {
+            return Err(format!(
+                "port {} is already in use on this machine, and buildah's containers share its network: stop what listens there, or probe another port with --verify-port",
+                address.port()
+            ));
+        }
+        let mut from = Command::new(&self.program);
+        from.args(["from", "--pull=never", "--name", name, tag]);
+        let ran = watch::run(from, watch, "buildah from")
+            .map_err(|e| format!("cannot run {}: {e}", self.program.display()))?;
+        if !ran.success {
+            return Err(format!(
+                "buildah from {tag} failed: {}",
+                ran.log.last().map(String::as_str).unwrap_or("no output")
+            ));
+        }
+        let mut cmd = Command::new(&self.program);
+        cmd.args(["run", name, "--"]).args(&argv);
+        let child = watch::spawn(&mut cmd)
+            .map_err(|e| format!("cannot run {}: {e}", self.program.display()))?;
+        Ok(Container { child, address })
+    }
+    fn remove_container(&self, name: &str) {
+        let _ = output(&self.program, &["rm", name]);
+    }
+    /// `buildah run` reports a non-zero exit itself, on stderr.
+    fn own_line(&self, line: &str) -> bool {
+        line.starts_with("subprocess exited with status ")
+            || line.starts_with("Error: exit status ")
     }
 }

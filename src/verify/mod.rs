@@ -6,6 +6,7 @@
 
 pub mod compare;
 pub mod engine;
+pub mod running;
 pub mod watch;
 
 use std::path::Path;
@@ -33,6 +34,12 @@ pub struct VerifyOptions {
     pub keep_images: bool,
     /// Stream the engine's output.
     pub verbose: bool,
+    /// `--verify-run`: run a container from each image for this many
+    /// seconds.
+    pub run_seconds: Option<u64>,
+    /// `--verify-port`: the port to probe over HTTP (default: the first
+    /// `EXPOSE`).
+    pub port: Option<u16>,
 }
 
 /// One file to verify: the original on disk and the rewrite's text.
@@ -78,6 +85,12 @@ pub struct Verification {
     pub saving_bytes: Option<i64>,
     /// Each compared field.
     pub fields: Vec<Compared>,
+    /// How a container of each ran (`--verify-run`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<running::Runs>,
+    /// What the run came to, when it passed.
+    #[serde(skip)]
+    pub run_summary: Option<String>,
     /// Images left in the engine's storage (`--keep-images`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub kept_images: Vec<String>,
@@ -103,6 +116,8 @@ impl Verification {
             rewrite: None,
             saving_bytes: None,
             fields: Vec::new(),
+            run: None,
+            run_summary: None,
             kept_images: Vec::new(),
             interrupted: false,
         }
@@ -141,8 +156,23 @@ impl Verification {
                 count(Verdict::Announced)
             ));
         }
+        if let Some(summary) = &self.run_summary {
+            out.push_str(&format!("; ran both: {summary}"));
+        }
         if let Some(reason) = &self.reason {
             out.push_str(&format!(": {}", reason.display()));
+        }
+        if let Some(runs) = self
+            .run
+            .as_ref()
+            .filter(|_| self.outcome != Outcome::Passed)
+        {
+            if !runs.original.first_lines.is_empty() || !runs.rewrite.first_lines.is_empty() {
+                out.push_str("\n  first lines of each container's output:");
+                for line in running::side_by_side(runs) {
+                    out.push_str(&format!("\n    {line}"));
+                }
+            }
         }
         out
     }
@@ -309,7 +339,80 @@ fn run_builds(
         );
         return fail(v, Outcome::Failed, Code::VerifyFailed, message);
     }
-    v.outcome = Outcome::Passed;
+    let Some(seconds) = opts.run_seconds else {
+        v.outcome = Outcome::Passed;
+        return;
+    };
+    // Both images, run alike, one after the other.
+    let port = opts.port.or_else(|| first_exposed_port(job.rewritten));
+    let original_run = running::run_one(
+        engine,
+        (original_tag, &original.0),
+        &container_name(original_tag),
+        seconds,
+        port,
+        watch,
+    );
+    let rewrite_run = if watch::interrupted() {
+        running::RunResult::default()
+    } else {
+        running::run_one(
+            engine,
+            (rewrite_tag, &rewrite.0),
+            &container_name(rewrite_tag),
+            seconds,
+            port,
+            watch,
+        )
+    };
+    let runs = running::Runs {
+        seconds,
+        port,
+        original: original_run,
+        rewrite: rewrite_run,
+    };
+    let (outcome, why) = running::judge(&runs);
+    v.run = Some(runs);
+    if watch::interrupted() {
+        v.interrupted = true;
+        return fail(
+            v,
+            Outcome::NotRun,
+            Code::VerifyFailed,
+            "stopped by Ctrl-C while running the containers".into(),
+        );
+    }
+    match outcome {
+        Outcome::Passed => {
+            v.outcome = Outcome::Passed;
+            v.run_summary = Some(why);
+        }
+        Outcome::Inconclusive => fail(v, outcome, Code::VerifyInconclusive, why),
+        _ => fail(v, outcome, Code::VerifyFailed, why),
+    }
+}
+
+/// The container of an image's tag: `slimfile-verify-<pid>-<n>-<which>`.
+fn container_name(tag: &str) -> String {
+    tag.rsplit('/').next().unwrap_or(tag).replace(':', "-")
+}
+
+/// The first TCP port the final stage's `EXPOSE` lists, if it is a number.
+fn first_exposed_port(rewritten: &str) -> Option<u16> {
+    use crate::parse::{Dockerfile, Keyword};
+    let file = Dockerfile::parse(rewritten);
+    let stages = file.stages();
+    let last = stages.last()?;
+    let instructions: Vec<_> = file.instructions().collect();
+    instructions[last.instructions.clone()]
+        .iter()
+        .filter(|i| i.keyword == Keyword::Expose)
+        .flat_map(|i| i.list_args())
+        .find_map(|port| match port.split_once('/') {
+            Some((n, proto)) if proto.eq_ignore_ascii_case("tcp") => n.parse().ok(),
+            Some(_) => None,
+            None => port.parse().ok(),
+        })
 }
 
 /// Why a build stopped.
