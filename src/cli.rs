@@ -153,7 +153,8 @@ pub struct Cli {
     #[arg(long, value_name = "SPEC", requires = "verify")]
     pub secret: Vec<String>,
 
-    /// The longest one build of --verify may take, in seconds.
+    /// The longest one build (or one run of --verify-run) of --verify may
+    /// take, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 1800, requires = "verify", value_parser = clap::value_parser!(u64).range(1..))]
     pub verify_timeout: u64,
 
@@ -169,7 +170,8 @@ pub struct Cli {
     pub verify_port: Option<u16>,
 
     /// Keep the images --verify builds (they are removed by default) and
-    /// print their names.
+    /// print their names; the containers of --verify-run are removed
+    /// whatever this says.
     #[arg(long, requires = "verify")]
     pub keep_images: bool,
 

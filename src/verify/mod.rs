@@ -343,6 +343,8 @@ fn run_builds(
         v.outcome = Outcome::Passed;
         return;
     };
+    // --verify-timeout bounds each run as it bounds each build.
+    let seconds = seconds.min(opts.timeout.as_secs());
     // Both images, run alike, one after the other.
     let port = opts.port.or_else(|| first_exposed_port(job.rewritten));
     let original_run = running::run_one(
