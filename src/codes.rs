@@ -133,6 +133,7 @@ codes! {
     UserAsId = "user-as-id", "the USER is given by its numeric id, as the runtime image has no such name";
     NoManifest = "no-manifest", "the project's manifest is not in the build context";
     DevPackageDropped = "dev-package-dropped", "a -dev package is not installed again, and its run-time library may be missing";
+    SmallGain = "small-gain", "the final stage is on the builder's own image and saves only what the build leaves outside the application";
     GlobalOnlyForBuild = "global-only-for-build", "a global install only the build uses is not made again in the final stage";
 }
 

@@ -1877,3 +1877,94 @@ fn build_tools_on_a_lean_base_are_a_gain() {
     let p = rewrite("FROM node:20-alpine\nWORKDIR /app\nCOPY . .\nRUN apk add --no-cache --virtual .gyp python3 make g++ && npm ci --omit=dev && apk del .gyp\nCMD [\"node\", \"x.js\"]\n");
     assert_eq!(p.report.status, Status::Unchanged, "{:?}", p.report.reason);
 }
+
+/// On a lean builder whose install drops no dev dependency, the final stage
+/// on the same image saves only what the build leaves outside the app: the
+/// rewrite says so; with a prune it does not, and with nothing built at all
+/// the file is left as it is.
+#[test]
+fn a_lean_builder_with_nothing_to_prune_says_the_gain_is_small() {
+    let manifest = [(
+        "package.json",
+        r#"{"scripts": {"build": "node build.js"}, "dependencies": {"express": "4"}}"#,
+    )];
+    let small = |p: &Processed| {
+        p.report
+            .warnings
+            .iter()
+            .any(|w| w.code == slimfile::codes::Code::SmallGain)
+    };
+    let p = rewrite_with(
+        "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci --omit=dev\nRUN npm run build\nCMD [\"node\", \"dist/index.js\"]\n",
+        &manifest,
+        None,
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(small(&p), "{:?}", p.report.warnings);
+    let p = rewrite_with(
+        "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\nCMD [\"node\", \"dist/index.js\"]\n",
+        &[(
+            "package.json",
+            r#"{"scripts": {"build": "tsc"}, "devDependencies": {"typescript": "5"}}"#,
+        )],
+        None,
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(!small(&p), "{:?}", p.report.warnings);
+    let p = rewrite_with(
+        "FROM node:20-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci --omit=dev\nCMD [\"node\", \"index.js\"]\n",
+        &manifest,
+        None,
+    );
+    assert_eq!(
+        p.report.reason.as_ref().map(|r| r.code),
+        Some(slimfile::codes::Code::NothingToGain)
+    );
+}
+
+/// yarn 2+ lock files name each package's programs: a start script's program
+/// from a production dependency is found there (no table lists it), and one
+/// from a dev dependency keeps the dev dependencies.
+#[test]
+fn yarn_berry_lock_files_say_whose_program_a_script_runs() {
+    let dockerfile = "FROM node:22\nWORKDIR /app\nRUN corepack enable\nCOPY . .\nRUN yarn install --immutable\nRUN yarn build\nCMD [\"yarn\", \"start\"]\n";
+    let lock = "__metadata:\n  version: 8\n  cacheKey: 10c0\n\n\"@acme/serve@npm:^2.0.0\":\n  version: 2.1.0\n  resolution: \"@acme/serve@npm:2.1.0\"\n  bin:\n    acme-serve: bin/serve.js\n  checksum: 10c0/00\n  languageName: node\n  linkType: hard\n\n\"@acme/watch@npm:^1.0.0, @acme/watch@npm:^1.2.0\":\n  version: 1.2.0\n  resolution: \"@acme/watch@npm:1.2.0\"\n  bin:\n    acme-watch: ./cli.js\n  languageName: node\n  linkType: hard\n\n\"typescript@npm:^5.5.4\":\n  version: 5.9.3\n  bin:\n    tsc: ./bin/tsc\n    tsserver: ./bin/tsserver\n  languageName: node\n  linkType: hard\n";
+    let manifest = |start: &str| {
+        format!(
+            r#"{{"scripts": {{"build": "tsc", "start": "{start}"}}, "dependencies": {{"@acme/serve": "^2.0.0"}}, "devDependencies": {{"@acme/watch": "^1.0.0", "typescript": "^5.5.4"}}, "packageManager": "yarn@4.5.3"}}"#
+        )
+    };
+    let files = |start: &str| {
+        vec![
+            ("package.json".to_string(), manifest(start)),
+            ("yarn.lock".to_string(), lock.to_string()),
+            (
+                ".yarnrc.yml".to_string(),
+                "nodeLinker: node-modules\n".to_string(),
+            ),
+        ]
+    };
+    let run = |start: &str| {
+        let f = files(start);
+        let refs: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        rewrite_with(dockerfile, &refs, None)
+    };
+    let p = run("acme-serve dist");
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(
+        output(&p).contains("yarn workspaces focus --all --production"),
+        "{}",
+        output(&p)
+    );
+    let p = run("acme-watch dist");
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(!output(&p).contains("--production"), "{}", output(&p));
+    assert!(p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.code == slimfile::codes::Code::DevDependenciesKept));
+    // A program no lock entry names is still not guessed at.
+    let p = run("mystery-tool dist");
+    assert_ne!(p.report.status, Status::WouldRewrite, "{}", output(&p));
+}

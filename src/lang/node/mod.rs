@@ -181,6 +181,24 @@ fn plan_rewrite<'a>(
     let (flavor, runtime_image) =
         choose_runtime(facts, ctx, t, image, &tag, pm, dev_installed, asked)?;
 
+    // On the builder's own lean image, with no dev dependency pruned and no
+    // build tool left behind, the final stage drops only what the build left
+    // outside the application: the package manager's cache, say. Say so.
+    let pruned = dev_installed && start.dev_dependency.is_none();
+    if matches!(tag.variant, Variant::Slim | Variant::Alpine)
+        && runtime_image.split('@').next() == image.raw.split('@').next()
+        && !pruned
+        && !installs_build_tools(facts, t)
+    {
+        warnings.push(Warning::new(
+            Code::SmallGain,
+            Some(facts.from.start_line),
+            format!(
+                "the final stage is on the builder's own image `{runtime_image}` and no dev dependency or build tool is dropped: the rewrite saves only what the build leaves outside {app_dir} (the package manager's cache, say)"
+            ),
+        ));
+    }
+
     let copied = carry::copied_files(facts);
     let glibc_to_musl = flavor == Flavor::Alpine && tag.variant != Variant::Alpine;
     let packages = final_packages(facts, t, flavor, glibc_to_musl, &manifest, &mut warnings)?;
@@ -343,15 +361,10 @@ fn choose_runtime(
     } else {
         runtime_image
     };
-    // Build tools installed on the lean base (`apk add build-base python3`)
-    // are a gain too: the final stage leaves them behind.
-    let build_tools = carry::runtime_packages(facts, |_| false)
-        .iter()
-        .any(|p| t.build_only(p));
     if matches!(tag.variant, Variant::Slim | Variant::Alpine)
         && !has_build_step(facts, t)
         && !dev_installed
-        && !build_tools
+        && !installs_build_tools(facts, t)
         && asked.is_none()
     {
         return Err(Stop::Unchanged(Reason::at(
@@ -362,6 +375,14 @@ fn choose_runtime(
     }
 
     Ok((flavor, runtime_image))
+}
+
+/// Build tools installed on the lean base (`apk add build-base python3`)
+/// are a gain too: the final stage leaves them behind.
+fn installs_build_tools(facts: &StageFacts, t: &NodeTemplate) -> bool {
+    carry::runtime_packages(facts, |_| false)
+        .iter()
+        .any(|p| t.build_only(p))
 }
 
 /// The CMD the final stage runs instead of the original's: the script's

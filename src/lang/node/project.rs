@@ -86,7 +86,19 @@ pub(super) fn read_manifest(facts: &StageFacts, ctx: &Context, t: &NodeTemplate)
             .map(|o| o.keys().cloned().collect())
             .unwrap_or_default()
     };
-    let lock_bins = read_bins(ctx);
+    let mut lock_bins = read_bins(ctx);
+    let berry_lock_bins = ctx.read("yarn.lock").and_then(|l| yarn_berry_bins(&l));
+    if let Some(bins) = &berry_lock_bins {
+        let (deps, dev_deps) = (names("dependencies"), names("devDependencies"));
+        for (bin, package) in bins {
+            let dev = !deps.contains(package) && dev_deps.contains(package);
+            if deps.contains(package) || dev {
+                lock_bins
+                    .entry(bin.clone())
+                    .or_insert((package.clone(), dev));
+            }
+        }
+    }
     Manifest {
         found: true,
         scripts: json
@@ -100,7 +112,7 @@ pub(super) fn read_manifest(facts: &StageFacts, ctx: &Context, t: &NodeTemplate)
             .unwrap_or_default(),
         dependencies: names("dependencies"),
         dev_dependencies: names("devDependencies"),
-        bins_from_lock: !lock_bins.is_empty(),
+        bins_from_lock: !lock_bins.is_empty() || berry_lock_bins.is_some(),
         bins: {
             let mut bins = lock_bins;
             let (deps, dev_deps) = (names("dependencies"), names("devDependencies"));
@@ -160,6 +172,40 @@ fn read_bins(ctx: &Context) -> std::collections::BTreeMap<String, (String, bool)
         }
     }
     out
+}
+
+/// Every package's programs from a yarn 2+ lock file, program → package
+/// (`bin:` under each entry; yarn 1's lock file has none, and is `None`).
+/// Read by hand: the file is YAML, but only this two-level shape matters
+/// here, and a YAML crate would be a dependency for one table.
+fn yarn_berry_bins(lock: &str) -> Option<std::collections::BTreeMap<String, String>> {
+    if !lock.lines().any(|l| l == "__metadata:") {
+        return None;
+    }
+    let mut out = std::collections::BTreeMap::new();
+    let mut package: Option<String> = None;
+    let mut in_bin = false;
+    for line in lock.lines() {
+        if !line.starts_with(' ') {
+            in_bin = false;
+            // `"@scope/name@npm:^1.0.0, @scope/name@npm:^1.2.0":`: the
+            // name runs to the `@` that is not its first character.
+            package = line.strip_suffix(':').and_then(|key| {
+                let first = key.trim_matches('"').split(", ").next()?;
+                let at = first.get(1..)?.find('@')? + 1;
+                Some(first[..at].to_string())
+            });
+        } else if line == "  bin:" {
+            in_bin = true;
+        } else if in_bin && line.starts_with("    ") && !line.starts_with("     ") {
+            if let (Some(package), Some((bin, _))) = (&package, line.trim().split_once(':')) {
+                out.insert(bin.trim_matches('"').to_string(), package.clone());
+            }
+        } else {
+            in_bin = false;
+        }
+    }
+    Some(out)
 }
 
 /// What the lock file says about native code.
@@ -555,4 +601,23 @@ pub(super) fn has_build_step(facts: &StageFacts, t: &NodeTemplate) -> bool {
             t.rules.run_hints.build_scripts.iter().any(|b| b == s) || s.starts_with("build")
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::yarn_berry_bins;
+
+    #[test]
+    fn yarn_berry_bins_are_read_per_package_and_yarn_1_has_none() {
+        let lock = "__metadata:\n  version: 8\n\n\"@scope/tool@npm:^1.0.0, @scope/tool@npm:^1.1.0\":\n  version: 1.1.0\n  dependencies:\n    left: \"npm:^1\"\n  bin:\n    tool: ./cli.js\n    \"tool-extra\": ./extra.js\n  checksum: 10c0/00\n\n\"typescript@patch:typescript@npm%3A^5.5.4#optional!builtin<compat/typescript>\":\n  version: 5.9.3\n  bin:\n    tsc: bin/tsc\n";
+        let bins = yarn_berry_bins(lock).unwrap();
+        assert_eq!(bins.get("tool").map(String::as_str), Some("@scope/tool"));
+        assert_eq!(
+            bins.get("tool-extra").map(String::as_str),
+            Some("@scope/tool")
+        );
+        assert_eq!(bins.get("tsc").map(String::as_str), Some("typescript"));
+        assert!(!bins.contains_key("left"));
+        assert!(yarn_berry_bins("# yarn lockfile v1\n\nleft@^1:\n  version \"1.0.0\"\n").is_none());
+    }
 }
