@@ -1968,3 +1968,35 @@ fn yarn_berry_lock_files_say_whose_program_a_script_runs() {
     let p = run("mystery-tool dist");
     assert_ne!(p.report.status, Status::WouldRewrite, "{}", output(&p));
 }
+
+/// On the builder's own image, even a floating tag whose Node.js major is
+/// unknown (`node:alpine`), the runtime has the yarn 1 the original started
+/// with; a different runtime image of an unknown major does not.
+#[test]
+fn the_builders_own_image_has_the_yarn_the_original_ran() {
+    let dockerfile = |from: &str| {
+        format!("FROM {from}\nWORKDIR /app\nCOPY package.json yarn.lock ./\nRUN yarn install --frozen-lockfile\nCOPY . .\nRUN yarn build\nCMD [\"yarn\", \"serve\"]\n")
+    };
+    let files = [
+        (
+            "package.json",
+            r#"{"scripts": {"build": "tsc", "serve": "node dist/a.js && echo done"}, "dependencies": {"express": "4"}, "devDependencies": {"typescript": "5"}}"#,
+        ),
+        ("yarn.lock", "# yarn lockfile v1\n"),
+    ];
+    let p = rewrite_with(&dockerfile("node:alpine"), &files, None);
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(
+        final_stage(&p).contains("FROM node:alpine\n")
+            && final_stage(&p).contains("CMD [\"yarn\", \"serve\"]"),
+        "{}",
+        final_stage(&p)
+    );
+    let p = rewrite_with(&dockerfile("node:current"), &files, None);
+    assert_eq!(
+        p.report.reason.as_ref().map(|r| r.code),
+        Some(slimfile::codes::Code::PackageManagerMissing),
+        "{}",
+        output(&p)
+    );
+}

@@ -185,8 +185,9 @@ fn plan_rewrite<'a>(
     // build tool left behind, the final stage drops only what the build left
     // outside the application: the package manager's cache, say. Say so.
     let pruned = dev_installed && start.dev_dependency.is_none();
+    let same_image = runtime_image.split('@').next() == image.raw.split('@').next();
     if matches!(tag.variant, Variant::Slim | Variant::Alpine)
-        && runtime_image.split('@').next() == image.raw.split('@').next()
+        && same_image
         && !pruned
         && !installs_build_tools(facts, t)
     {
@@ -234,7 +235,11 @@ fn plan_rewrite<'a>(
         }
         kept
     };
-    let cmd_as_node = starts_on_image(facts, t, &tag, flavor, &global_runs, &globals, &start)?;
+    // yarn 1 comes with the official images below a major; on the builder's
+    // own image (a floating `node:alpine` too) the runtime has whatever yarn
+    // the original ran with.
+    let yarn_bundled = same_image || tag.major.is_some_and(|m| m < t.rules.yarn_bundled_below);
+    let cmd_as_node = starts_on_image(facts, yarn_bundled, flavor, &global_runs, &globals, &start)?;
     let tools = crate::runtime::healthcheck_tools(
         facts,
         ctx,

@@ -7,10 +7,10 @@ use super::*;
 /// Whether what the start command needs can run on the runtime image: the
 /// global installs made again, the package manager it runs through (else the
 /// `node …` its script runs: `true`), no shell where distroless has none.
+/// `yarn_bundled`: the runtime image has yarn 1 of its own.
 pub(super) fn starts_on_image(
     facts: &StageFacts,
-    t: &NodeTemplate,
-    tag: &NodeTag,
+    yarn_bundled: bool,
     flavor: Flavor,
     global_runs: &[(&Instruction, Vec<String>)],
     globals: &[String],
@@ -20,7 +20,6 @@ pub(super) fn starts_on_image(
     // Global installs are made again in the final stage, with the same tool.
     for (run, words) in global_runs {
         let tool = words[0].as_str();
-        let yarn_bundled = tag.major.is_some_and(|m| m < t.rules.yarn_bundled_below);
         // corepack is only asked for where the image bundles it.
         let possible = !distroless
             && (tool == "npm" || tool == "corepack" || (tool == "yarn" && yarn_bundled));
@@ -44,7 +43,6 @@ pub(super) fn starts_on_image(
     // The start command must run the same on the runtime image.
     let mut cmd_as_node = false;
     if let Some(p) = start.package_manager.clone() {
-        let yarn_bundled = tag.major.is_some_and(|m| m < t.rules.yarn_bundled_below);
         let available = !distroless
             && match p.as_str() {
                 "npm" => true,
