@@ -230,7 +230,8 @@ impl<'a> StageFacts<'a> {
                         .iter()
                         .filter(|c| c.instruction.start_line < i.start_line && c.from.is_none())
                         .map(|c| (c.sources.as_slice(), c.dest.as_str()));
-                    let scripts = crate::scripts::CopiedScripts::new(ctx, copies);
+                    let scripts =
+                        crate::scripts::CopiedScripts::new(ctx, copies).with_package_scripts();
                     let steps =
                         shell::read_instruction(file, i, shell_form.as_deref(), &scope, &scripts);
                     out.push(RunSteps {

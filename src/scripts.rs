@@ -10,6 +10,7 @@ use crate::shell::Scripts;
 pub struct CopiedScripts<'c> {
     ctx: &'c Context,
     copies: Vec<(Vec<String>, String)>,
+    package_scripts: bool,
 }
 
 impl<'c> CopiedScripts<'c> {
@@ -30,7 +31,18 @@ impl<'c> CopiedScripts<'c> {
                 (sources, dest.to_string())
             })
             .collect();
-        CopiedScripts { ctx, copies }
+        CopiedScripts {
+            ctx,
+            copies,
+            package_scripts: false,
+        }
+    }
+
+    /// The same, walking the `package.json` scripts package managers run
+    /// (for the `RUN`s of a build).
+    pub fn with_package_scripts(mut self) -> CopiedScripts<'c> {
+        self.package_scripts = true;
+        self
     }
 
     /// The context file that ended up at `path`, if one did.
@@ -84,5 +96,8 @@ impl<'c> CopiedScripts<'c> {
 impl Scripts for CopiedScripts<'_> {
     fn script(&self, path: &str) -> Option<String> {
         self.ctx.read(&self.source_of(path)?)
+    }
+    fn package_scripts(&self) -> bool {
+        self.package_scripts
     }
 }

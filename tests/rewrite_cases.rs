@@ -2000,3 +2000,49 @@ fn the_builders_own_image_has_the_yarn_the_original_ran() {
         output(&p)
     );
 }
+
+/// Found by building a real rewrite: what a `package.json` script writes
+/// outside the application, or installs, is carried as a `RUN`'s own is —
+/// the install's `postinstall` and `npm run build` alike.
+#[test]
+fn what_package_scripts_write_and_install_is_carried() {
+    let lock = r#"{"name": "b", "version": "1.0.0", "lockfileVersion": 3, "requires": true, "packages": {"": {"name": "b", "version": "1.0.0"}}}"#;
+    let p = rewrite_with(
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nEXPOSE 3000\nCMD [\"node\", \"index.js\"]\n",
+        &[
+            (
+                "package.json",
+                r#"{"name": "b", "version": "1.0.0", "scripts": {"postinstall": "mkdir -p /opt/assets && cp assets.txt /opt/assets/"}}"#,
+            ),
+            ("package-lock.json", lock),
+        ],
+        None,
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(
+        final_stage(&p).contains("COPY --from=builder /opt/assets /opt/assets"),
+        "{}",
+        final_stage(&p)
+    );
+    let p = rewrite_with(
+        "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\nCMD [\"node\", \"index.js\"]\n",
+        &[
+            (
+                "package.json",
+                r#"{"name": "b", "version": "1.0.0", "scripts": {"build": "apt-get update && apt-get install -y ffmpeg && mkdir -p /srv/www && cp index.html /srv/www/"}}"#,
+            ),
+            ("package-lock.json", lock),
+        ],
+        None,
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    let last = final_stage(&p);
+    assert!(
+        last.contains("install -y --no-install-recommends ffmpeg"),
+        "{last}"
+    );
+    assert!(
+        last.contains("COPY --from=builder /srv/www /srv/www"),
+        "{last}"
+    );
+}

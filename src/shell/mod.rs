@@ -51,6 +51,13 @@ impl Scope {
 pub trait Scripts {
     /// The text of the file at this absolute path in the image, if known.
     fn script(&self, path: &str) -> Option<String>;
+    /// Whether the `package.json` scripts a package manager runs (`npm run
+    /// build`, an install's `postinstall`) are walked too: for a build's
+    /// `RUN`s, whose every write counts; not for a start command, which the
+    /// language reads through its scripts itself.
+    fn package_scripts(&self) -> bool {
+        false
+    }
 }
 
 /// No script is known.

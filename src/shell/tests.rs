@@ -617,3 +617,61 @@ fn writes_from_clusters_urls_and_targets() {
         [(Some("/tmp/x".into()), WriteKind::Removed)]
     );
 }
+
+#[test]
+fn package_scripts_a_build_runs_are_walked_where_asked() {
+    struct Project(bool);
+    impl Scripts for Project {
+        fn script(&self, path: &str) -> Option<String> {
+            (path == "/app/package.json").then(|| {
+                r#"{"scripts": {"prebuild": "rm -rf dist", "build": "tsc && cp -r assets /srv/www",
+                   "postinstall": "mkdir -p /opt/assets && cp a.txt /opt/assets/",
+                   "gen": "sh -c 'npm run build'"}}"#
+                    .into()
+            })
+        }
+        fn package_scripts(&self) -> bool {
+            self.0
+        }
+    }
+    let words = |text: &str, follow: bool| -> Vec<(String, Vec<String>)> {
+        commands(&read(text, &scope(), &Project(follow)))
+            .map(|c| (c.words().join(" "), c.via.clone()))
+            .collect()
+    };
+    // `npm run build` runs prebuild, build and postbuild (there is none),
+    // after the command itself.
+    let c = words("npm run build", true);
+    let names: Vec<&str> = c.iter().map(|(w, _)| w.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "npm run build",
+            "rm -rf dist",
+            "tsc",
+            "cp -r assets /srv/www"
+        ]
+    );
+    assert_eq!(c[3].1, ["npm run build"]);
+    // An install of the project runs its lifecycle scripts; one of a
+    // package, or with --ignore-scripts, does not; yarn and pnpm run no pre/post.
+    let cp = |text: &str| {
+        words(text, true)
+            .iter()
+            .any(|(w, _)| w.starts_with("cp a.txt"))
+    };
+    assert!(cp("npm ci") && cp("yarn") && cp("yarn install --frozen-lockfile") && cp("pnpm i"));
+    assert!(
+        !cp("npm install express") && !cp("npm ci --ignore-scripts") && !cp("npm --prefix web ci")
+    );
+    assert!(!words("yarn build", true)
+        .iter()
+        .any(|(w, _)| w == "rm -rf dist"));
+    assert!(words("yarn build", true).iter().any(|(w, _)| w == "tsc"));
+    assert!(!words("yarn add left-pad", true)
+        .iter()
+        .any(|(w, _)| w == "tsc"));
+    // Scripts calling scripts are followed; nothing is where not asked.
+    assert!(words("npm run gen", true).iter().any(|(w, _)| w == "tsc"));
+    assert_eq!(words("npm run build", false).len(), 1);
+}

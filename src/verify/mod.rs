@@ -244,7 +244,9 @@ fn run_builds(
                 Code::VerifyOriginalFails
             };
             let message = format!("the original does not build: {}", stop.message);
-            return fail(v, Outcome::NotRun, code, message);
+            fail(v, Outcome::NotRun, code, message);
+            see_the_log(v, opts);
+            return;
         }
     };
     // The rewrite, from a temporary folder outside the context; the
@@ -297,7 +299,9 @@ fn run_builds(
                 Some(path) => format!("the rewrite does not build: COPY --from={} {path}: no such path in the builder stage", job.plan.builder_name),
                 None => format!("the rewrite does not build: {}", stop.message),
             };
-            return fail(v, Outcome::Failed, code, message);
+            fail(v, Outcome::Failed, code, message);
+            see_the_log(v, opts);
+            return;
         }
     };
     v.original = Some(Built {
@@ -415,6 +419,17 @@ fn first_exposed_port(rewritten: &str) -> Option<u16> {
             Some(_) => None,
             None => port.parse().ok(),
         })
+}
+
+/// A build that failed names only the engine's last error line: say where
+/// the rest is, unless it was already streamed.
+fn see_the_log(v: &mut Verification, opts: &VerifyOptions) {
+    if !opts.verbose && !v.interrupted {
+        v.reason = v
+            .reason
+            .take()
+            .map(|r| r.hint("run again with --verbose to see the engine's whole output"));
+    }
 }
 
 /// Why a build stopped.

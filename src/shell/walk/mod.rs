@@ -17,6 +17,7 @@ use crate::paths::resolve;
 
 mod builtins;
 mod expand;
+mod package_scripts;
 mod run;
 
 /// How deeply scripts may call scripts, functions and `sh -c` before the

@@ -173,7 +173,9 @@ impl Walker<'_> {
             if is_script_path(&name) && self.program_file(&program, &name, &cmd_st, text) {
                 return;
             }
+            let runner = argv.clone();
             self.emit_argv(argv, writes, &cmd_st);
+            self.package_scripts(&runner, &cmd_st);
             return;
         }
         self.unknown(&cmd_st, text, "wrappers nest too deeply to follow", None);
