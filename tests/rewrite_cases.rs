@@ -2046,3 +2046,19 @@ fn what_package_scripts_write_and_install_is_carried() {
         "{last}"
     );
 }
+
+/// Found on a real file: @prisma/client as a dev dependency, kept (the start
+/// runs ts-node), still needs openssl on slim.
+#[test]
+fn a_kept_dev_dependency_gets_its_run_time_package() {
+    let p = rewrite_with(
+        "FROM node:20\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nCMD [\"npm\", \"start\"]\n",
+        &[(
+            "package.json",
+            r#"{"scripts": {"start": "ts-node src/index.ts"}, "devDependencies": {"@prisma/client": "^5", "prisma": "^5", "ts-node": "^10", "typescript": "^5"}}"#,
+        )],
+        None,
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(final_stage(&p).contains("openssl"), "{}", final_stage(&p));
+}

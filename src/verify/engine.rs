@@ -342,9 +342,9 @@ impl Engine for Buildah {
     fn remove_container(&self, name: &str) {
         let _ = output(&self.program, &["rm", name]);
     }
-    /// `buildah run` reports a non-zero exit itself, on stderr.
+    /// `buildah run` reports a non-zero exit or a kill itself, on stderr
+    /// (`subprocess exited with status 3`, `subprocess exited on killed`).
     fn own_line(&self, line: &str) -> bool {
-        line.starts_with("subprocess exited with status ")
-            || line.starts_with("Error: exit status ")
+        line.starts_with("subprocess exited ") || line.starts_with("Error: exit status ")
     }
 }

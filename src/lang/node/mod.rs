@@ -202,7 +202,19 @@ fn plan_rewrite<'a>(
 
     let copied = carry::copied_files(facts);
     let glibc_to_musl = flavor == Flavor::Alpine && tag.variant != Variant::Alpine;
-    let packages = final_packages(facts, t, flavor, glibc_to_musl, &manifest, &mut warnings)?;
+    // Whether the dev dependencies stay is settled only by the prune below
+    // (a pnpm workspace keeps them): a dev dependency's run-time package is
+    // installed wherever they were installed, which costs at worst a
+    // package, where a missing one breaks the app.
+    let packages = final_packages(
+        facts,
+        t,
+        flavor,
+        glibc_to_musl,
+        &manifest,
+        dev_installed,
+        &mut warnings,
+    )?;
     // A global install only the build uses (`npm install -g typescript`) is
     // not made again.
     let (global_runs, globals) = {

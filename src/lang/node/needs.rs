@@ -120,6 +120,7 @@ pub(super) fn final_packages(
     flavor: Flavor,
     glibc_to_musl: bool,
     manifest: &Manifest,
+    dev_installed: bool,
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<String>, Stop> {
     let line = facts.from.start_line;
@@ -175,7 +176,11 @@ pub(super) fn final_packages(
             Flavor::Alpine => &needs.alpine,
             _ => continue,
         };
-        if !manifest.dependencies.contains(dependency) {
+        // Every package the final stage may keep: dev dependencies too,
+        // where they were installed.
+        let kept = manifest.dependencies.contains(dependency)
+            || (dev_installed && manifest.dev_dependencies.contains(dependency));
+        if !kept {
             continue;
         }
         for p in wanted {
