@@ -2062,3 +2062,57 @@ fn a_kept_dev_dependency_gets_its_run_time_package() {
     assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
     assert!(final_stage(&p).contains("openssl"), "{}", final_stage(&p));
 }
+
+/// Found on real files: a build tool installed globally is not made again
+/// when the start goes through the image's own yarn 1 to a plain `node`
+/// script, nor is husky (git hooks) for any start; a script that runs the
+/// tool keeps it.
+#[test]
+fn build_only_globals_are_judged_through_the_start_script() {
+    let dockerfile = |global: &str, cmd: &str| {
+        format!("FROM node:20\nWORKDIR /app\nRUN {global}\nCOPY package.json yarn.lock ./\nRUN yarn --frozen-lockfile\nCOPY . .\nRUN yarn build\nCMD {cmd}\n")
+    };
+    let files = |start: &str| {
+        vec![
+            (
+                "package.json".to_string(),
+                format!(
+                    r#"{{"scripts": {{"build": "nest build", "start:prod": "{start}"}}, "dependencies": {{"@nestjs/core": "^10.0.0"}}, "devDependencies": {{"@nestjs/cli": "^10.0.0", "typescript": "^5.4.0"}}}}"#
+                ),
+            ),
+            ("yarn.lock".to_string(), "# yarn lockfile v1\n".to_string()),
+        ]
+    };
+    let run = |global: &str, cmd: &str, start: &str| {
+        let f = files(start);
+        let refs: Vec<(&str, &str)> = f.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        rewrite_with(&dockerfile(global, cmd), &refs, None)
+    };
+    let p = run(
+        "yarn global add @nestjs/cli",
+        r#"["yarn", "start:prod"]"#,
+        "node dist/main",
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(
+        !final_stage(&p).contains("@nestjs/cli"),
+        "{}",
+        final_stage(&p)
+    );
+    let p = run(
+        "npm install -g husky",
+        r#"["node", "dist/main"]"#,
+        "node dist/main",
+    );
+    assert!(!final_stage(&p).contains("husky"), "{}", final_stage(&p));
+    let p = run(
+        "yarn global add @nestjs/cli",
+        r#"["yarn", "start:prod"]"#,
+        "nest start",
+    );
+    assert!(
+        p.report.status != Status::WouldRewrite || final_stage(&p).contains("@nestjs/cli"),
+        "{}",
+        output(&p)
+    );
+}

@@ -186,6 +186,10 @@ fn plan_rewrite<'a>(
     // outside the application: the package manager's cache, say. Say so.
     let pruned = dev_installed && start.dev_dependency.is_none();
     let same_image = runtime_image.split('@').next() == image.raw.split('@').next();
+    // yarn 1 comes with the official images below a major; on the builder's
+    // own image (a floating `node:alpine` too) the runtime has whatever yarn
+    // the original ran with.
+    let yarn_bundled = same_image || tag.major.is_some_and(|m| m < t.rules.yarn_bundled_below);
     if matches!(tag.variant, Variant::Slim | Variant::Alpine)
         && same_image
         && !pruned
@@ -226,9 +230,9 @@ fn plan_rewrite<'a>(
             globals: &[],
             packages: &packages,
         };
-        let needed = healthcheck
-            .as_ref()
-            .is_none_or(|h| uses_globals(t, facts, flavor, &start, h, &without_globals));
+        let needed = healthcheck.as_ref().is_none_or(|h| {
+            uses_globals(t, facts, flavor, &start, h, &without_globals, yarn_bundled)
+        });
         let mut kept = (Vec::new(), Vec::new());
         for ((run, words), command) in global_runs.into_iter().zip(globals) {
             if needed || !build_only_global(t, facts, run, &words) {
@@ -247,10 +251,6 @@ fn plan_rewrite<'a>(
         }
         kept
     };
-    // yarn 1 comes with the official images below a major; on the builder's
-    // own image (a floating `node:alpine` too) the runtime has whatever yarn
-    // the original ran with.
-    let yarn_bundled = same_image || tag.major.is_some_and(|m| m < t.rules.yarn_bundled_below);
     let cmd_as_node = starts_on_image(facts, yarn_bundled, flavor, &global_runs, &globals, &start)?;
     let tools = crate::runtime::healthcheck_tools(
         facts,

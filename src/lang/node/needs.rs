@@ -272,13 +272,17 @@ pub(super) fn uses_globals(
     start: &StartCommand,
     healthcheck: &[String],
     p: &Provided,
+    yarn_bundled: bool,
 ) -> bool {
     let on_image = t.base_config.programs.get(flavor);
+    // yarn 1 of the image's own needs no global; the programs its script
+    // runs are judged below.
+    let image_yarn = |pm: &str| pm == "yarn" && yarn_bundled && !start.yarn_berry;
     facts.env.iter().any(|(k, _, _)| k == "NODE_PATH")
         || start
             .package_manager
             .as_deref()
-            .is_some_and(|pm| pm != "npm")
+            .is_some_and(|pm| pm != "npm" && !image_yarn(pm))
         || start.runner_packages.iter().any(|pkg| {
             !p.manifest.dependencies.contains(pkg) && !p.manifest.dev_dependencies.contains(pkg)
         })
@@ -291,6 +295,7 @@ pub(super) fn uses_globals(
                     .any(|f| f == program || f.ends_with(&format!("/{name}")));
             match name {
                 "node" | "npm" | "npx" => false,
+                "yarn" if image_yarn("yarn") => false,
                 "yarn" | "pnpm" | "pnpx" | "corepack" => true,
                 _ => app_file || !provides(on_image, flavor, start, p, program, false),
             }
