@@ -127,6 +127,7 @@ codes! {
     RuntimePackageAdded = "runtime-package-added", "a run-time package a dependency needs is installed";
     SystemPackagesCarried = "system-packages-carried", "system packages are installed again in the final stage";
     HealthcheckToolInstalled = "healthcheck-tool-installed", "a program the HEALTHCHECK runs is installed";
+    HealthcheckToolAbsent = "healthcheck-tool-absent", "a program the HEALTHCHECK runs is on neither the original's image nor the rewrite's, and is not added";
     OwnerNamed = "owner-named", "the application is copied naming its owner";
     FolderOwnerLost = "folder-owner-lost", "the application folder's owner cannot be kept";
     NoCmd = "no-cmd", "no CMD: the runtime starts with its default";

@@ -23,6 +23,9 @@ use crate::template::Template;
 /// application directory or among the files copied) comes with the app: what
 /// it needs is its interpreter and the programs it runs, read from the build
 /// context; one slimfile cannot see is refused.
+/// `same_image`: the runtime image is the builder's own, so a program it
+/// lacks the original lacked too.
+#[allow(clippy::too_many_arguments)]
 pub fn healthcheck_tools<R>(
     facts: &StageFacts,
     ctx: &Context,
@@ -30,6 +33,7 @@ pub fn healthcheck_tools<R>(
     t: &Template<R>,
     own: &[&str],
     copied: &[String],
+    same_image: bool,
     warnings: &mut Vec<Warning>,
 ) -> Result<Vec<String>, Stop> {
     let Some(h) = facts.healthcheck else {
@@ -126,6 +130,22 @@ pub fn healthcheck_tools<R>(
                     }
                 }
             }
+            continue;
+        }
+        // On the builder's own image the original lacked the program too,
+        // unless a RUN installed it: the health check stays as it was
+        // rather than the image growing by a tool it never had.
+        let installed = crate::carry::runtime_packages(facts, |_| false)
+            .iter()
+            .any(|q| q == name || (name == "nc" && q.starts_with("netcat")));
+        if same_image && !installed {
+            warnings.push(Warning::new(
+                Code::HealthcheckToolAbsent,
+                Some(h.start_line),
+                format!(
+                    "HEALTHCHECK runs `{p}`, which the image lacks, as the original's did: it is not installed, and the health check fails as it did"
+                ),
+            ));
             continue;
         }
         let install = t.tools.get(&p).and_then(|tool| tool.for_flavor(flavor));

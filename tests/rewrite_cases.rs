@@ -2116,3 +2116,34 @@ fn build_only_globals_are_judged_through_the_start_script() {
         output(&p)
     );
 }
+
+/// Found by building a real rewrite: on the builder's own slim image a
+/// HEALTHCHECK's curl, which the original never had, is not added (the
+/// image grew by 90 MB); one a RUN installed is installed again.
+#[test]
+fn a_health_check_tool_the_original_lacked_is_not_added() {
+    let dockerfile = |install: &str| {
+        format!("FROM node:20-slim\nWORKDIR /app\n{install}COPY package*.json ./\nRUN npm install\nCOPY . .\nEXPOSE 3000\nHEALTHCHECK CMD curl -f http://localhost:3000/ || exit 1\nCMD [\"node\", \"app.js\"]\n")
+    };
+    let manifest = [(
+        "package.json",
+        r#"{"dependencies": {"express": "4"}, "devDependencies": {"mocha": "10"}}"#,
+    )];
+    let p = rewrite_with(&dockerfile(""), &manifest, None);
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(!final_stage(&p).contains("install"), "{}", final_stage(&p));
+    assert!(p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.code == slimfile::codes::Code::HealthcheckToolAbsent));
+    let p = rewrite_with(
+        &dockerfile(
+            "RUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*\n",
+        ),
+        &manifest,
+        None,
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(final_stage(&p).contains("curl"), "{}", final_stage(&p));
+}

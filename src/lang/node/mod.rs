@@ -259,6 +259,7 @@ fn plan_rewrite<'a>(
         t,
         node_on_path(flavor),
         &copied,
+        same_image,
         &mut warnings,
     )?;
     let provided = Provided {
