@@ -32,7 +32,7 @@ pub fn written_outside(
                     ),
                     None => format!(
                         "this RUN writes {what}, which slimfile cannot carry to a final stage \
-                         that replays the original's copies (there is no WORKDIR)"
+                         that replays the original's copies (there is no WORKDIR, or it is `/`)"
                     ),
                 },
             )

@@ -63,7 +63,7 @@ pub fn judge(runs: &Runs) -> (Outcome, String) {
             let Some(port) = runs.port else {
                 return (
                     Outcome::Passed,
-                    format!("both still running after {} s", runs.seconds),
+                    format!("both still running after {} s (no EXPOSE, so no port was probed: give one with --verify-port)", runs.seconds),
                 );
             };
             match (&o.answer, &r.answer) {

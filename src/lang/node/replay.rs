@@ -117,7 +117,7 @@ pub(super) fn replay_paths(
                 Code::NoWorkdir,
                 run.start_line,
                 format!(
-                    "there is no WORKDIR, so the final stage replays the original's copies; this \
+                    "there is no WORKDIR (or it is `/`), so the final stage replays the original's copies; this \
                      RUN removes {}, which the replayed copies would bring back",
                     w.raw
                 ),
@@ -174,7 +174,7 @@ fn replayable(facts: &StageFacts, known_users: Option<&[String]>) -> Result<(), 
             return Err(refused(
                 Code::NoWorkdir,
                 i.start_line,
-                "there is no WORKDIR, so the final stage replays the original's copies; this one \
+                "there is no WORKDIR (or it is `/`), so the final stage replays the original's copies; this one \
                  names a variable an ENV sets, which the final stage sets only after it",
             )
             .hint("add a WORKDIR for the application and copy it there"));
@@ -186,7 +186,7 @@ fn replayable(facts: &StageFacts, known_users: Option<&[String]>) -> Result<(), 
                     Code::UserNotOnImage,
                     i.start_line,
                     format!(
-                        "there is no WORKDIR, so the final stage replays this copy, and its owner \
+                        "there is no WORKDIR (or it is `/`), so the final stage replays this copy, and its owner \
                          {owner} does not exist on the runtime image"
                     ),
                 )
@@ -370,7 +370,7 @@ fn unnamed(run: &Instruction, text: &str) -> Stop {
         Code::NoWorkdir,
         run.start_line,
         format!(
-            "there is no WORKDIR, so the final stage replays the original's copies and takes from \
+            "there is no WORKDIR (or it is `/`), so the final stage replays the original's copies and takes from \
              the builder only what slimfile can name; this RUN runs `{text}`, and slimfile cannot \
              tell where it writes"
         ),
