@@ -311,6 +311,47 @@ fn ctrl_c_stops_the_build_removes_the_images_and_exits_130() {
     assert_nothing_left();
 }
 
+#[test]
+#[ignore = "builds images with buildah: run by .ci/run after tests/verify/standins.sh"]
+fn what_a_postinstall_script_writes_outside_the_app_reaches_the_rewrite() {
+    // Found by building a real rewrite: the final stage lacked /opt/assets,
+    // which only the install's postinstall script writes.
+    ready();
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "Dockerfile",
+            "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nEXPOSE 3000\nCMD [\"node\", \"index.js\"]\n",
+        ),
+        (
+            "package.json",
+            r#"{"name": "assets", "version": "1.0.0", "private": true, "scripts": {"postinstall": "mkdir -p /opt/assets && cp assets.txt /opt/assets/"}}"#,
+        ),
+        (
+            "package-lock.json",
+            r#"{"name": "assets", "version": "1.0.0", "lockfileVersion": 3, "requires": true, "packages": {"": {"name": "assets", "version": "1.0.0", "hasInstallScript": true}}}"#,
+        ),
+        ("assets.txt", "hello\n"),
+        (
+            "index.js",
+            "const text = require('fs').readFileSync('/opt/assets/assets.txt', 'utf8');\nrequire('http').createServer((_, res) => res.end(text)).listen(3000);\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let v = verify_running(&dir.path().join("Dockerfile"), |text| text.to_string(), 8);
+    assert_eq!(v.outcome, Outcome::Passed, "{}", v.text());
+    let run = serde_json::to_value(v.run.as_ref().unwrap()).unwrap();
+    assert_eq!(run["rewrite"]["running"], true, "{run:#}");
+    assert!(
+        run["rewrite"]["answer"]
+            .as_str()
+            .is_some_and(|a| a.starts_with("HTTP/1.1 200")),
+        "{run:#}"
+    );
+}
+
 /// The images and working containers a verification made are all gone.
 fn assert_nothing_left() {
     let images = Command::new("buildah")
