@@ -102,6 +102,7 @@ codes! {
     BashOnAlpine = "bash-on-alpine", "SHELL uses bash, which alpine images lack";
     HealthcheckToolMissing = "healthcheck-tool-missing", "the HEALTHCHECK runs a program the runtime image lacks";
     SystemPackagesImpossible = "system-packages-impossible", "system packages the runtime image cannot install";
+    ArchivedRelease = "archived-release", "the final stage would install packages on a Debian release whose packages have moved to archive.debian.org";
     UnknownProgram = "unknown-program", "the start command runs a program of unknown origin";
     UnknownCommand = "unknown-command", "a command whose programs cannot be told";
     WriteOutsideApp = "write-outside-app", "a RUN writes outside the application what cannot be carried";

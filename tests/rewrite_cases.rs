@@ -2147,3 +2147,36 @@ fn a_health_check_tool_the_original_lacked_is_not_added() {
     assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
     assert!(final_stage(&p).contains("curl"), "{}", final_stage(&p));
 }
+
+/// Found on a real file: node:20-buster with canvas becomes buster-slim plus
+/// an `apt-get update` that fails, as buster is archived; refused. Without
+/// packages to install, the rewrite onto buster-slim stands.
+#[test]
+fn an_archived_release_cannot_install_packages_in_the_final_stage() {
+    let dockerfile = "FROM node:20-buster\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nCMD [\"node\", \"index.js\"]\n";
+    let p = rewrite_with(
+        dockerfile,
+        &[(
+            "package.json",
+            r#"{"dependencies": {"@prisma/client": "5"}}"#,
+        )],
+        None,
+    );
+    assert_eq!(
+        p.report.reason.as_ref().map(|r| r.code),
+        Some(slimfile::codes::Code::ArchivedRelease),
+        "{}",
+        output(&p)
+    );
+    let p = rewrite_with(
+        dockerfile,
+        &[("package.json", r#"{"dependencies": {"express": "4"}}"#)],
+        None,
+    );
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+    assert!(
+        final_stage(&p).contains("FROM node:20-buster-slim"),
+        "{}",
+        final_stage(&p)
+    );
+}

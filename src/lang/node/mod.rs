@@ -262,6 +262,31 @@ fn plan_rewrite<'a>(
         same_image,
         &mut warnings,
     )?;
+    // On a release Debian has archived, `apt-get update` fails: the final
+    // stage cannot install what the original's full image had.
+    if flavor == Flavor::Slim && (!packages.is_empty() || !tools.is_empty()) {
+        if let Some(release) = t
+            .rules
+            .images
+            .archived_codenames
+            .iter()
+            .find(|c| runtime_image.contains(&format!("-{c}")))
+        {
+            return Err(refused(
+                Code::ArchivedRelease,
+                line,
+                format!(
+                    "the final stage `{runtime_image}` would install {} with apt, but Debian {release} is archived (its packages are on archive.debian.org), so `apt-get update` fails there",
+                    if packages.is_empty() {
+                        "the health check's tool".to_string()
+                    } else {
+                        packages.join(", ")
+                    }
+                ),
+            )
+            .hint("build on a supported release (node:<v>-bookworm), or write the final stage by hand"));
+        }
+    }
     let provided = Provided {
         app_dir: &app_dir,
         copied: &copied,

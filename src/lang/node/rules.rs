@@ -66,6 +66,8 @@ pub struct FlavorPackages {
 #[serde(default, deny_unknown_fields)]
 pub struct NodeImages {
     pub debian_codenames: Vec<String>,
+    /// Releases whose packages moved to archive.debian.org.
+    pub archived_codenames: Vec<String>,
     pub floating_slim: BTreeMap<String, String>,
     pub floating_alpine: BTreeMap<String, String>,
     pub distroless: Distroless,
