@@ -235,3 +235,75 @@ pub(super) fn runtime_image(
         }
     }
 }
+
+/// Build tools installed on the lean base (`apk add build-base python3`)
+/// are a gain too: the final stage leaves them behind.
+pub(super) fn installs_build_tools(facts: &StageFacts, t: &NodeTemplate) -> bool {
+    carry::runtime_packages(facts, |_| false)
+        .iter()
+        .any(|p| t.build_only(p))
+}
+
+/// On the builder's own lean image, with no dev dependency pruned and no
+/// build tool left behind (`nothing_dropped`), the final stage drops only
+/// what the build left outside the application: the package manager's
+/// cache, say. The rewrite says so.
+pub(super) fn small_gain(
+    facts: &StageFacts,
+    t: &NodeTemplate,
+    tag: &NodeTag,
+    nothing_dropped: bool,
+    runtime_image: &str,
+    app_dir: &str,
+) -> Option<Warning> {
+    (matches!(tag.variant, Variant::Slim | Variant::Alpine)
+        && nothing_dropped
+        && !installs_build_tools(facts, t))
+    .then(|| {
+        Warning::new(
+            Code::SmallGain,
+            Some(facts.from.start_line),
+            format!(
+                "the final stage is on the builder's own image `{runtime_image}` and no dev dependency or build tool is dropped: the rewrite saves only what the build leaves outside {app_dir} (the package manager's cache, say)"
+            ),
+        )
+    })
+}
+
+/// A slim final stage that installs packages (or a health check's tool)
+/// with apt on a release Debian has archived is refused.
+pub(super) fn check_archived_release(
+    t: &NodeTemplate,
+    flavor: Flavor,
+    runtime_image: &str,
+    packages: &[String],
+    tools: &[String],
+    line: usize,
+) -> Result<(), Stop> {
+    // On a release Debian has archived, `apt-get update` fails: the final
+    // stage cannot install what the original's full image had.
+    if flavor == Flavor::Slim && (!packages.is_empty() || !tools.is_empty()) {
+        if let Some(release) = t
+            .rules
+            .images
+            .archived_codenames
+            .iter()
+            .find(|c| runtime_image.contains(&format!("-{c}")))
+        {
+            return Err(refused(
+            Code::ArchivedRelease,
+            line,
+            format!(
+                "the final stage `{runtime_image}` would install {} with apt, but Debian {release} is archived (its packages are on archive.debian.org), so `apt-get update` fails there",
+                if packages.is_empty() {
+                    "the health check's tool".to_string()
+                } else {
+                    packages.join(", ")
+                }
+            ),
+        )
+        .hint("build on a supported release (node:<v>-bookworm), or write the final stage by hand"));
+        }
+    }
+    Ok(())
+}

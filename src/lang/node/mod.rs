@@ -20,6 +20,7 @@ use crate::shell::{self, Command, NoScripts, Scope, Step};
 use crate::template::{check_section, typed};
 
 mod image;
+mod lock;
 mod needs;
 mod project;
 mod prune;
@@ -30,6 +31,7 @@ mod start;
 pub use rules::{NodeRules, NodeTemplate, PackageManager};
 
 use image::*;
+use lock::*;
 use needs::*;
 use project::*;
 use prune::*;
@@ -190,19 +192,14 @@ fn plan_rewrite<'a>(
     // own image (a floating `node:alpine` too) the runtime has whatever yarn
     // the original ran with.
     let yarn_bundled = same_image || tag.major.is_some_and(|m| m < t.rules.yarn_bundled_below);
-    if matches!(tag.variant, Variant::Slim | Variant::Alpine)
-        && same_image
-        && !pruned
-        && !installs_build_tools(facts, t)
-    {
-        warnings.push(Warning::new(
-            Code::SmallGain,
-            Some(facts.from.start_line),
-            format!(
-                "the final stage is on the builder's own image `{runtime_image}` and no dev dependency or build tool is dropped: the rewrite saves only what the build leaves outside {app_dir} (the package manager's cache, say)"
-            ),
-        ));
-    }
+    warnings.extend(small_gain(
+        facts,
+        t,
+        &tag,
+        same_image && !pruned,
+        &runtime_image,
+        &app_dir,
+    ));
 
     let copied = carry::copied_files(facts);
     let glibc_to_musl = flavor == Flavor::Alpine && tag.variant != Variant::Alpine;
@@ -262,31 +259,7 @@ fn plan_rewrite<'a>(
         same_image,
         &mut warnings,
     )?;
-    // On a release Debian has archived, `apt-get update` fails: the final
-    // stage cannot install what the original's full image had.
-    if flavor == Flavor::Slim && (!packages.is_empty() || !tools.is_empty()) {
-        if let Some(release) = t
-            .rules
-            .images
-            .archived_codenames
-            .iter()
-            .find(|c| runtime_image.contains(&format!("-{c}")))
-        {
-            return Err(refused(
-                Code::ArchivedRelease,
-                line,
-                format!(
-                    "the final stage `{runtime_image}` would install {} with apt, but Debian {release} is archived (its packages are on archive.debian.org), so `apt-get update` fails there",
-                    if packages.is_empty() {
-                        "the health check's tool".to_string()
-                    } else {
-                        packages.join(", ")
-                    }
-                ),
-            )
-            .hint("build on a supported release (node:<v>-bookworm), or write the final stage by hand"));
-        }
-    }
+    check_archived_release(t, flavor, &runtime_image, &packages, &tools, line)?;
     let provided = Provided {
         app_dir: &app_dir,
         copied: &copied,
@@ -418,14 +391,6 @@ fn choose_runtime(
     }
 
     Ok((flavor, runtime_image))
-}
-
-/// Build tools installed on the lean base (`apk add build-base python3`)
-/// are a gain too: the final stage leaves them behind.
-fn installs_build_tools(facts: &StageFacts, t: &NodeTemplate) -> bool {
-    carry::runtime_packages(facts, |_| false)
-        .iter()
-        .any(|p| t.build_only(p))
 }
 
 /// The CMD the final stage runs instead of the original's: the script's

@@ -303,7 +303,7 @@ impl StartCommand {
                 .hint("install in the image, and start with node"));
             }
             if !matches!(sub, Some("run" | "run-script" | "start"))
-                && (pm == "npm" || PM_COMMANDS.contains(&sub.unwrap_or("")))
+                && (pm == "npm" || shell::PACKAGE_MANAGER_COMMANDS.contains(&sub.unwrap_or("")))
             {
                 return Ok(());
             }
@@ -387,43 +387,6 @@ impl StartCommand {
         Ok(())
     }
 }
-
-/// yarn's and pnpm's own commands, which are not scripts of the project.
-const PM_COMMANDS: &[&str] = &[
-    "add",
-    "audit",
-    "bin",
-    "cache",
-    "config",
-    "create",
-    "dedupe",
-    "dlx",
-    "exec",
-    "global",
-    "import",
-    "info",
-    "init",
-    "install",
-    "licenses",
-    "link",
-    "list",
-    "node",
-    "outdated",
-    "pack",
-    "prune",
-    "publish",
-    "rebuild",
-    "remove",
-    "set",
-    "store",
-    "unlink",
-    "up",
-    "upgrade",
-    "version",
-    "why",
-    "workspace",
-    "workspaces",
-];
 
 /// The package a specifier names: `prisma@5` → `prisma`, `@scope/x@1` →
 /// `@scope/x`, `ts-node/register` → `ts-node`.

@@ -7,110 +7,13 @@
 //! the image has there is one slimfile can see.
 
 use super::*;
+use crate::shell::PACKAGE_MANAGER_COMMANDS;
 
 /// The lifecycle scripts an install of the project itself runs, in order.
 const INSTALL_SCRIPTS: &[&str] = &["preinstall", "install", "postinstall", "prepare"];
 
 /// npm's own commands that run the script of the same name.
 const NPM_SCRIPT_COMMANDS: &[&str] = &["start", "stop", "test", "restart"];
-
-/// yarn's own commands (1 and 2+); any other first word runs a script.
-const YARN_COMMANDS: &[&str] = &[
-    "add",
-    "audit",
-    "autoclean",
-    "bin",
-    "cache",
-    "check",
-    "config",
-    "constraints",
-    "create",
-    "dedupe",
-    "dlx",
-    "exec",
-    "explain",
-    "generate-lock-entry",
-    "global",
-    "help",
-    "import",
-    "info",
-    "init",
-    "install",
-    "licenses",
-    "link",
-    "list",
-    "login",
-    "logout",
-    "node",
-    "npm",
-    "outdated",
-    "owner",
-    "pack",
-    "patch",
-    "patch-commit",
-    "plugin",
-    "policy",
-    "publish",
-    "rebuild",
-    "remove",
-    "search",
-    "set",
-    "stage",
-    "tag",
-    "team",
-    "unlink",
-    "unplug",
-    "up",
-    "upgrade",
-    "upgrade-interactive",
-    "version",
-    "versions",
-    "why",
-    "workspace",
-    "workspaces",
-];
-
-/// pnpm's own commands; any other first word runs a script.
-const PNPM_COMMANDS: &[&str] = &[
-    "add",
-    "audit",
-    "bin",
-    "config",
-    "create",
-    "dedupe",
-    "deploy",
-    "dlx",
-    "doctor",
-    "env",
-    "exec",
-    "fetch",
-    "i",
-    "import",
-    "init",
-    "install",
-    "install-test",
-    "licenses",
-    "link",
-    "list",
-    "ls",
-    "outdated",
-    "pack",
-    "patch",
-    "patch-commit",
-    "prune",
-    "publish",
-    "rebuild",
-    "remove",
-    "rm",
-    "root",
-    "server",
-    "setup",
-    "store",
-    "unlink",
-    "up",
-    "update",
-    "why",
-];
 
 /// The names of the scripts `argv` runs, in order; `None` where it is not a
 /// package manager running the project's scripts (or they are turned off,
@@ -165,8 +68,9 @@ fn scripts_run(argv: &[Arg]) -> Option<Vec<String>> {
         ("npm", [name]) if NPM_SCRIPT_COMMANDS.contains(name) => with_hooks(name),
         ("yarn", [] | ["install"]) | ("pnpm", ["install" | "i"]) => install(),
         ("yarn" | "pnpm", ["run", name, ..]) => Some(vec![name.to_string()]),
-        ("yarn", [name, ..]) if !YARN_COMMANDS.contains(name) => Some(vec![name.to_string()]),
-        ("pnpm", [name, ..]) if !PNPM_COMMANDS.contains(name) => Some(vec![name.to_string()]),
+        ("yarn" | "pnpm", [name, ..]) if !PACKAGE_MANAGER_COMMANDS.contains(name) => {
+            Some(vec![name.to_string()])
+        }
         _ => None,
     }
 }
