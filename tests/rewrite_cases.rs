@@ -2180,3 +2180,29 @@ fn an_archived_release_cannot_install_packages_in_the_final_stage() {
         final_stage(&p)
     );
 }
+
+/// An end-of-life major's bare tag stays on the release it was last built
+/// on: `node:14` is buster, archived, though the tag does not say so.
+#[test]
+fn a_bare_end_of_life_tag_on_an_archived_release_cannot_install_packages() {
+    let dockerfile = "FROM node:14\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci\nCOPY . .\nCMD [\"node\", \"index.js\"]\n";
+    let prisma = [(
+        "package.json",
+        r#"{"dependencies": {"@prisma/client": "5"}}"#,
+    )];
+    let p = rewrite_with(dockerfile, &prisma, None);
+    assert_eq!(
+        p.report.reason.as_ref().map(|r| r.code),
+        Some(slimfile::codes::Code::ArchivedRelease),
+        "{}",
+        output(&p)
+    );
+    assert!(
+        reason(&p).contains("stays on Debian buster"),
+        "{}",
+        reason(&p)
+    );
+    // node:18 was last built on bookworm, which is not archived.
+    let p = rewrite_with(&dockerfile.replace("node:14", "node:18"), &prisma, None);
+    assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
+}

@@ -276,25 +276,39 @@ pub(super) fn check_archived_release(
     t: &NodeTemplate,
     flavor: Flavor,
     runtime_image: &str,
+    tag: &NodeTag,
     packages: &[String],
     tools: &[String],
     line: usize,
 ) -> Result<(), Stop> {
     // On a release Debian has archived, `apt-get update` fails: the final
-    // stage cannot install what the original's full image had.
+    // stage cannot install what the original's full image had. The release
+    // is in the tag (`-buster-slim`) or, for a bare end-of-life major
+    // (`node:14-slim`), the one its tag is frozen on.
     if flavor == Flavor::Slim && (!packages.is_empty() || !tools.is_empty()) {
-        if let Some(release) = t
-            .rules
-            .images
-            .archived_codenames
+        let images = &t.rules.images;
+        let named = images
+            .debian_codenames
             .iter()
-            .find(|c| runtime_image.contains(&format!("-{c}")))
-        {
+            .chain(&images.archived_codenames)
+            .find(|c| runtime_image.contains(&format!("-{c}")));
+        let release = match named {
+            Some(c) => Some(c),
+            None => tag
+                .major
+                .and_then(|m| images.frozen_codenames.get(&m.to_string())),
+        };
+        if let Some(release) = release.filter(|r| images.archived_codenames.contains(r)) {
+            let frozen = if named.is_none() {
+                format!(" (the end-of-life tag stays on Debian {release})")
+            } else {
+                String::new()
+            };
             return Err(refused(
             Code::ArchivedRelease,
             line,
             format!(
-                "the final stage `{runtime_image}` would install {} with apt, but Debian {release} is archived (its packages are on archive.debian.org), so `apt-get update` fails there",
+                "the final stage `{runtime_image}`{frozen} would install {} with apt, but Debian {release} is archived (its packages are on archive.debian.org), so `apt-get update` fails there",
                 if packages.is_empty() {
                     "the health check's tool".to_string()
                 } else {

@@ -259,7 +259,7 @@ fn plan_rewrite<'a>(
         same_image,
         &mut warnings,
     )?;
-    check_archived_release(t, flavor, &runtime_image, &packages, &tools, line)?;
+    check_archived_release(t, flavor, &runtime_image, &tag, &packages, &tools, line)?;
     let provided = Provided {
         app_dir: &app_dir,
         copied: &copied,

@@ -68,6 +68,8 @@ pub struct NodeImages {
     pub debian_codenames: Vec<String>,
     /// Releases whose packages moved to archive.debian.org.
     pub archived_codenames: Vec<String>,
+    /// The release an end-of-life major's bare tag is frozen on, by major.
+    pub frozen_codenames: BTreeMap<String, String>,
     pub floating_slim: BTreeMap<String, String>,
     pub floating_alpine: BTreeMap<String, String>,
     pub distroless: Distroless,
