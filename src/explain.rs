@@ -109,13 +109,16 @@ fn rewrite(
         for e in &plan.builder_edits {
             let line = original.map(|t| 1 + t[..e.range.start.min(t.len())].matches('\n').count());
             let text = e.text.trim_start_matches(['\r', '\n']);
-            let _ = writeln!(
-                out,
-                "    - {}: add `{}` — {}",
-                line.map_or("end".into(), |l| format!("line {l}")),
-                text,
-                e.why
-            );
+            let at = line.map_or("end".into(), |l| format!("line {l}"));
+            if text.lines().count() > 1 {
+                // Instructions on lines of their own, one a line.
+                let _ = writeln!(out, "    - {at}: add after it — {}", e.why);
+                for l in text.lines() {
+                    let _ = writeln!(out, "        {l}");
+                }
+            } else {
+                let _ = writeln!(out, "    - {at}: add `{text}` — {}", e.why);
+            }
         }
     }
     let _ = writeln!(out, "  final stage:");

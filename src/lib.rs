@@ -38,6 +38,7 @@ pub mod plan;
 pub mod process;
 pub mod read;
 pub mod render;
+pub mod replay;
 pub mod report;
 pub mod run;
 pub mod runtime;

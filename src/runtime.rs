@@ -253,3 +253,57 @@ pub fn programs_run(
     }
     Ok(programs)
 }
+
+/// The Debian release a slim final stage stands on, as a language reads it
+/// from the builder's tag.
+pub struct Release<'a> {
+    pub flavor: Flavor,
+    pub runtime_image: &'a str,
+    /// The release's codename, where the tag names it or is frozen on it.
+    pub codename: Option<&'a str>,
+    /// The tag does not name it: an end-of-life tag stays on that release.
+    pub frozen: bool,
+    /// Releases whose packages have moved to archive.debian.org.
+    pub archived: &'a [String],
+}
+
+/// A slim final stage that installs packages (or a health check's tool)
+/// with apt on a release Debian has archived is refused: `apt-get update`
+/// fails there, so the final stage cannot install what the original's full
+/// image had.
+pub fn check_archived_release(
+    release: &Release,
+    packages: &[String],
+    tools: &[String],
+    line: usize,
+    hint: &str,
+) -> Result<(), Stop> {
+    if release.flavor != Flavor::Slim || (packages.is_empty() && tools.is_empty()) {
+        return Ok(());
+    }
+    let Some(codename) = release
+        .codename
+        .filter(|c| release.archived.iter().any(|a| a == c))
+    else {
+        return Ok(());
+    };
+    let frozen = if release.frozen {
+        format!(" (the end-of-life tag stays on Debian {codename})")
+    } else {
+        String::new()
+    };
+    Err(refused(
+        Code::ArchivedRelease,
+        line,
+        format!(
+            "the final stage `{}`{frozen} would install {} with apt, but Debian {codename} is archived (its packages are on archive.debian.org), so `apt-get update` fails there",
+            release.runtime_image,
+            if packages.is_empty() {
+                "the health check's tool".to_string()
+            } else {
+                packages.join(", ")
+            }
+        ),
+    )
+    .hint(hint))
+}

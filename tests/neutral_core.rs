@@ -63,7 +63,9 @@ impl Rules for Zig {
             tools: Vec::new(),
             reinstall: Vec::new(),
             cache_dirs: self.t.cache_dirs.clone(),
+            builder_paths: Vec::new(),
             env: vec![("ZIG_LOG".into(), "warn only".into())],
+            env_line: None,
             cmd: None,
             warnings: Vec::new(),
         };

@@ -312,7 +312,6 @@ fn bad_input_is_an_error_naming_the_line() {
 #[test]
 fn other_languages_are_left_alone_with_a_reason() {
     for (from, language) in [
-        ("python:3.12", "Python"),
         ("golang:1.22", "Go"),
         ("rust:1.80", "Rust"),
         ("maven:3.9-eclipse-temurin-21", "Java"),

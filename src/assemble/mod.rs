@@ -76,9 +76,17 @@ pub struct LanguagePlan<'a> {
     pub reinstall: Vec<(String, &'a Instruction)>,
     /// Caches the language's tools write, which the final stage does not need.
     pub cache_dirs: Vec<String>,
+    /// Folders outside the application the language's tools filled in the
+    /// builder (a virtual environment), copied to the same paths.
+    pub builder_paths: Vec<String>,
     /// Variables the language sets for the final stage, after the original's
     /// configuration (`PATH=/opt/venv/bin:$PATH` for a virtual environment).
     pub env: Vec<(String, String)>,
+    /// Where the builder sets `env` itself (a builder edit's `ENV`s before
+    /// this line): the final stage sets it at the same place among the
+    /// original's configuration, so both see the same variables in the same
+    /// order. `None`: before the original's configuration.
+    pub env_line: Option<usize>,
     /// The `CMD` the final stage runs instead of the original's, and why.
     pub cmd: Option<(Vec<String>, String)>,
     pub warnings: Vec<Warning>,
@@ -192,16 +200,38 @@ pub fn assemble(
             "a file the original copied outside the application directory",
         );
     }
-    for (name, value) in &lp.env {
+    for p in &lp.builder_paths {
         stage.add(
-            Final::Env {
-                name: name.clone(),
-                value: value.clone(),
+            Final::CopyFrom {
+                from: builder_name.clone(),
+                chown: None,
+                src: p.clone(),
+                dest: p.clone(),
             },
-            "a variable the language's runtime needs",
+            "what the language's tools installed outside the application",
         );
     }
+    let language_env: Vec<Final> = lp
+        .env
+        .iter()
+        .map(|(name, value)| Final::Env {
+            name: name.clone(),
+            value: value.clone(),
+        })
+        .collect();
+    let mut env_pending = Some(language_env);
+    let env_why = "a variable the language's runtime needs, where the builder sets it";
+    if lp.env_line.is_none() {
+        for e in env_pending.take().unwrap_or_default() {
+            stage.add(e, env_why);
+        }
+    }
     for i in &order.carried {
+        if lp.env_line.is_some_and(|l| i.start_line >= l) {
+            for e in env_pending.take().unwrap_or_default() {
+                stage.add(e, env_why);
+            }
+        }
         if lp.glibc_to_musl {
             checks::check_alpine_path(i, &lp.program_paths)?;
         }
@@ -226,6 +256,9 @@ pub fn assemble(
                 "the original's runtime configuration",
             ),
         }
+    }
+    for e in env_pending.take().unwrap_or_default() {
+        stage.add(e, env_why);
     }
     Ok(Plan {
         language: lp.language,

@@ -4,6 +4,7 @@
 //! packages it needs at run time. The language planners decide the image and
 //! the application; these helpers decide the rest the same way for all.
 
+use crate::codes::{Code, Warning};
 use crate::context::Context;
 use crate::facts::{variables, CopyFact, StageFacts};
 use crate::parse::{Dockerfile, Instruction, Keyword};
@@ -72,6 +73,50 @@ pub fn args_used(
         }
     }
     out
+}
+
+/// Whether the stage installs system packages only a build needs
+/// (`apk add build-base python3`): on a lean base too, the final stage
+/// leaves them behind.
+pub fn installs_build_tools<R>(facts: &StageFacts, t: &crate::template::Template<R>) -> bool {
+    runtime_packages(facts, |_| false)
+        .iter()
+        .any(|p| t.build_only(p))
+}
+
+/// Adds to `packages` the run-time library of each `-dev` package the build
+/// linked against (`libpq-dev` → `libpq5`), from the template's
+/// `dev_libraries`, as `rename` names it on the runtime image (`None`: it has
+/// no such package there); one the template does not know is warned about
+/// (design.md, "The runtime contract"). `skip` are the toolchain's own.
+pub fn add_dev_libraries<R>(
+    facts: &StageFacts,
+    t: &crate::template::Template<R>,
+    skip: impl Fn(&str) -> bool,
+    rename: impl Fn(&str) -> Option<String>,
+    packages: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
+) {
+    for dev in dev_packages(facts).into_iter().filter(|p| !skip(p)) {
+        let Some(libraries) = t.dev_libraries.get(&dev) else {
+            warnings.push(Warning::new(
+                Code::DevPackageDropped,
+                None,
+                format!("{dev} is build-only and is not installed in the final stage; a module built against it may need its run-time library there"),
+            ));
+            continue;
+        };
+        for lib in libraries.iter().filter_map(|l| rename(l)) {
+            if !packages.contains(&lib) {
+                warnings.push(Warning::new(
+                    Code::RuntimePackageAdded,
+                    None,
+                    format!("{dev} was installed to build against {lib}, which is needed at run time: installed in the final stage"),
+                ));
+                packages.push(lib);
+            }
+        }
+    }
 }
 
 /// Places any build may write without the final stage needing the result:

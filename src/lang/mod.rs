@@ -16,6 +16,8 @@ use crate::plan::Flavor;
 use crate::template::{check_section, merge, Template};
 
 pub mod node;
+pub mod python;
+pub mod stage;
 
 /// What a language's rules are given to plan a rewrite.
 pub struct Input<'a> {
@@ -74,11 +76,29 @@ impl Registration {
     }
 }
 
+/// The refusal a language's template gives for a flavour (`scratch has no
+/// Node.js runtime`), if any.
+pub fn flavor_refusal(
+    flavors: &crate::template::Flavors,
+    flavor: Flavor,
+    line: usize,
+) -> Result<(), Stop> {
+    let Some(r) = &flavors.get(flavor).refuse else {
+        return Ok(());
+    };
+    let code = crate::codes::Code::from_name(&r.code).expect("the registry checks refusal codes");
+    let stop = crate::assemble::refused(code, line, r.message.clone());
+    Err(match &r.hint {
+        Some(h) => stop.hint(h.clone()),
+        None => stop,
+    })
+}
+
 /// Every language slimfile knows, in the order detection breaks ties.
 pub fn registrations() -> Vec<Registration> {
     vec![
         node::registration(),
-        Registration::detected_only("python", include_str!("../../templates/python.toml")),
+        python::registration(),
         Registration::detected_only("go", include_str!("../../templates/go.toml")),
         Registration::detected_only("java", include_str!("../../templates/java.toml")),
         Registration::detected_only("rust", include_str!("../../templates/rust.toml")),
@@ -257,5 +277,6 @@ mod tests {
             );
         }
         assert!(r.get("node").unwrap().rules.is_some());
+        assert!(r.get("python").unwrap().rules.is_some());
     }
 }

@@ -153,14 +153,7 @@ pub(super) fn runtime_image(
     line: usize,
 ) -> Result<String, Stop> {
     // The template's table first: a flavour it refuses for the language.
-    if let Some(r) = &t.flavors.get(flavor).refuse {
-        let code = Code::from_name(&r.code).expect("the registry checks refusal codes");
-        let stop = refused(code, line, r.message.clone());
-        return Err(match &r.hint {
-            Some(h) => stop.hint(h.clone()),
-            None => stop,
-        });
-    }
+    crate::lang::flavor_refusal(&t.flavors, flavor, line)?;
     match (flavor, &tag.variant) {
         (Flavor::Slim, Variant::Slim) | (Flavor::Alpine, Variant::Alpine) if tag.variant_from_arg => {
             Ok(tag.image(tag.tag.as_deref().unwrap_or_default()))
@@ -236,14 +229,6 @@ pub(super) fn runtime_image(
     }
 }
 
-/// Build tools installed on the lean base (`apk add build-base python3`)
-/// are a gain too: the final stage leaves them behind.
-pub(super) fn installs_build_tools(facts: &StageFacts, t: &NodeTemplate) -> bool {
-    carry::runtime_packages(facts, |_| false)
-        .iter()
-        .any(|p| t.build_only(p))
-}
-
 /// On the builder's own lean image, with no dev dependency pruned and no
 /// build tool left behind (`nothing_dropped`), the final stage drops only
 /// what the build left outside the application: the package manager's
@@ -258,7 +243,7 @@ pub(super) fn small_gain(
 ) -> Option<Warning> {
     (matches!(tag.variant, Variant::Slim | Variant::Alpine)
         && nothing_dropped
-        && !installs_build_tools(facts, t))
+        && !carry::installs_build_tools(facts, t))
     .then(|| {
         Warning::new(
             Code::SmallGain,
@@ -281,43 +266,28 @@ pub(super) fn check_archived_release(
     tools: &[String],
     line: usize,
 ) -> Result<(), Stop> {
-    // On a release Debian has archived, `apt-get update` fails: the final
-    // stage cannot install what the original's full image had. The release
-    // is in the tag (`-buster-slim`) or, for a bare end-of-life major
-    // (`node:14-slim`), the one its tag is frozen on.
-    if flavor == Flavor::Slim && (!packages.is_empty() || !tools.is_empty()) {
-        let images = &t.rules.images;
-        let named = images
-            .debian_codenames
-            .iter()
-            .chain(&images.archived_codenames)
-            .find(|c| runtime_image.contains(&format!("-{c}")));
-        let release = match named {
-            Some(c) => Some(c),
-            None => tag
-                .major
-                .and_then(|m| images.frozen_codenames.get(&m.to_string())),
-        };
-        if let Some(release) = release.filter(|r| images.archived_codenames.contains(r)) {
-            let frozen = if named.is_none() {
-                format!(" (the end-of-life tag stays on Debian {release})")
-            } else {
-                String::new()
-            };
-            return Err(refused(
-            Code::ArchivedRelease,
-            line,
-            format!(
-                "the final stage `{runtime_image}`{frozen} would install {} with apt, but Debian {release} is archived (its packages are on archive.debian.org), so `apt-get update` fails there",
-                if packages.is_empty() {
-                    "the health check's tool".to_string()
-                } else {
-                    packages.join(", ")
-                }
-            ),
-        )
-        .hint("build on a supported release (node:<v>-bookworm), or write the final stage by hand"));
-        }
-    }
-    Ok(())
+    // The release is in the tag (`-buster-slim`) or, for a bare end-of-life
+    // major (`node:14-slim`), the one its tag is frozen on.
+    let images = &t.rules.images;
+    let named = images
+        .debian_codenames
+        .iter()
+        .chain(&images.archived_codenames)
+        .find(|c| runtime_image.contains(&format!("-{c}")));
+    let frozen = tag
+        .major
+        .and_then(|m| images.frozen_codenames.get(&m.to_string()));
+    crate::runtime::check_archived_release(
+        &crate::runtime::Release {
+            flavor,
+            runtime_image,
+            codename: named.or(frozen).map(String::as_str),
+            frozen: named.is_none(),
+            archived: &images.archived_codenames,
+        },
+        packages,
+        tools,
+        line,
+        "build on a supported release (node:<v>-bookworm), or write the final stage by hand",
+    )
 }

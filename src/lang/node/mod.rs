@@ -106,26 +106,11 @@ fn plan_rewrite<'a>(
     // The builder image.
     let (image, platform, tag) = builder(stage, facts, ctx, t)?;
 
-    // No CMD and no ENTRYPOINT: a base that other Dockerfiles build FROM,
-    // and their steps may need what a final stage would drop.
-    if facts.cmd.is_none() && facts.entrypoint.is_none() {
-        return Err(Stop::Unchanged(Reason::at(
-            Code::BaseImage,
-            line,
-            "no CMD and no ENTRYPOINT: this looks like a base image that other Dockerfiles build \
-             FROM, whose steps may need the dev dependencies and tools a final stage drops",
-        )));
-    }
+    // No CMD and no ENTRYPOINT: a base image.
+    crate::lang::stage::check_starts(facts, "dev dependencies and tools")?;
 
     // The application directory: the WORKDIR in force at the end.
-    let app_dir = facts.app_dir().ok_or_else(|| {
-        refused(
-            Code::VariableWorkdir,
-            line,
-            "a WORKDIR uses a variable whose value is not known here",
-        )
-        .hint("write the path")
-    })?;
+    let app_dir = crate::lang::stage::app_dir(facts)?;
 
     // Dependencies and what starts the application.
     let manifest = read_manifest(facts, ctx, t);
@@ -336,7 +321,9 @@ fn plan_rewrite<'a>(
             .map(|(run, g)| (g, run))
             .collect(),
         cache_dirs: t.cache_dirs.clone(),
+        builder_paths: Vec::new(),
         env: Vec::new(),
+        env_line: None,
         cmd,
         warnings,
     })
@@ -380,7 +367,7 @@ fn choose_runtime(
     if matches!(tag.variant, Variant::Slim | Variant::Alpine)
         && !has_build_step(facts, t)
         && !dev_installed
-        && !installs_build_tools(facts, t)
+        && !carry::installs_build_tools(facts, t)
         && asked.is_none()
     {
         return Err(Stop::Unchanged(Reason::at(
@@ -486,28 +473,13 @@ fn builder<'s>(
             ),
         )));
     }
-    let image = stage.base.as_ref().ok_or_else(|| {
-        refused(
-            Code::UnreadableFrom,
-            line,
-            "cannot read the FROM instruction",
-        )
-    })?;
+    let (image, platform) = crate::lang::stage::builder_image(stage, facts)?;
     if !t.detect.images.iter().any(|r| r == image.official_name()) {
         return Err(refused(
             Code::UnofficialImage,
             line,
             format!("the base image `{}` is not the official node image; slimfile only maps node images to their runtime counterparts", image.raw),
         ));
-    }
-    let platform = from.from_args().and_then(|a| a.platform);
-    if let Some(p) = platform.as_ref().filter(|p| p.contains("BUILDPLATFORM")) {
-        return Err(refused(
-            Code::BuildPlatform,
-            line,
-            format!("FROM --platform={p}: dependencies installed on the build platform are for the wrong platform at run time"),
-        )
-        .hint("drop --platform or use $TARGETPLATFORM"));
     }
     let tag = read_tag(image, facts, t).map_err(|e| refused(Code::UnknownTag, line, e))?;
 

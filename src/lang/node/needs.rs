@@ -136,39 +136,16 @@ pub(super) fn final_packages(
     // contract").
     if !distroless {
         // The C library's own headers (`musl-dev`) are listed as build-only.
-        let toolchain = |p: &String| t.build_only_packages.contains(p) || p.starts_with("python");
-        for dev in carry::dev_packages(facts)
-            .into_iter()
-            .filter(|p| !toolchain(p))
-        {
-            match t.dev_libraries.get(&dev) {
-                Some(libraries) => {
-                    for lib in libraries {
-                        let lib = if glibc_to_musl {
-                            match t.package_names.get(lib) {
-                                Some(name) => name.clone(),
-                                None => continue,
-                            }
-                        } else {
-                            lib.clone()
-                        };
-                        if !packages.contains(&lib) {
-                            warnings.push(Warning::new(
-                                Code::RuntimePackageAdded,
-                                None,
-                                format!("{dev} was installed to build against {lib}, which is needed at run time: installed in the final stage"),
-                            ));
-                            packages.push(lib);
-                        }
-                    }
-                }
-                None => warnings.push(Warning::new(
-                    Code::DevPackageDropped,
-                    None,
-                    format!("{dev} is build-only and is not installed in the final stage; a module built against it may need its run-time library there"),
-                )),
+        let toolchain =
+            |p: &str| t.build_only_packages.iter().any(|b| b == p) || p.starts_with("python");
+        let rename = |lib: &str| {
+            if glibc_to_musl {
+                t.package_names.get(lib).cloned()
+            } else {
+                Some(lib.to_string())
             }
-        }
+        };
+        carry::add_dev_libraries(facts, t, toolchain, rename, &mut packages, warnings);
     }
     for (dependency, needs) in &t.rules.dependency_packages {
         let wanted = match flavor {

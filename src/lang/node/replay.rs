@@ -11,19 +11,6 @@ use crate::paths::{normalize, resolve};
 use crate::scripts::CopiedScripts;
 use crate::shell::Scripts;
 
-/// Programs whose writes the shell reader follows (`cp`, `mkdir`, a
-/// redirection), that write nothing that stays (`echo`, `ls`), or whose
-/// effects the shared rules carry (system packages, users).
-/// (`mv`, `git` and `dpkg` are not here: the reader sees only part of what
-/// they do; a removal is judged by itself, below.)
-const FOLLOWED: &[&str] = &[
-    "cp", "install", "ln", "mkdir", "touch", "tee", "chmod", "chown", "chgrp", "rm", "rmdir",
-    "sed", "curl", "wget", "tar", "unzip", "echo", "printf", "cat", "ls", "true", "false", "test",
-    "[", "sleep", "env", "id", "whoami", "pwd", "which", "apt-get", "apt", "apk", "useradd",
-    "adduser", "groupadd", "addgroup", "usermod", "rimraf", "cd", "pushd", "popd", "export", "set",
-    "umask", "exit", ":",
-];
-
 /// `node` options that take a value (`-r dotenv/config`): not the script.
 const NODE_VALUE_OPTIONS: &[&str] = &[
     "-r",
@@ -87,7 +74,7 @@ pub(super) fn replay_paths(
     known_users: Option<&[String]>,
     cache_dirs: &[String],
 ) -> Result<Vec<String>, Stop> {
-    replayable(facts, known_users)?;
+    crate::replay::check_replayable(facts, known_users)?;
     let mut paths: Vec<String> = Vec::new();
     let mut add = |p: String| {
         if !paths.iter().any(|q| is_within(&p, q)) {
@@ -104,26 +91,7 @@ pub(super) fn replay_paths(
             words: words.clone(),
             command: c.clone(),
         };
-        // A removal the replayed copies would undo (`rm .env`), outside the
-        // scratch places, cannot be replayed.
-        if let Some(w) = c.writes.iter().find(|w| {
-            w.kind == crate::shell::WriteKind::Removed
-                && !w.path.as_deref().is_some_and(|p| {
-                    carry::SCRATCH_PATHS.iter().any(|s| is_within(p, s))
-                        || cache_dirs.iter().any(|s| is_within(p, s))
-                })
-        }) {
-            return Err(refused(
-                Code::NoWorkdir,
-                run.start_line,
-                format!(
-                    "there is no WORKDIR (or it is `/`), so the final stage replays the original's copies; this \
-                     RUN removes {}, which the replayed copies would bring back",
-                    w.raw
-                ),
-            )
-            .hint("add a WORKDIR for the application and copy it there"));
-        }
+        crate::replay::check_removal(run, c, cache_dirs)?;
         if pm.is_some_and(|pm| is_project_install(pm, &words)) {
             let dir = install_folder(&pm_run).ok_or_else(|| unnamed(run, &words.join(" ")))?;
             // A project with no dependencies gets no node_modules to copy.
@@ -161,42 +129,6 @@ pub(super) fn replay_paths(
     Ok(paths)
 }
 
-/// Whether the original's context copies can be replayed as written: not
-/// where a copy names a variable an `ENV` sets (the final stage sets its
-/// `ENV`s after the copies), nor with an owner the runtime image lacks.
-fn replayable(facts: &StageFacts, known_users: Option<&[String]>) -> Result<(), Stop> {
-    for c in facts.copies.iter().filter(|c| c.from.is_none()) {
-        let i = c.instruction;
-        let uses_env = crate::facts::variables(&i.args)
-            .into_iter()
-            .any(|v| facts.env.iter().any(|(k, _, _)| *k == v));
-        if uses_env {
-            return Err(refused(
-                Code::NoWorkdir,
-                i.start_line,
-                "there is no WORKDIR (or it is `/`), so the final stage replays the original's copies; this one \
-                 names a variable an ENV sets, which the final stage sets only after it",
-            )
-            .hint("add a WORKDIR for the application and copy it there"));
-        }
-        let owner = c.chown.as_deref().and_then(|o| o.split(':').next());
-        if let (Some(owner), Some(known)) = (owner, known_users) {
-            if !owner.chars().all(|ch| ch.is_ascii_digit()) && !known.iter().any(|k| k == owner) {
-                return Err(refused(
-                    Code::UserNotOnImage,
-                    i.start_line,
-                    format!(
-                        "there is no WORKDIR (or it is `/`), so the final stage replays this copy, and its owner \
-                         {owner} does not exist on the runtime image"
-                    ),
-                )
-                .hint("use the slim flavour, or give the owner by its numeric id"));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// What one command writes that the final stage needs: nothing for a
 /// housekeeping command or one the shared rules follow, a build's output
 /// folder, or a refusal.
@@ -212,7 +144,7 @@ fn outputs(
     let sub = words.get(1).map(String::as_str);
     let global = words.iter().any(|w| w == "-g" || w == "--global") || sub == Some("global");
     match (name, sub) {
-        _ if FOLLOWED.contains(&name) => Ok(Vec::new()),
+        _ if crate::replay::FOLLOWED.contains(&name) => Ok(Vec::new()),
         // `npx tsc`, `npm exec -- next build`: the package's program.
         ("npx", _) | ("npm", Some("exec" | "x")) => {
             let skip = if name == "npx" { 1 } else { 2 };

@@ -324,7 +324,7 @@ impl Walker<'_> {
                 }
                 true
             }
-            None if is_system_path(name) => false,
+            None if is_system_path(name) || is_venv_program(name) => false,
             None => {
                 let why = format!("`{name}` is a script or program slimfile cannot see");
                 self.unknown(st, text, why, Some(name.to_string()));
@@ -429,6 +429,20 @@ pub(super) fn is_system_path(program: &str) -> bool {
         dir,
         "/bin" | "/sbin" | "/usr/bin" | "/usr/sbin" | "/usr/local/bin" | "/usr/local/sbin"
     )
+}
+
+/// A virtual environment's interpreter or pip (`/opt/venv/bin/pip`,
+/// `.venv/bin/python3`): programs `python -m venv` makes, which run as the
+/// image's own do.
+pub(super) fn is_venv_program(program: &str) -> bool {
+    let Some((dir, name)) = program.rsplit_once('/') else {
+        return false;
+    };
+    let versioned = |base: &str| {
+        name.strip_prefix(base)
+            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+    };
+    dir.ends_with("/bin") && (versioned("python") || versioned("pip"))
 }
 
 /// The interpreter a script's `#!` line names, when it is not a shell.

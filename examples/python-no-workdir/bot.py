@@ -1,0 +1,6 @@
+import os
+
+from telegram.ext import ApplicationBuilder
+
+app = ApplicationBuilder().token(os.environ["TOKEN"]).build()
+app.run_polling()

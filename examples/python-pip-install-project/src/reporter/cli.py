@@ -1,0 +1,7 @@
+import click
+
+
+@click.command()
+@click.argument("name", default="world")
+def main(name):
+    click.echo(f"report for {name}")

@@ -1,0 +1,554 @@
+//! The Python logic that the template's data cannot express, and the plan
+//! it leads to. `image` reads python tags and picks the runtime image, `pip`
+//! reads the installs; this module decides where the packages go — a
+//! virtual environment the final stage copies whole — and the final stage.
+//! Every refusal says why and where.
+
+use crate::assemble::{refused, LanguagePlan, Payload, Stop};
+use crate::carry;
+use crate::codes::{Code, Reason};
+use crate::context::Context;
+use crate::facts::{variables, StageFacts};
+use crate::lang::{Input, Registration, Rules};
+use crate::parse::{Dockerfile, Form, ImageRef, Instruction, Stage};
+use crate::paths::is_within;
+use crate::plan::{BuilderEdit, Flavor};
+use crate::shell::{self, Command};
+use crate::template::{check_section, typed};
+
+mod image;
+mod pip;
+mod rules;
+
+pub use rules::{PythonRules, PythonTemplate};
+
+use image::*;
+use pip::*;
+
+/// A Python tool whose installs slimfile does not rewrite yet.
+const TOOL_NOT_YET: Code = Code::Language {
+    name: "python-tool-not-yet",
+    description: "a Python tool (poetry, pipenv, uv, conda) slimfile does not rewrite yet",
+};
+
+/// A pip install that puts the packages where no virtual environment holds them.
+const PIP_OUTSIDE_VENV: Code = Code::Language {
+    name: "pip-outside-venv",
+    description: "pip installs outside the virtual environment the final stage copies",
+};
+
+/// The original's own virtual environment, which its installs do not use.
+const OWN_VIRTUALENV: Code = Code::Language {
+    name: "own-virtualenv",
+    description:
+        "the Dockerfile's own virtual environment cannot be told or is not the one its installs use",
+};
+
+/// A pip install into a user's `~/.local`.
+const INSTALL_AS_USER: Code = Code::Language {
+    name: "install-as-user",
+    description: "pip installs into a user's ~/.local (--user, or as a user other than root)",
+};
+
+/// An editable install of a folder the final stage does not receive.
+const EDITABLE_OUTSIDE_APP: Code = Code::Language {
+    name: "editable-outside-app",
+    description: "an editable install points at a folder outside the application",
+};
+
+/// Python in the registry: its template, its rules, and the check of a
+/// user's override with the rules' own types.
+pub fn registration() -> Registration {
+    Registration {
+        id: "python",
+        template: include_str!("../../../templates/python.toml"),
+        load: Some(|table| {
+            Ok(Box::new(Python {
+                t: typed::<PythonRules>(table)?,
+            }))
+        }),
+        check: check_section::<PythonTemplate>,
+        codes: &[
+            TOOL_NOT_YET,
+            PIP_OUTSIDE_VENV,
+            OWN_VIRTUALENV,
+            INSTALL_AS_USER,
+            EDITABLE_OUTSIDE_APP,
+        ],
+    }
+}
+
+/// The Python rules with their template.
+struct Python {
+    t: PythonTemplate,
+}
+
+impl Rules for Python {
+    fn plan<'a>(&self, input: &Input<'a>) -> Result<LanguagePlan<'a>, Stop> {
+        plan_rewrite(
+            input.file,
+            input.stage,
+            input.facts,
+            input.ctx,
+            &self.t,
+            input.flavor,
+        )
+    }
+}
+
+/// Where the application's packages live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Venv {
+    /// No pip install of the application's: nothing outside the app.
+    None,
+    /// The virtual environment the rewrite makes before the first install.
+    Made(String),
+    /// The one the original makes and installs into.
+    Own(String),
+}
+
+impl Venv {
+    fn path(&self) -> Option<&str> {
+        match self {
+            Venv::None => None,
+            Venv::Made(p) | Venv::Own(p) => Some(p),
+        }
+    }
+}
+
+/// The Python plan: the decisions that are Python's own, in neutral terms.
+fn plan_rewrite<'a>(
+    file: &Dockerfile,
+    stage: &Stage,
+    facts: &'a StageFacts<'a>,
+    ctx: &Context,
+    t: &PythonTemplate,
+    asked: Option<Flavor>,
+) -> Result<LanguagePlan<'a>, Stop> {
+    let line = facts.from.start_line;
+    let mut warnings = Vec::new();
+    let (image, platform, tag) = builder(stage, facts, t)?;
+
+    // No CMD and no ENTRYPOINT: a base image.
+    crate::lang::stage::check_starts(facts, "packages and tools")?;
+    let app_dir = crate::lang::stage::app_dir(facts)?;
+
+    check_tools(facts, t)?;
+    let installs = pip_installs(facts);
+    let project: Vec<&PipInstall> = installs.iter().filter(|i| !i.only_tools(t)).collect();
+    for i in &project {
+        check_install(i, &app_dir)?;
+    }
+    let venv = venv(facts, t, &project)?;
+
+    // The flavour and its image.
+    let flavor = asked.unwrap_or(if tag.variant == Variant::Alpine {
+        Flavor::Alpine
+    } else {
+        Flavor::Slim
+    });
+    let runtime_image = runtime_image(&tag, image, flavor, t, line)?;
+    let lean = matches!(tag.variant, Variant::Slim { .. } | Variant::Alpine);
+    if lean && asked.is_none() && !carry::installs_build_tools(facts, t) {
+        return Err(Stop::Unchanged(Reason::at(
+            Code::NothingToGain,
+            line,
+            format!(
+                "the base `{}` is already lean and installs no build tool to drop",
+                image.raw
+            ),
+        )));
+    }
+    let same_image = runtime_image == image.raw;
+
+    let packages = final_packages(facts, t, flavor);
+    let mut packages = packages;
+    let rename = |lib: &str| {
+        Some(if flavor == Flavor::Alpine {
+            t.package_names
+                .get(lib)
+                .cloned()
+                .unwrap_or_else(|| lib.to_string())
+        } else {
+            lib.to_string()
+        })
+    };
+    carry::add_dev_libraries(
+        facts,
+        t,
+        |p| t.build_only_packages.iter().any(|b| b == p),
+        rename,
+        &mut packages,
+        &mut warnings,
+    );
+    let copied = carry::copied_files(facts);
+    // What the application's installs put on PATH (their console scripts
+    // are in the virtual environment's bin, by distribution name at least).
+    let installed: Vec<String> = project
+        .iter()
+        .flat_map(|i| i.packages.iter().map(|p| distribution_name(p)))
+        .collect();
+    let mut own: Vec<&str> = vec!["python", "python3"];
+    own.extend(installed.iter().map(String::as_str));
+    let tools = crate::runtime::healthcheck_tools(
+        facts,
+        ctx,
+        flavor,
+        t,
+        &own,
+        &copied,
+        same_image,
+        &mut warnings,
+    )?;
+    crate::runtime::check_archived_release(
+        &crate::runtime::Release {
+            flavor,
+            runtime_image: &runtime_image,
+            codename: tag.codename(),
+            frozen: false,
+            archived: &t.rules.images.archived_codenames,
+        },
+        &packages,
+        &tools,
+        line,
+        "build on a supported release (python:<v>-bookworm), or write the final stage by hand",
+    )?;
+
+    // The virtual environment, made by root right before the first install
+    // of the application's packages (after any install of tools).
+    let mut builder_edits = Vec::new();
+    if let (Venv::Made(path), Some(first)) = (&venv, project.first()) {
+        builder_edits.push(venv_edit(file, facts, first.run, path));
+    }
+    let mut env = Vec::new();
+    if let Venv::Made(path) = &venv {
+        env.push(("VIRTUAL_ENV".to_string(), path.clone()));
+        env.push(("PATH".to_string(), format!("{path}/bin:$PATH")));
+    }
+    let (payload, builder_paths) = if app_dir == "/" {
+        check_replayable(facts, t, &project)?;
+        let known_users = t.flavors.get(flavor).users.as_deref();
+        crate::replay::check_replayable(facts, known_users)?;
+        (
+            Payload::Replay(venv.path().map(String::from).into_iter().collect()),
+            Vec::new(),
+        )
+    } else {
+        let outside = venv.path().filter(|p| !is_within(p, &app_dir));
+        (
+            Payload::AppDir(app_dir.clone()),
+            outside.map(String::from).into_iter().collect(),
+        )
+    };
+    let payload_why = match venv.path() {
+        Some(p) => format!("the application; its packages are in the virtual environment {p}"),
+        None => "the application".to_string(),
+    };
+    Ok(LanguagePlan {
+        language: t.language.clone(),
+        flavor,
+        runtime_image,
+        shell: t.flavors.get(flavor).has_shell(),
+        known_users: t.flavors.get(flavor).users.clone(),
+        user_ids: t.base_config.user_ids.clone(),
+        program_paths: Default::default(),
+        builder_image: image.raw.clone(),
+        platform,
+        glibc_to_musl: false,
+        builder_edits,
+        payload,
+        payload_why,
+        packages,
+        tools,
+        reinstall: Vec::new(),
+        cache_dirs: t.cache_dirs.clone(),
+        builder_paths,
+        env_line: project
+            .first()
+            .map(|i| i.run.start_line)
+            .filter(|_| !env.is_empty()),
+        env,
+        cmd: None,
+        warnings,
+    })
+}
+
+/// The builder's image, its constant `--platform` and its tag, or why the
+/// rewrite cannot start from it.
+fn builder<'s>(
+    stage: &'s Stage,
+    facts: &StageFacts,
+    t: &PythonTemplate,
+) -> Result<(&'s ImageRef, Option<String>, PythonTag), Stop> {
+    let from = facts.from;
+    let line = from.start_line;
+    let (image, platform) = crate::lang::stage::builder_image(stage, facts)?;
+    if image.official_name() != "python" {
+        let apt_python = facts.run_commands().any(|(_, c)| {
+            matches!(c.name(), "apt-get" | "apt" | "apk" | "yum" | "dnf")
+                && c.words().iter().any(|w| w.starts_with("python"))
+        });
+        let why = if apt_python {
+            format!(
+                "the base image `{}` is not the official python image: it installs Python with its system package manager, and slimfile maps only python images to their runtime counterparts",
+                image.raw
+            )
+        } else {
+            format!(
+                "the base image `{}` is not the official python image; slimfile maps only python images to their runtime counterparts",
+                image.raw
+            )
+        };
+        return Err(refused(Code::UnofficialImage, line, why)
+            .hint("build FROM python:<version>, or write the final stage by hand"));
+    }
+    let tag = read_tag(image, facts, t).map_err(|e| refused(Code::UnknownTag, line, e))?;
+    Ok((image, platform, tag))
+}
+
+/// Refuses the Python tools slimfile does not rewrite yet, where a `RUN` or
+/// the start command uses one.
+fn check_tools(facts: &StageFacts, t: &PythonTemplate) -> Result<(), Stop> {
+    let not_yet = |name: &str| t.rules.tools_not_yet.iter().any(|x| x == name);
+    if let Some((run, text)) = tool_not_yet(facts, t) {
+        return Err(refused(
+            TOOL_NOT_YET,
+            run.start_line,
+            format!(
+                "`{text}`: slimfile does not rewrite installs made with this tool yet, only pip's"
+            ),
+        )
+        .hint(
+            "install with pip (pip install -r requirements.txt), or write the final stage by hand",
+        ));
+    }
+    for i in [facts.entrypoint, facts.cmd].into_iter().flatten() {
+        let words = match &i.form {
+            Some(Form::Exec(items)) => items.clone(),
+            Some(Form::Shell(s)) => shell::plain_words(s).unwrap_or_default(),
+            None => Vec::new(),
+        };
+        if let Some(p) = words
+            .first()
+            .filter(|p| not_yet(p.rsplit('/').next().unwrap_or(p)))
+        {
+            return Err(refused(
+                TOOL_NOT_YET,
+                i.start_line,
+                format!("the start command runs {p}, a tool slimfile does not rewrite yet"),
+            )
+            .hint("start the application with python or its own program, or write the final stage by hand"));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses an install of the application's packages that a virtual
+/// environment cannot hold.
+fn check_install(i: &PipInstall, app_dir: &str) -> Result<(), Stop> {
+    let line = i.run.start_line;
+    if i.user_install {
+        return Err(refused(
+            INSTALL_AS_USER,
+            line,
+            "pip install --user puts the packages in the user's ~/.local; slimfile does not rewrite user installs yet",
+        )
+        .hint("drop --user and install as root before any USER"));
+    }
+    if !i.as_root() {
+        let who = i.user.as_deref().unwrap_or("a user slimfile cannot tell");
+        return Err(refused(
+            INSTALL_AS_USER,
+            line,
+            format!("pip runs as {who}, so it installs into that user's ~/.local; slimfile does not rewrite user installs yet"),
+        )
+        .hint("install as root before the USER"));
+    }
+    if let Some(option) = &i.elsewhere {
+        let target = option
+            .strip_prefix("--target ")
+            .or(option.strip_prefix("-t "));
+        let inside = target.is_some_and(|dir| {
+            let dir = i.dir.as_deref().map(|cwd| crate::paths::resolve(cwd, dir));
+            dir.is_some_and(|d| app_dir != "/" && is_within(&d, app_dir))
+        });
+        if !inside {
+            return Err(refused(
+                PIP_OUTSIDE_VENV,
+                line,
+                format!("pip install {option} puts the packages outside the application and outside a virtual environment"),
+            )
+            .hint("drop the option (the rewrite installs into a virtual environment), or write the final stage by hand"));
+        }
+    }
+    if i.program.starts_with('/') && !i.program.contains("/venv") && !i.program.contains("/.venv") {
+        let program = &i.program;
+        let in_system = ["/usr/local/bin/", "/usr/bin/", "/bin/"]
+            .iter()
+            .any(|d| program.starts_with(d));
+        if in_system {
+            return Err(refused(
+                PIP_OUTSIDE_VENV,
+                line,
+                format!("{program} is the image's own pip, which installs outside any virtual environment"),
+            )
+            .hint("call pip by its name, so the virtual environment's is found on PATH"));
+        }
+    }
+    for e in &i.editable {
+        let dir = i.dir.as_deref().unwrap_or("/");
+        let target = crate::paths::resolve(dir, e);
+        let url = e.contains("://") || e.starts_with("git+");
+        if !url && (app_dir == "/" || !is_within(&target, app_dir)) {
+            return Err(refused(
+                EDITABLE_OUTSIDE_APP,
+                line,
+                format!("pip install -e {e} points the environment at {target}, which the final stage does not receive whole"),
+            )
+            .hint("install it without -e, or set a WORKDIR that holds it"));
+        }
+    }
+    Ok(())
+}
+
+/// Where the application's packages go: the original's own virtual
+/// environment, where its installs use it; or one the rewrite makes.
+fn venv(facts: &StageFacts, t: &PythonTemplate, project: &[&PipInstall]) -> Result<Venv, Stop> {
+    let Some((run, path)) = own_venv(facts) else {
+        return Ok(if project.is_empty() {
+            Venv::None
+        } else {
+            Venv::Made(t.rules.venv.clone())
+        });
+    };
+    let Some(path) = path else {
+        return Err(refused(
+            OWN_VIRTUALENV,
+            run.start_line,
+            "this RUN makes a virtual environment whose path slimfile cannot tell",
+        )
+        .hint("give it an absolute path"));
+    };
+    let bin = format!("{path}/bin");
+    for i in project {
+        let on_path = path_before(facts, i.run.start_line)
+            .is_some_and(|v| v.split(':').any(|d| d.trim_end_matches('/') == bin));
+        let activated = facts.commands_of(i.run).iter().any(|c| {
+            (c.name() == "." || c.name() == "source")
+                && c.words()
+                    .get(1)
+                    .is_some_and(|w| w.ends_with("/bin/activate"))
+        });
+        if !(i.program.starts_with(&format!("{bin}/")) || on_path || activated) {
+            return Err(refused(
+                OWN_VIRTUALENV,
+                i.run.start_line,
+                format!("this pip install does not run in the virtual environment {path} the Dockerfile makes at line {}, so its packages go elsewhere", run.start_line),
+            )
+            .hint(format!("put {bin} first on PATH before the install (ENV PATH=\"{bin}:$PATH\")")));
+        }
+    }
+    Ok(Venv::Own(path))
+}
+
+/// The `PATH` an `ENV` before `line` sets last, with the variables it uses
+/// expanded where known (`$PATH` itself stays as written).
+fn path_before(facts: &StageFacts, line: usize) -> Option<String> {
+    facts
+        .instructions
+        .iter()
+        .filter(|i| i.keyword == crate::parse::Keyword::Env && i.start_line < line)
+        .flat_map(|i| i.key_values())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rfind(|kv| kv.key == "PATH")
+        .map(|kv| {
+            let value = crate::facts::unquote(&kv.value);
+            let marked = value.replace("${PATH}", "\u{0}").replace("$PATH", "\u{0}");
+            facts
+                .expand(&marked)
+                .unwrap_or(marked)
+                .replace('\u{0}', "$PATH")
+        })
+}
+
+/// The builder edit that makes the virtual environment: two instructions
+/// after the one before the first install of the application's packages,
+/// each on a line of its own.
+fn venv_edit(
+    file: &Dockerfile,
+    facts: &StageFacts,
+    first: &Instruction,
+    path: &str,
+) -> BuilderEdit {
+    let eol = file.line_ending();
+    let at = facts
+        .instructions
+        .iter()
+        .position(|i| std::ptr::eq(*i, first))
+        .unwrap_or(0);
+    let before = facts.instructions[at.saturating_sub(1)];
+    let end = before.text_span.end;
+    BuilderEdit {
+        range: end..end,
+        text: format!(
+            "{eol}RUN python -m venv {path}{eol}ENV VIRTUAL_ENV={path}{eol}ENV PATH={path}/bin:$PATH"
+        ),
+        why: format!(
+            "a virtual environment for the application's packages, before their first install; the final stage copies {path} whole"
+        ),
+    }
+}
+
+/// The system packages the final stage installs again: those the builder
+/// installed that are not build-only.
+fn final_packages(facts: &StageFacts, t: &PythonTemplate, flavor: Flavor) -> Vec<String> {
+    if flavor == Flavor::Distroless {
+        return Vec::new();
+    }
+    carry::runtime_packages(facts, |p| t.build_only(p))
+}
+
+/// With no `WORKDIR` the final stage replays the context's copies and takes
+/// the virtual environment from the builder: every other `RUN` must be one
+/// whose writes the shared rules follow, since what it writes in `/` would
+/// be lost.
+fn check_replayable(
+    facts: &StageFacts,
+    t: &PythonTemplate,
+    project: &[&PipInstall],
+) -> Result<(), Stop> {
+    if let Some(i) = project.iter().find(|i| !i.editable.is_empty()) {
+        return Err(refused(
+            EDITABLE_OUTSIDE_APP,
+            i.run.start_line,
+            "there is no WORKDIR (or it is `/`): an editable install points at the whole builder",
+        )
+        .hint("add a WORKDIR for the application"));
+    }
+    for (run, c) in facts.run_commands() {
+        crate::replay::check_removal(run, c, &t.cache_dirs)?;
+        if crate::replay::FOLLOWED.contains(&c.name()) || pip_args(c).is_some() || is_venv(c) {
+            continue;
+        }
+        return Err(refused(
+            Code::NoWorkdir,
+            run.start_line,
+            format!(
+                "there is no WORKDIR (or it is `/`), so the final stage replays the original's copies; this RUN runs `{}`, whose output slimfile cannot name",
+                c.words().join(" ")
+            ),
+        )
+        .hint("add a WORKDIR for the application and copy it there"));
+    }
+    Ok(())
+}
+
+/// `python -m venv …` or `virtualenv …`.
+fn is_venv(c: &Command) -> bool {
+    c.name() == "virtualenv"
+        || (is_python(c.name()) && c.words().windows(2).any(|w| w[0] == "-m" && w[1] == "venv"))
+}
+
+#[cfg(test)]
+mod tests;

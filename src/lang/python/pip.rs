@@ -1,0 +1,268 @@
+//! pip commands as the `RUN` steps run them: which are installs, what each
+//! installs, and where the packages go.
+
+use super::*;
+
+/// `pip install` options that take a value (`-r requirements.txt`), so the
+/// value is not read as a package.
+const VALUED: &[&str] = &[
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "-e",
+    "--editable",
+    "-t",
+    "--target",
+    "--prefix",
+    "--root",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "--trusted-host",
+    "--no-binary",
+    "--only-binary",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+    "--progress-bar",
+    "--src",
+    "--upgrade-strategy",
+    "--config-settings",
+    "-C",
+    "--global-option",
+    "--log",
+    "--cache-dir",
+    "--timeout",
+    "--retries",
+    "--proxy",
+    "--cert",
+    "--client-cert",
+    "--exists-action",
+    "--report",
+    "--python",
+    "--root-user-action",
+    "--use-feature",
+    "--use-deprecated",
+    "--keyring-provider",
+    "--group",
+    "--build-option",
+    "--install-option",
+];
+
+/// pip's options before the subcommand that take a value.
+const GLOBAL_VALUED: &[&str] = &[
+    "--python",
+    "--log",
+    "--proxy",
+    "--retries",
+    "--timeout",
+    "--exists-action",
+    "--trusted-host",
+    "--cert",
+    "--client-cert",
+    "--cache-dir",
+    "--use-feature",
+    "--use-deprecated",
+    "--keyring-provider",
+];
+
+/// One `pip install` a `RUN` runs.
+#[derive(Debug, Clone)]
+pub(super) struct PipInstall<'a> {
+    pub(super) run: &'a Instruction,
+    /// The program as written (`pip`, `/usr/local/bin/pip3`, `python3`).
+    pub(super) program: String,
+    /// The folder and user it runs in and as.
+    pub(super) dir: Option<String>,
+    pub(super) user: Option<String>,
+    /// The positional arguments: requirement specifiers and paths.
+    pub(super) packages: Vec<String>,
+    /// The `-r` files.
+    pub(super) requirements: Vec<String>,
+    /// The `-e` targets.
+    pub(super) editable: Vec<String>,
+    /// `--user`, and the option that puts the packages elsewhere
+    /// (`--target /deps`), as written.
+    pub(super) user_install: bool,
+    pub(super) elsewhere: Option<String>,
+}
+
+impl PipInstall<'_> {
+    /// An install of build tools only (`pip install --upgrade pip poetry`),
+    /// which does not belong in the application's environment.
+    pub(super) fn only_tools(&self, t: &PythonTemplate) -> bool {
+        self.requirements.is_empty()
+            && self.editable.is_empty()
+            && !self.packages.is_empty()
+            && self.packages.iter().all(|p| {
+                let name = distribution_name(p);
+                t.rules.tool_packages.contains(&name)
+            })
+    }
+
+    /// Whether it runs as root (pip installs as another user go to that
+    /// user's `~/.local`).
+    pub(super) fn as_root(&self) -> bool {
+        self.user.as_deref().is_some_and(crate::facts::is_root)
+    }
+}
+
+/// The words after the program that are pip's (`-m pip install x` → `install x`),
+/// if the command runs pip.
+pub(super) fn pip_args(c: &Command) -> Option<Vec<String>> {
+    let words = c.words();
+    let name = c.name();
+    let is_pip = name == "pip"
+        || name
+            .strip_prefix("pip")
+            .is_some_and(|v| !v.is_empty() && v.chars().all(|ch| ch.is_ascii_digit() || ch == '.'));
+    if is_pip {
+        return Some(words[1..].to_vec());
+    }
+    if is_python(name) {
+        // `python -m pip …`, with the interpreter's own options first.
+        let mut rest = words[1..]
+            .iter()
+            .skip_while(|w| w.starts_with('-') && *w != "-m");
+        if rest.next().map(String::as_str) == Some("-m")
+            && rest.next().map(String::as_str) == Some("pip")
+        {
+            return Some(rest.cloned().collect());
+        }
+    }
+    None
+}
+
+/// `python`, `python3`, `python3.12`.
+pub(super) fn is_python(name: &str) -> bool {
+    name.strip_prefix("python")
+        .is_some_and(|v| v.is_empty() || v.chars().all(|ch| ch.is_ascii_digit() || ch == '.'))
+}
+
+/// The `pip install`s of the stage, in order.
+pub(super) fn pip_installs<'a>(facts: &StageFacts<'a>) -> Vec<PipInstall<'a>> {
+    let mut out = Vec::new();
+    for (run, c) in facts.run_commands() {
+        let Some(args) = pip_args(c) else { continue };
+        let mut words = args.iter();
+        // The subcommand, after pip's own options.
+        let mut sub = None;
+        while let Some(w) = words.next() {
+            if GLOBAL_VALUED.contains(&w.as_str()) {
+                words.next();
+            } else if !w.starts_with('-') {
+                sub = Some(w.as_str());
+                break;
+            }
+        }
+        if sub != Some("install") {
+            continue;
+        }
+        let mut install = PipInstall {
+            run,
+            program: c.program.clone(),
+            dir: c.dir.clone(),
+            user: c.user.clone(),
+            packages: Vec::new(),
+            requirements: Vec::new(),
+            editable: Vec::new(),
+            user_install: false,
+            elsewhere: None,
+        };
+        while let Some(w) = words.next() {
+            let (option, inline) = match w.split_once('=') {
+                Some((o, v)) if o.starts_with("--") => (o, Some(v.to_string())),
+                _ => (w.as_str(), None),
+            };
+            if option == "--user" {
+                install.user_install = true;
+                continue;
+            }
+            if !option.starts_with('-') {
+                install.packages.push(w.clone());
+                continue;
+            }
+            // `-rrequirements.txt`: a short option with its value attached.
+            let (option, inline) = match (option, inline) {
+                (o, None) if o.len() > 2 && !o.starts_with("--") && VALUED.contains(&&o[..2]) => {
+                    (&o[..2], Some(o[2..].to_string()))
+                }
+                (o, v) => (o, v),
+            };
+            if !VALUED.contains(&option) {
+                continue;
+            }
+            let Some(value) = inline.or_else(|| words.next().cloned()) else {
+                break;
+            };
+            match option {
+                "-r" | "--requirement" => install.requirements.push(value),
+                "-e" | "--editable" => install.editable.push(value),
+                "-t" | "--target" | "--prefix" | "--root" => {
+                    install.elsewhere = Some(format!("{option} {value}"))
+                }
+                _ => {}
+            }
+        }
+        out.push(install);
+    }
+    out
+}
+
+/// A requirement's distribution name, normalised as pip compares them
+/// (`Flask[async]>=2` → `flask`, `Django_Redis` → `django-redis`).
+pub(super) fn distribution_name(spec: &str) -> String {
+    let spec = spec.trim_matches(|c| c == '"' || c == '\'');
+    let end = spec
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'))
+        .unwrap_or(spec.len());
+    spec[..end].to_ascii_lowercase().replace(['_', '.'], "-")
+}
+
+/// The programs of the Python tools slimfile does not rewrite yet that the
+/// `RUN`s run (`poetry install`, `uv sync`, `conda env create`), with the line.
+pub(super) fn tool_not_yet<'a>(
+    facts: &StageFacts<'a>,
+    t: &PythonTemplate,
+) -> Option<(&'a Instruction, String)> {
+    facts.run_commands().find_map(|(run, c)| {
+        let name = c.name();
+        let via_python = pip_args(c).is_none()
+            && is_python(name)
+            && c.words()
+                .windows(2)
+                .any(|w| w[0] == "-m" && t.rules.tools_not_yet.contains(&w[1]));
+        (t.rules.tools_not_yet.iter().any(|x| x == name) || via_python)
+            .then(|| (run, c.words().join(" ")))
+    })
+}
+
+/// A virtual environment the original makes itself (`python -m venv /venv`,
+/// `virtualenv .venv`), as an absolute path, with its `RUN`.
+pub(super) fn own_venv<'a>(facts: &StageFacts<'a>) -> Option<(&'a Instruction, Option<String>)> {
+    facts.run_commands().find_map(|(run, c)| {
+        let words = c.words();
+        let name = c.name();
+        let args: Vec<&String> = if is_python(name) {
+            let at = words
+                .windows(2)
+                .position(|w| w[0] == "-m" && (w[1] == "venv" || w[1] == "virtualenv"))?;
+            words[at + 2..].iter().collect()
+        } else if name == "virtualenv" {
+            words[1..].iter().collect()
+        } else {
+            return None;
+        };
+        let dir = args.into_iter().find(|a| !a.starts_with('-'))?;
+        let path = match (&c.dir, dir.starts_with('/')) {
+            (_, true) => Some(crate::paths::normalize(dir)),
+            (Some(cwd), false) => Some(crate::paths::resolve(cwd, dir)),
+            (None, false) => None,
+        };
+        Some((run, path.filter(|p| !p.contains('$'))))
+    })
+}

@@ -1,0 +1,32 @@
+//! The Python template's own `[rules]`: the virtual environment, the tools
+//! that are not the application's, and how python tags are read.
+
+use serde::Deserialize;
+
+use crate::template::Template;
+
+/// The Python template, with its rules typed.
+pub type PythonTemplate = Template<PythonRules>;
+
+/// The `[rules]` of `templates/python.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PythonRules {
+    /// Where the rewrite makes the virtual environment (`/opt/venv`).
+    pub venv: String,
+    /// Distributions that are build tools: an install of only these runs
+    /// before the virtual environment is made.
+    pub tool_packages: Vec<String>,
+    /// Tools whose installs slimfile does not rewrite yet.
+    pub tools_not_yet: Vec<String>,
+    pub images: PythonImages,
+}
+
+/// How python tags are read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PythonImages {
+    pub debian_codenames: Vec<String>,
+    /// Releases whose packages moved to archive.debian.org.
+    pub archived_codenames: Vec<String>,
+}

@@ -1,0 +1,64 @@
+//! The checks every language's plan starts with: the builder's image and
+//! its `--platform`, a stage that is a base image, and the application
+//! directory. Each language adds its own (the official image, its tag).
+
+use crate::assemble::{refused, Stop};
+use crate::codes::{Code, Reason};
+use crate::facts::StageFacts;
+use crate::parse::{ImageRef, Stage};
+
+/// The stage's image and its constant `--platform`; a refusal where the
+/// `FROM` cannot be read or builds on `$BUILDPLATFORM`, whose packages are
+/// for the wrong platform at run time.
+pub fn builder_image<'s>(
+    stage: &'s Stage,
+    facts: &StageFacts,
+) -> Result<(&'s ImageRef, Option<String>), Stop> {
+    let from = facts.from;
+    let line = from.start_line;
+    let image = stage.base.as_ref().ok_or_else(|| {
+        refused(
+            Code::UnreadableFrom,
+            line,
+            "cannot read the FROM instruction",
+        )
+    })?;
+    let platform = from.from_args().and_then(|a| a.platform);
+    if let Some(p) = platform.as_ref().filter(|p| p.contains("BUILDPLATFORM")) {
+        return Err(refused(
+            Code::BuildPlatform,
+            line,
+            format!("FROM --platform={p}: dependencies installed on the build platform are for the wrong platform at run time"),
+        )
+        .hint("drop --platform or use $TARGETPLATFORM"));
+    }
+    Ok((image, platform))
+}
+
+/// No `CMD` and no `ENTRYPOINT`: a base that other Dockerfiles build
+/// `FROM`, whose steps may need what a final stage would drop (`what`).
+pub fn check_starts(facts: &StageFacts, what: &str) -> Result<(), Stop> {
+    if facts.cmd.is_none() && facts.entrypoint.is_none() {
+        return Err(Stop::Unchanged(Reason::at(
+            Code::BaseImage,
+            facts.from.start_line,
+            format!(
+                "no CMD and no ENTRYPOINT: this looks like a base image that other Dockerfiles \
+                 build FROM, whose steps may need the {what} a final stage drops"
+            ),
+        )));
+    }
+    Ok(())
+}
+
+/// The application directory: the `WORKDIR` in force at the end.
+pub fn app_dir(facts: &StageFacts) -> Result<String, Stop> {
+    facts.app_dir().ok_or_else(|| {
+        refused(
+            Code::VariableWorkdir,
+            facts.from.start_line,
+            "a WORKDIR uses a variable whose value is not known here",
+        )
+        .hint("write the path")
+    })
+}
