@@ -451,25 +451,25 @@ fn venv(facts: &StageFacts, t: &PythonTemplate, project: &[&PipInstall]) -> Resu
     Ok(Venv::Own(path))
 }
 
-/// The `PATH` an `ENV` before `line` sets last, with the variables it uses
-/// expanded where known (`$PATH` itself stays as written).
+/// The `PATH` the `ENV`s before `line` set, each `$PATH` in one standing for
+/// the value before it (`$PATH` at the start: the image's own), with the
+/// other variables expanded where known.
 fn path_before(facts: &StageFacts, line: usize) -> Option<String> {
-    facts
+    let mut path: Option<String> = None;
+    for i in facts
         .instructions
         .iter()
         .filter(|i| i.keyword == crate::parse::Keyword::Env && i.start_line < line)
-        .flat_map(|i| i.key_values())
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rfind(|kv| kv.key == "PATH")
-        .map(|kv| {
+    {
+        for kv in i.key_values().into_iter().filter(|kv| kv.key == "PATH") {
             let value = crate::facts::unquote(&kv.value);
             let marked = value.replace("${PATH}", "\u{0}").replace("$PATH", "\u{0}");
-            facts
-                .expand(&marked)
-                .unwrap_or(marked)
-                .replace('\u{0}', "$PATH")
-        })
+            let expanded = facts.expand(&marked).unwrap_or(marked);
+            let before = path.clone().unwrap_or_else(|| "$PATH".into());
+            path = Some(expanded.replace('\u{0}', &before));
+        }
+    }
+    path
 }
 
 /// The builder edit that makes the virtual environment: two instructions
@@ -482,12 +482,13 @@ fn venv_edit(
     path: &str,
 ) -> BuilderEdit {
     let eol = file.line_ending();
-    let at = facts
+    // The instruction before it (its FROM, when the install comes first).
+    let before = facts
         .instructions
         .iter()
         .position(|i| std::ptr::eq(*i, first))
-        .unwrap_or(0);
-    let before = facts.instructions[at.saturating_sub(1)];
+        .and_then(|at| at.checked_sub(1))
+        .map_or(facts.from, |at| facts.instructions[at]);
     let end = before.text_span.end;
     BuilderEdit {
         range: end..end,

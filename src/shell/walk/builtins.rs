@@ -12,6 +12,12 @@ fn folder(dir: Option<&Arg>, st: &State) -> Option<String> {
     }
 }
 
+/// `…/bin/activate` of a virtual environment.
+fn is_venv_activate(path: &Arg) -> bool {
+    let p = path.text();
+    p == "bin/activate" || p.ends_with("/bin/activate")
+}
+
 impl Walker<'_> {
     /// The shell builtins that change the shell (`cd`, `export`, `eval`, …):
     /// `Some(true)` when `argv` was one and is done with, `None` otherwise.
@@ -26,6 +32,16 @@ impl Walker<'_> {
         let args = &argv[1..];
         match name {
             "eval" => self.eval(args, st, text),
+            // A virtual environment's `activate` (`. /venv/bin/activate`),
+            // which `python -m venv` writes: it sets VIRTUAL_ENV and puts the
+            // environment's bin first on PATH, and nothing else that stays.
+            "source" | "." if args.first().is_some_and(is_venv_activate) => {
+                self.emit(name.to_string(), args.to_vec(), writes.to_vec(), st);
+                let dir = folder(Some(&args[0]), st)
+                    .and_then(|p| p.strip_suffix("/bin/activate").map(String::from));
+                st.vars.insert("VIRTUAL_ENV".into(), dir);
+                st.vars.insert("PATH".into(), None);
+            }
             "source" | "." if !args.is_empty() => self.source(name, &args[0], st, text),
             "cd" | "pushd" | "popd" | "export" | "readonly" | "declare" | "typeset" | "local"
             | "unset" | "read" | "getopts" | "mapfile" | "readarray" | "source" | "." => {

@@ -1,0 +1,487 @@
+//! The Python rewrite, one rule a test, on small inline Dockerfiles.
+
+use std::fs;
+
+use slimfile::context::Context;
+use slimfile::parse::Dockerfile;
+use slimfile::plan::Flavor;
+use slimfile::process::{process_bytes, Options, Processed};
+use slimfile::report::Status;
+
+const REQUIREMENTS: &str = "flask==3.0.3\ngunicorn==22.0.0\n";
+
+/// Runs a Dockerfile against a context holding `requirements.txt` and
+/// `app.py` (and `extra` files), with the given flavour.
+fn rewrite_with(dockerfile: &str, extra: &[(&str, &str)], flavor: Option<Flavor>) -> Processed {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("requirements.txt"), REQUIREMENTS).unwrap();
+    fs::write(dir.path().join("app.py"), "print('hi')\n").unwrap();
+    for (name, text) in extra {
+        let path = dir.path().join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+    let opts = Options {
+        flavor,
+        ..Options::default()
+    };
+    process_bytes(
+        dockerfile.as_bytes(),
+        "Dockerfile",
+        &Context::at(dir.path()),
+        opts,
+    )
+}
+
+fn rewrite(dockerfile: &str) -> Processed {
+    rewrite_with(dockerfile, &[], None)
+}
+
+fn output(p: &Processed) -> &str {
+    p.rewritten
+        .as_deref()
+        .unwrap_or_else(|| panic!("not rewritten: {:?} {:?}", p.report.status, p.report.reason))
+}
+
+/// The appended final stage.
+fn final_stage(p: &Processed) -> &str {
+    output(p)[p.tail_start..].trim_start_matches(['\r', '\n'])
+}
+
+/// The builder: the output before its final stage.
+fn builder(p: &Processed) -> &str {
+    &output(p)[..p.tail_start]
+}
+
+/// The refusal's (or the unchanged file's) code and text.
+fn refusal(p: &Processed) -> (String, String) {
+    assert!(p.rewritten.is_none(), "rewritten:\n{}", output(p));
+    let r = p.report.reason.as_ref().expect("a reason");
+    (r.code.as_str().to_string(), r.text())
+}
+
+fn code(p: &Processed) -> String {
+    refusal(p).0
+}
+
+const PLAIN: &str = "FROM python:3.12\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\nCMD [\"gunicorn\", \"app:app\"]\n";
+
+#[test]
+fn a_plain_pip_install_gets_a_virtual_environment_copied_to_slim() {
+    let p = rewrite(PLAIN);
+    let b = builder(&p);
+    // The environment is made right before the install, by root.
+    let venv = b.find("RUN python -m venv /opt/venv\n").unwrap();
+    let install = b.find("RUN pip install").unwrap();
+    assert!(
+        b.find("COPY requirements.txt .").unwrap() < venv && venv < install,
+        "{b}"
+    );
+    assert!(
+        b.contains("ENV VIRTUAL_ENV=/opt/venv\nENV PATH=/opt/venv/bin:$PATH\n"),
+        "{b}"
+    );
+    let f = final_stage(&p);
+    assert!(f.starts_with("FROM python:3.12-slim\n"), "{f}");
+    assert!(f.contains("COPY --from=builder /app /app\n"), "{f}");
+    assert!(
+        f.contains("COPY --from=builder /opt/venv /opt/venv\n"),
+        "{f}"
+    );
+    assert!(f.contains("ENV PATH=/opt/venv/bin:$PATH\n"), "{f}");
+    assert!(f.ends_with("CMD [\"gunicorn\", \"app:app\"]\n"), "{f}");
+}
+
+#[test]
+fn the_runtime_tag_keeps_the_version_and_the_release() {
+    for (from, runtime) in [
+        ("python:3.12", "python:3.12-slim"),
+        ("python:3.12.4", "python:3.12.4-slim"),
+        ("python:3", "python:3-slim"),
+        ("python", "python:slim"),
+        ("python:latest", "python:slim"),
+        ("python:3.11-bookworm", "python:3.11-slim-bookworm"),
+        ("python:bookworm", "python:slim-bookworm"),
+        ("python:3.13-trixie", "python:3.13-slim-trixie"),
+        (
+            "docker.io/library/python:3.12",
+            "docker.io/library/python:3.12-slim",
+        ),
+        (
+            "mirror.example.com/library/python:3.10-bullseye",
+            "mirror.example.com/library/python:3.10-slim-bullseye",
+        ),
+        ("python:3.14-rc", "python:3.14-rc-slim"),
+    ] {
+        let p = rewrite(&PLAIN.replace("python:3.12", from));
+        let f = final_stage(&p);
+        assert!(f.starts_with(&format!("FROM {runtime}\n")), "{from}: {f}");
+    }
+}
+
+#[test]
+fn a_tag_from_an_arg_is_composed_from_the_arg() {
+    let p = rewrite(&format!(
+        "ARG PY=3.12\n{}",
+        PLAIN.replace("python:3.12", "python:${PY}")
+    ));
+    assert!(final_stage(&p).starts_with("FROM python:${PY}-slim\n"));
+    // A default that names the release cannot be made slim by a suffix.
+    let p = rewrite(&format!(
+        "ARG PY=3.12-bookworm\n{}",
+        PLAIN.replace("python:3.12", "python:${PY}")
+    ));
+    assert_eq!(code(&p), "unknown-tag");
+    // No default: nothing to read.
+    let p = rewrite(&format!(
+        "ARG PY\n{}",
+        PLAIN.replace("python:3.12", "python:${PY}")
+    ));
+    assert_eq!(code(&p), "unknown-tag");
+}
+
+#[test]
+fn an_unknown_variant_is_refused() {
+    let p = rewrite(&PLAIN.replace("python:3.12", "python:3.12-windowsservercore-ltsc2022"));
+    let (code, text) = refusal(&p);
+    assert_eq!(code, "unknown-tag");
+    assert!(text.contains("windowsservercore"), "{text}");
+}
+
+#[test]
+fn a_digest_pins_the_builder_only_and_is_said() {
+    let digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    let p = rewrite(&PLAIN.replace("python:3.12", &format!("python:3.12@{digest}")));
+    assert!(final_stage(&p).starts_with("FROM python:3.12-slim\n"));
+    assert!(p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.code.as_str() == "digest-dropped"));
+}
+
+#[test]
+fn the_builders_own_lean_image_with_nothing_to_drop_is_left_alone() {
+    let p = rewrite(&PLAIN.replace("python:3.12", "python:3.12-slim"));
+    assert_eq!(p.report.status, Status::Unchanged);
+    assert_eq!(code(&p), "nothing-to-gain");
+    // Build tools on it are a gain: the final stage is the same image.
+    let p = rewrite(&PLAIN.replace(
+        "FROM python:3.12\n",
+        "FROM python:3.12-slim\nRUN apt-get update && apt-get install -y gcc libpq-dev\n",
+    ));
+    let f = final_stage(&p);
+    assert!(f.starts_with("FROM python:3.12-slim\n"), "{f}");
+    assert!(
+        f.contains("apt-get install -y --no-install-recommends libpq5"),
+        "{f}"
+    );
+    assert!(!f.contains("gcc"), "{f}");
+}
+
+#[test]
+fn tool_installs_run_before_the_environment_and_stay_in_the_builder() {
+    let p = rewrite(&PLAIN.replace(
+        "WORKDIR /app\n",
+        "RUN pip install --upgrade pip setuptools wheel\nWORKDIR /app\n",
+    ));
+    let b = builder(&p);
+    assert!(
+        b.find("pip install --upgrade pip").unwrap() < b.find("python -m venv").unwrap(),
+        "{b}"
+    );
+    // An install of tools and of the app in one RUN: the environment comes first.
+    let p = rewrite(&PLAIN.replace(
+        "RUN pip install --no-cache-dir -r requirements.txt",
+        "RUN pip install --upgrade pip && pip install -r requirements.txt",
+    ));
+    let b = builder(&p);
+    assert!(
+        b.find("python -m venv").unwrap() < b.find("pip install --upgrade pip").unwrap(),
+        "{b}"
+    );
+}
+
+#[test]
+fn pip_by_every_name_installs_into_the_environment() {
+    for pip in ["pip3", "pip3.12", "python -m pip", "python3 -m pip"] {
+        let p = rewrite(&PLAIN.replace("RUN pip install", &format!("RUN {pip} install")));
+        assert!(
+            builder(&p).contains("RUN python -m venv /opt/venv"),
+            "{pip}"
+        );
+    }
+}
+
+#[test]
+fn the_image_s_own_pip_by_its_path_is_refused() {
+    let p = rewrite(&PLAIN.replace("RUN pip install", "RUN /usr/local/bin/pip install"));
+    assert_eq!(code(&p), "pip-outside-venv");
+}
+
+#[test]
+fn user_installs_are_refused_for_now() {
+    let p = rewrite(&PLAIN.replace("pip install", "pip install --user"));
+    let (code, text) = refusal(&p);
+    assert_eq!(code, "install-as-user");
+    assert!(text.contains("~/.local"), "{text}");
+    // pip as another user installs into its ~/.local too.
+    let p = rewrite(&PLAIN.replace(
+        "COPY requirements.txt .\n",
+        "COPY requirements.txt .\nUSER nobody\n",
+    ));
+    let (code, text) = refusal(&p);
+    assert_eq!(code, "install-as-user");
+    assert!(text.contains("nobody"), "{text}");
+}
+
+#[test]
+fn target_prefix_and_root_outside_the_app_are_refused() {
+    for option in [
+        "--target /deps",
+        "--prefix=/install",
+        "--root /r",
+        "-t /deps",
+    ] {
+        let p = rewrite(&PLAIN.replace("pip install", &format!("pip install {option}")));
+        assert_eq!(code(&p), "pip-outside-venv", "{option}");
+    }
+    // A target inside the application comes with it.
+    let p = rewrite(&PLAIN.replace("pip install", "pip install --target ./deps"));
+    assert!(p.rewritten.is_some(), "{:?}", p.report.reason);
+}
+
+#[test]
+fn an_editable_install_must_point_inside_the_app() {
+    let p = rewrite(&PLAIN.replace("-r requirements.txt", "-e ."));
+    assert!(final_stage(&p).contains("COPY --from=builder /app /app"));
+    let p = rewrite(&PLAIN.replace("-r requirements.txt", "-e /src/lib"));
+    assert_eq!(code(&p), "editable-outside-app");
+}
+
+#[test]
+fn tools_not_rewritten_yet_are_refused_with_their_code() {
+    for run in [
+        "poetry install --no-root",
+        "pipenv install --system --deploy",
+        "uv sync --frozen",
+        "uv pip install --system -r requirements.txt",
+        "conda env create -f environment.yml",
+        "python -m poetry install",
+    ] {
+        let p = rewrite(&PLAIN.replace("pip install --no-cache-dir -r requirements.txt", run));
+        let (code, text) = refusal(&p);
+        assert_eq!(code, "python-tool-not-yet", "{run}");
+        assert!(text.contains(run.split(' ').next().unwrap()), "{text}");
+    }
+    let p = rewrite(&PLAIN.replace(
+        "CMD [\"gunicorn\", \"app:app\"]",
+        "CMD [\"poetry\", \"run\", \"gunicorn\", \"app:app\"]",
+    ));
+    assert_eq!(code(&p), "python-tool-not-yet");
+}
+
+#[test]
+fn the_dockerfile_s_own_environment_is_kept_and_copied() {
+    let p = rewrite(&PLAIN.replace(
+        "WORKDIR /app\n",
+        "RUN python -m venv /venv\nENV PATH=\"/venv/bin:$PATH\"\nWORKDIR /app\n",
+    ));
+    let b = builder(&p);
+    assert!(!b.contains("/opt/venv"), "{b}");
+    let f = final_stage(&p);
+    assert!(f.contains("COPY --from=builder /venv /venv\n"), "{f}");
+    assert!(f.contains("ENV PATH=\"/venv/bin:$PATH\"\n"), "{f}");
+    // Its own pip by path, or activated.
+    let p = rewrite(&PLAIN.replace(
+        "RUN pip install",
+        "RUN python -m venv /venv && /venv/bin/pip install",
+    ));
+    assert!(final_stage(&p).contains("COPY --from=builder /venv /venv\n"));
+    // One inside the application comes with it.
+    let p = rewrite(&PLAIN.replace(
+        "RUN pip install",
+        "RUN python -m venv .venv && . .venv/bin/activate && pip install",
+    ));
+    let f = final_stage(&p);
+    assert!(!f.contains("COPY --from=builder /app/.venv"), "{f}");
+    // An environment the installs do not use: their packages go elsewhere.
+    let p = rewrite(&PLAIN.replace("WORKDIR /app\n", "RUN python -m venv /venv\nWORKDIR /app\n"));
+    assert_eq!(code(&p), "own-virtualenv");
+}
+
+#[test]
+fn build_only_packages_stay_and_their_libraries_are_installed() {
+    let p = rewrite(&PLAIN.replace(
+        "WORKDIR /app\n",
+        "RUN apt-get update && apt-get install -y --no-install-recommends build-essential libpq-dev libjpeg-dev python3-dev git && rm -rf /var/lib/apt/lists/*\nWORKDIR /app\n",
+    ));
+    let f = final_stage(&p);
+    assert!(
+        f.contains("install -y --no-install-recommends libpq5 libjpeg62-turbo &&"),
+        "{f}"
+    );
+    for gone in ["build-essential", "git", "python3-dev", "-dev "] {
+        assert!(!f.contains(gone), "{gone}: {f}");
+    }
+    // A library the python image already has is not installed again.
+    let p = rewrite(&PLAIN.replace(
+        "WORKDIR /app\n",
+        "RUN apt-get update && apt-get install -y gcc libffi-dev libssl-dev\nWORKDIR /app\n",
+    ));
+    assert!(!final_stage(&p).contains("apt-get"), "{}", final_stage(&p));
+    // One the template does not know is said.
+    let p = rewrite(&PLAIN.replace(
+        "WORKDIR /app\n",
+        "RUN apt-get update && apt-get install -y gcc libgeos-dev\nWORKDIR /app\n",
+    ));
+    assert!(p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.code.as_str() == "dev-package-dropped"));
+}
+
+#[test]
+fn alpine_stays_alpine_and_glibc_never_becomes_musl() {
+    let alpine = PLAIN
+        .replace("python:3.12", "python:3.12-alpine3.20")
+        .replace(
+            "WORKDIR /app\n",
+            "RUN apk add --no-cache build-base postgresql-dev libxslt-dev\nWORKDIR /app\n",
+        );
+    let p = rewrite(&alpine);
+    let f = final_stage(&p);
+    assert!(f.starts_with("FROM python:3.12-alpine3.20\n"), "{f}");
+    assert!(f.contains("apk add --no-cache libpq libxslt\n"), "{f}");
+    // musl wheels on glibc, and glibc wheels on musl, are refused.
+    let p = rewrite_with(&alpine, &[], Some(Flavor::Slim));
+    assert_eq!(code(&p), "musl-to-glibc");
+    let p = rewrite_with(PLAIN, &[], Some(Flavor::Alpine));
+    assert_eq!(code(&p), "native-on-musl");
+}
+
+#[test]
+fn distroless_and_scratch_are_refused_with_the_reason() {
+    let p = rewrite_with(PLAIN, &[], Some(Flavor::Distroless));
+    let (which, text) = refusal(&p);
+    assert_eq!(which, "unsupported-distroless");
+    assert!(text.contains("/usr/local/bin/python3"), "{text}");
+    let p = rewrite_with(PLAIN, &[], Some(Flavor::Scratch));
+    assert_eq!(code(&p), "no-runtime-image");
+}
+
+#[test]
+fn a_healthcheck_tool_is_installed_and_python_is_not() {
+    let p = rewrite(&PLAIN.replace(
+        "CMD",
+        "HEALTHCHECK CMD curl -f http://localhost:8000/ || exit 1\nCMD",
+    ));
+    assert!(final_stage(&p).contains("apt-get install -y --no-install-recommends curl"));
+    let p = rewrite(&PLAIN.replace(
+        "CMD",
+        "HEALTHCHECK CMD [\"python\", \"-c\", \"import urllib.request as u; u.urlopen('http://localhost:8000')\"]\nCMD",
+    ));
+    assert!(
+        !final_stage(&p).contains("RUN apt-get"),
+        "{}",
+        final_stage(&p)
+    );
+}
+
+#[test]
+fn an_archived_release_that_would_need_apt_is_refused() {
+    let p = rewrite(&PLAIN.replace("python:3.12", "python:3.9-buster").replace(
+        "WORKDIR /app\n",
+        "RUN apt-get update && apt-get install -y gcc libpq-dev\nWORKDIR /app\n",
+    ));
+    let (code, text) = refusal(&p);
+    assert_eq!(code, "archived-release");
+    assert!(text.contains("python:3.9-slim-buster"), "{text}");
+    // Nothing to install there: rewritten.
+    let p = rewrite(&PLAIN.replace("python:3.12", "python:3.9-buster"));
+    assert!(final_stage(&p).starts_with("FROM python:3.9-slim-buster\n"));
+}
+
+#[test]
+fn no_workdir_replays_the_copies_where_every_run_is_followed() {
+    let p = rewrite(
+        "FROM python:3.11\nCOPY requirements.txt app.py /\nRUN pip install -r /requirements.txt\nCMD [\"python\", \"/app.py\"]\n",
+    );
+    let f = final_stage(&p);
+    assert!(f.contains("COPY requirements.txt app.py /\n"), "{f}");
+    assert!(
+        f.contains("COPY --from=builder /opt/venv /opt/venv\n"),
+        "{f}"
+    );
+    // A step whose output slimfile cannot name, in `/`, is refused.
+    let p = rewrite(
+        "FROM python:3.11\nCOPY . /\nRUN pip install -r /requirements.txt && python -m compileall /\nCMD [\"python\", \"/app.py\"]\n",
+    );
+    assert_eq!(code(&p), "no-workdir");
+}
+
+#[test]
+fn a_non_python_image_that_installs_python_is_refused_with_the_reason() {
+    let p = rewrite(
+        "FROM debian:bookworm\nRUN apt-get update && apt-get install -y python3 python3-pip\nWORKDIR /app\nCOPY . .\nRUN pip3 install -r requirements.txt\nCMD [\"python3\", \"app.py\"]\n",
+    );
+    let (code, text) = refusal(&p);
+    assert_eq!(code, "unofficial-image");
+    assert!(text.contains("system package manager"), "{text}");
+}
+
+#[test]
+fn a_base_image_with_no_command_is_left_alone() {
+    let p =
+        rewrite("FROM python:3.12\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n");
+    assert_eq!(p.report.status, Status::Unchanged);
+    assert_eq!(code(&p), "base-image");
+}
+
+#[test]
+fn every_env_and_the_runtime_configuration_are_kept_in_order() {
+    let p = rewrite(
+        "FROM python:3.12\nENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nENV PATH=/app/bin:$PATH\nEXPOSE 8000\nLABEL org.opencontainers.image.title=app\nSTOPSIGNAL SIGINT\nCMD gunicorn app:app\n",
+    );
+    let f = final_stage(&p);
+    let at = |s: &str| f.find(s).unwrap_or_else(|| panic!("{s}: {f}"));
+    // The builder's PATH order: the environment's, then the file's own.
+    assert!(at("ENV PYTHONUNBUFFERED") < at("ENV VIRTUAL_ENV"));
+    assert!(at("ENV PATH=/opt/venv/bin:$PATH") < at("ENV PATH=/app/bin:$PATH"));
+    for kept in [
+        "EXPOSE 8000",
+        "LABEL org.opencontainers",
+        "STOPSIGNAL SIGINT",
+        "CMD gunicorn app:app",
+    ] {
+        at(kept);
+    }
+}
+
+#[test]
+fn the_rewrite_re_parses_and_a_second_run_of_the_builder_gives_the_same_file() {
+    for dockerfile in [
+        PLAIN.to_string(),
+        PLAIN.replace("\n", "\r\n"),
+        PLAIN.replace("WORKDIR /app\n", "RUN pip install -U pip\nWORKDIR /app\n"),
+    ] {
+        let p = rewrite(&dockerfile);
+        let out = output(&p).to_string();
+        assert!(Dockerfile::parse(&out).problems().is_empty());
+        let again = rewrite(builder(&p));
+        assert_eq!(output(&again), out);
+    }
+}
+
+#[test]
+fn an_install_right_after_from_gets_the_environment_before_it() {
+    let p = rewrite("FROM python:3.12\nRUN pip install flask gunicorn\nCOPY app.py /srv/\nWORKDIR /srv\nCMD [\"gunicorn\", \"app:app\"]\n");
+    assert!(
+        output(&p).starts_with("FROM python:3.12 AS builder\nRUN python -m venv /opt/venv\nENV VIRTUAL_ENV=/opt/venv\nENV PATH=/opt/venv/bin:$PATH\nRUN pip install flask gunicorn\n"),
+        "{}",
+        output(&p)
+    );
+    let again = rewrite(builder(&p));
+    assert_eq!(output(&again), output(&p));
+}
