@@ -35,6 +35,17 @@ BASES = [
         "shell": True, "programs": {"node", "npm", "npx", "sh", "docker-entrypoint.sh"},
         "users": {"root", "0", "node", "1000"},
     }),
+    # docker-library/python's Dockerfile templates and docker-library/repo-info
+    # (repos/python): no ENTRYPOINT, CMD ["python3"], PATH with /usr/local/bin first, ENV
+    # LANG, GPG_KEY and PYTHON_VERSION; the interpreter, pip and their unversioned
+    # links (`for src in idle3 pip3 pydoc3 python3 python3-config; do ... ln -svT`) in
+    # /usr/local/bin; Debian's and alpine's users (root, nobody).
+    (r"^(.*/)?(library/)?python(:[^@]*)?(@.*)?$", {
+        "entrypoint": [], "cmd": ["python3"], "workdir": "/", "user": "", "shell": True,
+        "programs": {"python", "python3", "pip", "pip3", "pydoc", "pydoc3", "idle", "idle3",
+                     "python-config", "python3-config", "sh"},
+        "users": {"root", "0", "nobody"},
+    }),
     (r"^(.*/)?(library/)?nginx(:.*)?$", {
         "entrypoint": ["/docker-entrypoint.sh"], "cmd": ["nginx", "-g", "daemon off;"],
         "workdir": "/", "user": "", "shell": True, "programs": {"nginx", "sh"},
@@ -75,6 +86,14 @@ NODE_EXTRA = [
     (r"", {"bash", "curl", "wget", "git"}),  # the full Debian image
 ]
 
+# Variants of python images and what else they carry: the full Debian image stands on
+# buildpack-deps (curl, wget, git, gcc, make and the -dev headers); slim on debian:*-slim.
+PYTHON_EXTRA = [
+    (r"-alpine", set()),
+    (r"slim", {"bash"}),
+    (r"", {"bash", "curl", "wget", "git", "gcc", "make"}),  # the full Debian image
+]
+
 # Arguments Docker predefines in every stage.
 PREDEFINED_ARGS = {
     "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy",
@@ -96,6 +115,10 @@ ALLOWED = {
                    "(/usr/bin/tini on Debian is /sbin/tini on alpine)",
     "user-as-id": "a node image user given by its numeric id on a runtime image that lacks the "
                   "name (distroless): the same uid and gid",
+    "python-venv": "a virtual environment the builder makes before its pip installs of the "
+                   "application's packages, copied whole to the same path, with VIRTUAL_ENV and "
+                   "its bin first on PATH: the programs pip installed are there, not in "
+                   "/usr/local/bin",
 }
 
 # Linter findings a rewrite may add, each with its reason.
@@ -105,8 +128,8 @@ REVIEWED_LINT = {
               "whose versions slimfile cannot know",
     "DL3018": "apk add without pinned versions: the same, for alpine",
     "DL3016": "npm install -g without a pinned version, where the original did the same",
-    "DL3059": "a second RUN after another: the prune step, kept separate so the original lines "
-              "stay as they were",
+    "DL3059": "a second RUN after another: the prune step, or the virtual environment's "
+              "`python -m venv`, kept separate so the original lines stay as they were",
     "DL3006": "distroless images are versioned by name (nodejs22-debian13); their tags "
               "(latest, nonroot, debug) say nothing more",
     "DL3007": "the same: `latest` is distroless's only versionless tag",
@@ -130,7 +153,42 @@ def base_of(image):
                 base["programs"] |= OS_UTILITIES
                 if "alpine" in tag:
                     base["programs"] |= ALPINE_ONLY_UTILITIES
+            if base["cmd"] == ["python3"]:
+                tag = image.split(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else ""
+                for suffix, extra in PYTHON_EXTRA:
+                    if re.search(suffix, tag):
+                        base["programs"] |= extra
+                        break
+                base["programs"] |= OS_UTILITIES
+                if "alpine" in tag:
+                    base["programs"] |= ALPINE_ONLY_UTILITIES
             return base
+    return None
+
+
+def copied_venv(stages):
+    """The virtual environment the final stage copies whole from a stage that made it
+    (`python -m venv P` there, then `COPY --from=<it> P P`), or None."""
+    final, names = stages[-1], {s.name: s for s in stages[:-1] if s.name}
+    for c in final.all("COPY"):
+        value, source = list(c.value), None
+        for flag in c.flags:
+            if flag.startswith("--from="):
+                source = names.get(flag[len("--from="):])
+        if source is None or len(value) != 2 or value[0] != value[1]:
+            continue
+        made = [r for r in source.all("RUN")
+                if re.search(r"(^|[\s;&|/])python[\d.]*\s+-m\s+venv\s+" + re.escape(value[0]) + r"(\s|$)",
+                             " ".join(r.value))]
+        if not made:
+            continue
+        # Made before every pip install of the application's own packages: a
+        # requirements file, the project itself, or an editable checkout.
+        installs = [r for r in source.all("RUN")
+                    if re.search(r"pip[\d.]*\s+install\s[^&;|]*(-r\s|\s\.(\s|$)|-e\s)",
+                                 " ".join(r.value))]
+        if all(made[0].start_line <= r.start_line for r in installs):
+            return value[0]
     return None
 
 
@@ -349,6 +407,16 @@ def check(original, rewritten, package_json=None):
         used_b.add("user-as-id")
     if argv_a != argv_b:
         problems.append(f"the command differs: {a['argv']} runs {argv_a}, the rewrite {b['argv']} runs {argv_b}")
+    venv = copied_venv(after)
+    on_path = venv is not None and any(
+        c.cmd.upper() == "ENV" and any(k == "PATH" and v.split(":")[0] == venv + "/bin"
+                                       for k, v in zip(list(c.value)[0::3], list(c.value)[1::3]))
+        for c in final.commands)
+    if venv is not None and on_path:
+        added = b["env"] - a["env"]
+        if added and added <= {"VIRTUAL_ENV", "PATH"}:
+            used_b.add("python-venv")
+            b["env"] = b["env"] - added
     for key in ("expose", "user", "workdir", "env", "labels", "healthcheck", "volumes", "stopsignal"):
         if key == "user" and same_user_by_id:
             continue
@@ -412,7 +480,11 @@ def check(original, rewritten, package_json=None):
             program = argv[0]
         short = program.rsplit("/", 1)[-1]
         inside_app = not program.startswith("/") and "/" in program or program.startswith(workdir + "/")
-        if not (program in have or short in have or inside_app):
+        # A program pip installed into the copied environment (gunicorn, a
+        # project's console script): not one the original's image itself had.
+        from_venv = (venv is not None and on_path and "/" not in program
+                     and program not in base_before["programs"])
+        if not (program in have or short in have or inside_app or from_venv):
             problems.append(f"{name} runs {program}, which the final image does not have")
     user = b["user"].split(":")[0]
     if user not in users and "*" not in users and not user.isdigit():
@@ -453,4 +525,5 @@ def healthcheck_is_exec(stage):
 
 def base_env(image):
     """Environment variables the base images set (usable as $VAR in instructions)."""
-    return {"PATH", "NODE_VERSION", "YARN_VERSION", "HOME", "HOSTNAME"}
+    return {"PATH", "NODE_VERSION", "YARN_VERSION", "HOME", "HOSTNAME", "PYTHON_VERSION", "LANG",
+            "GPG_KEY", "PYTHON_SHA256"}

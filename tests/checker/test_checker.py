@@ -134,3 +134,67 @@ class Checker(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+PY_ORIGINAL = """FROM python:3.12
+ENV PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY . .
+EXPOSE 8000
+CMD ["gunicorn", "app:app"]
+"""
+
+PY_GOOD = """FROM python:3.12 AS builder
+ENV PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY requirements.txt .
+RUN python -m venv /opt/venv
+ENV VIRTUAL_ENV=/opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+RUN pip install -r requirements.txt
+COPY . .
+EXPOSE 8000
+CMD ["gunicorn", "app:app"]
+
+FROM python:3.12-slim
+WORKDIR /app
+COPY --from=builder /app /app
+COPY --from=builder /opt/venv /opt/venv
+ENV PYTHONUNBUFFERED=1
+ENV VIRTUAL_ENV=/opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+EXPOSE 8000
+CMD ["gunicorn", "app:app"]
+"""
+
+
+class PythonChecker(unittest.TestCase):
+    def assert_fails(self, rewritten, words):
+        problems = checker.check(PY_ORIGINAL, rewritten)
+        self.assertTrue(any(words in p for p in problems), f"expected {words!r} in {problems}")
+
+    def test_a_virtual_environment_copied_whole_passes(self):
+        self.assertEqual(checker.check(PY_ORIGINAL, PY_GOOD), [])
+
+    def test_an_environment_left_in_the_builder_fails(self):
+        broken = PY_GOOD.replace("COPY --from=builder /opt/venv /opt/venv\n", "")
+        self.assert_fails(broken, "runs gunicorn, which the final image does not have")
+        self.assert_fails(broken, "ENV differs")
+
+    def test_an_environment_made_after_the_install_fails(self):
+        broken = PY_GOOD.replace(
+            "RUN python -m venv /opt/venv\nENV VIRTUAL_ENV=/opt/venv\nENV PATH=/opt/venv/bin:$PATH\nRUN pip install -r requirements.txt\n",
+            "RUN pip install -r requirements.txt\nRUN python -m venv /opt/venv\nENV VIRTUAL_ENV=/opt/venv\nENV PATH=/opt/venv/bin:$PATH\n")
+        self.assert_fails(broken, "which the final image does not have")
+
+    def test_a_program_of_the_full_image_only_fails(self):
+        broken = PY_GOOD.replace('CMD ["gunicorn", "app:app"]\n', 'CMD ["git", "log"]\n')
+        original = PY_ORIGINAL.replace('CMD ["gunicorn", "app:app"]\n', 'CMD ["git", "log"]\n')
+        problems = checker.check(original, broken)
+        self.assertTrue(any("runs git" in p for p in problems), problems)
+
+    def test_a_lost_env_of_the_file_fails(self):
+        self.assert_fails(PY_GOOD.replace("ENV PYTHONUNBUFFERED=1\nENV VIRTUAL_ENV", "ENV VIRTUAL_ENV"),
+                          "ENV differs")
