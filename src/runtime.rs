@@ -307,3 +307,62 @@ pub fn check_archived_release(
     )
     .hint(hint))
 }
+
+/// Refuses a download outside the application that the final stage would
+/// lose (puppeteer's browser in `~/.cache/puppeteer`, NLTK's data in
+/// `~/nltk_data`): one of `downloads` whose command a `RUN` runs (or, for one
+/// with no commands, whose package `has_dependency` says is installed), unless
+/// an `ENV` skips it or moves it inside `app_dir`.
+pub fn check_downloads(
+    facts: &StageFacts,
+    downloads: &std::collections::BTreeMap<String, crate::template::InstallDownload>,
+    has_dependency: impl Fn(&str) -> bool,
+    app_dir: &str,
+) -> Result<(), Stop> {
+    for (package, download) in downloads {
+        let ran = facts.run_commands().find(|(_, c)| {
+            let text = c.words().join(" ");
+            download.commands.iter().any(|d| text.contains(d.as_str()))
+        });
+        let triggered = if download.commands.is_empty() {
+            has_dependency(package)
+        } else {
+            ran.is_some()
+        };
+        let kept_with_app = download.env.iter().any(|v| {
+            facts.env.iter().any(|(k, value, _)| {
+                k == v
+                    && (v.contains("SKIP")
+                        || value.as_deref().is_some_and(|p| {
+                            p == "0"
+                                || (p.starts_with('/') && is_within(p, app_dir) && app_dir != "/")
+                        }))
+            })
+        });
+        if triggered && !kept_with_app {
+            let line = ran.map_or(facts.from.start_line, |(i, _)| i.start_line);
+            return Err(refused(
+                Code::DownloadOutsideApp,
+                line,
+                format!(
+                    "{package} downloads into {} {}, outside the application directory, and \
+                     slimfile does not carry it",
+                    download.folder,
+                    if download.commands.is_empty() {
+                        "when it installs"
+                    } else {
+                        "here"
+                    }
+                ),
+            )
+            .hint(format!(
+                "set {} to a folder inside the application before this step",
+                download
+                    .env
+                    .first()
+                    .map_or("its cache variable", String::as_str)
+            )));
+        }
+    }
+    Ok(())
+}

@@ -199,6 +199,21 @@ impl<R> Template<R> {
     }
 }
 
+/// Where a dependency's install (or a build step) downloads to, outside the
+/// application, and the variables that move or skip it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct InstallDownload {
+    pub folder: String,
+    /// Variables that skip the download (`…SKIP…`), or move it: a value
+    /// inside the application directory (or `0`, playwright's for
+    /// node_modules) keeps it with the app.
+    pub env: Vec<String>,
+    /// Commands that download (`playwright install`); where none are given,
+    /// having the dependency does.
+    pub commands: Vec<String>,
+}
+
 /// Reads a language's typed template from a merged table.
 pub fn typed<R: DeserializeOwned + Default>(table: &toml::Table) -> Result<Template<R>, String> {
     toml::Value::Table(table.clone())

@@ -485,3 +485,52 @@ fn an_install_right_after_from_gets_the_environment_before_it() {
     let again = rewrite(builder(&p));
     assert_eq!(output(&again), output(&p));
 }
+
+#[test]
+fn a_development_server_is_kept_with_a_warning() {
+    for cmd in [
+        "CMD [\"python\", \"manage.py\", \"runserver\", \"0.0.0.0:8000\"]",
+        "CMD flask run --host 0.0.0.0",
+        "CMD [\"uvicorn\", \"main:app\", \"--reload\"]",
+    ] {
+        let p = rewrite(&PLAIN.replace("CMD [\"gunicorn\", \"app:app\"]", cmd));
+        assert!(final_stage(&p).ends_with(&format!("{cmd}\n")), "{cmd}");
+        assert!(
+            p.report
+                .warnings
+                .iter()
+                .any(|w| w.code.as_str() == "dev-server"),
+            "{cmd}"
+        );
+    }
+    let p = rewrite(PLAIN);
+    assert!(!p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.code.as_str() == "dev-server"));
+}
+
+#[test]
+fn data_downloaded_outside_the_app_is_refused_unless_a_variable_keeps_it_inside() {
+    let nltk = PLAIN.replace(
+        "COPY . .\n",
+        "COPY . .\nRUN python -c \"import nltk; nltk.download('punkt')\"\n",
+    );
+    let (code, text) = refusal(&rewrite(&nltk));
+    assert_eq!(code, "download-outside-app");
+    assert!(text.contains("~/nltk_data"), "{text}");
+    let kept = nltk.replace("COPY . .\n", "COPY . .\nENV NLTK_DATA=/app/nltk_data\n");
+    assert!(rewrite(&kept).rewritten.is_some());
+    let hf = PLAIN.replace(
+        "COPY . .\n",
+        "COPY . .\nRUN python -c \"from sentence_transformers import SentenceTransformer; SentenceTransformer('all-MiniLM-L6-v2')\"\n",
+    );
+    assert_eq!(code_of(&rewrite(&hf)), "download-outside-app");
+    let kept = hf.replace("WORKDIR /app\n", "WORKDIR /app\nENV HF_HOME=/app/.hf\n");
+    assert!(rewrite(&kept).rewritten.is_some());
+}
+
+fn code_of(p: &Processed) -> String {
+    refusal(p).0
+}

@@ -309,57 +309,18 @@ pub(super) fn build_only_global(
         })
 }
 
-/// A dependency whose install (or a command) downloads files outside the
-/// application directory — puppeteer's browser, `playwright install` —
-/// refused unless a variable skips the download or moves it into the app.
 pub(super) fn check_downloads(
     facts: &StageFacts,
     t: &NodeTemplate,
     manifest: &Manifest,
     app_dir: &str,
 ) -> Result<(), Stop> {
-    for (package, download) in &t.rules.install_downloads {
-        let ran = facts.run_commands().find(|(_, c)| {
-            let words = c.words();
-            let text = words.join(" ");
-            download.commands.iter().any(|d| text.contains(d.as_str()))
-        });
-        let triggered = if download.commands.is_empty() {
-            manifest.dependencies.contains(package)
-        } else {
-            ran.is_some()
-        };
-        let kept_with_app = download.env.iter().any(|v| {
-            facts.env.iter().any(|(k, value, _)| {
-                k == v
-                    && (v.contains("SKIP")
-                        || value.as_deref().is_some_and(|p| {
-                            p == "0"
-                                || (p.starts_with('/') && is_within(p, app_dir) && app_dir != "/")
-                        }))
-            })
-        });
-        if triggered && !kept_with_app {
-            let line = ran.map_or(facts.from.start_line, |(i, _)| i.start_line);
-            return Err(refused(
-                Code::DownloadOutsideApp,
-                line,
-                format!(
-                    "{package} downloads into {} when it installs, outside the application \
-                     directory, and slimfile does not carry it",
-                    download.folder
-                ),
-            )
-            .hint(format!(
-                "set {} to a folder inside the application before the install",
-                download
-                    .env
-                    .first()
-                    .map_or("its cache variable", String::as_str)
-            )));
-        }
-    }
-    Ok(())
+    crate::runtime::check_downloads(
+        facts,
+        &t.rules.install_downloads,
+        |p| manifest.dependencies.contains(p),
+        app_dir,
+    )
 }
 
 /// What the final stage has besides the image's own programs.

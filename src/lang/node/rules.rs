@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::template::Template;
+use crate::template::{InstallDownload, Template};
 
 /// The Node.js template, with its rules typed.
 pub type NodeTemplate = Template<NodeRules>;
@@ -37,20 +37,6 @@ pub struct NodeRules {
     /// A configuration file that makes a start tool need a package:
     /// `next.config.ts` = [`next`, `typescript`].
     pub config_peers: BTreeMap<String, (String, String)>,
-}
-
-/// Where a dependency's install downloads to, and what changes it.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct InstallDownload {
-    pub folder: String,
-    /// Variables that skip the download (`…SKIP…`), or move it: a value
-    /// inside the application directory (or `0`, playwright's for
-    /// node_modules) keeps it with the app.
-    pub env: Vec<String>,
-    /// Commands that download (`playwright install`); where none are given,
-    /// having the dependency does.
-    pub commands: Vec<String>,
 }
 
 /// Packages per flavour.

@@ -134,6 +134,8 @@ fn plan_rewrite<'a>(
     let app_dir = crate::lang::stage::app_dir(facts)?;
 
     check_tools(facts, t)?;
+    crate::runtime::check_downloads(facts, &t.rules.downloads, |_| false, &app_dir)?;
+    warnings.extend(dev_server(facts, t));
     let installs = pip_installs(facts);
     let project: Vec<&PipInstall> = installs.iter().filter(|i| !i.only_tools(t)).collect();
     for i in &project {
@@ -341,6 +343,28 @@ fn check_tools(facts: &StageFacts, t: &PythonTemplate) -> Result<(), Stop> {
         }
     }
     Ok(())
+}
+
+/// A start command that is a development server is kept, with a warning:
+/// it needs nothing the final stage drops.
+fn dev_server(facts: &StageFacts, t: &PythonTemplate) -> Option<crate::codes::Warning> {
+    let i = facts.cmd.or(facts.entrypoint)?;
+    let text = [facts.entrypoint, facts.cmd]
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i.form.as_ref().map(crate::facts::form_text))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let server = t
+        .rules
+        .dev_servers
+        .iter()
+        .find(|d| text.contains(d.as_str()))?;
+    Some(crate::codes::Warning::new(
+        Code::DevServer,
+        Some(i.start_line),
+        format!("`{server}` is a development server, kept as the original has it: it needs nothing the final stage drops, but it is not made to serve production"),
+    ))
 }
 
 /// Refuses an install of the application's packages that a virtual

@@ -3,7 +3,9 @@
 
 use serde::Deserialize;
 
-use crate::template::Template;
+use std::collections::BTreeMap;
+
+use crate::template::{InstallDownload, Template};
 
 /// The Python template, with its rules typed.
 pub type PythonTemplate = Template<PythonRules>;
@@ -19,6 +21,11 @@ pub struct PythonRules {
     pub tool_packages: Vec<String>,
     /// Tools whose installs slimfile does not rewrite yet.
     pub tools_not_yet: Vec<String>,
+    /// Start commands that are development servers (`manage.py runserver`).
+    pub dev_servers: Vec<String>,
+    /// Build steps that download outside the application (NLTK's data,
+    /// Hugging Face models), and the variables that move them.
+    pub downloads: BTreeMap<String, InstallDownload>,
     pub images: PythonImages,
 }
 
