@@ -1,7 +1,7 @@
 //! `--verify` for real: buildah builds the original and the rewrite of an
-//! example on stand-in base images (`tests/verify/standins.sh`), and the
-//! comparison passes; a broken rewrite and a lost `HEALTHCHECK` fail it,
-//! naming what is wrong.
+//! example (Node.js and Python) on stand-in base images
+//! (`tests/verify/standins.sh`), and the comparison passes; a broken rewrite
+//! and a lost `HEALTHCHECK` fail it, naming what is wrong.
 //!
 //! These tests run an engine, which no default `cargo test` may do, so they
 //! are `#[ignore]`d; `.ci/run` makes the stand-ins and runs them with
@@ -28,19 +28,21 @@ fn ready() {
         Path::new(&storage).is_file(),
         "{storage}: run tests/verify/standins.sh first"
     );
-    let have = Command::new("buildah")
-        .args([
-            "inspect",
-            "--type",
-            "image",
-            "docker.io/library/node:20-slim",
-        ])
-        .output()
-        .expect("buildah is installed (apt-get install buildah)");
-    assert!(
-        have.status.success(),
-        "the node:20-slim stand-in is missing: run tests/verify/standins.sh"
-    );
+    for image in [
+        "docker.io/library/node:20-slim",
+        "docker.io/library/node:20",
+        "docker.io/library/python:3.11-slim-bookworm",
+        "docker.io/library/python:3.11-bookworm",
+    ] {
+        let have = Command::new("buildah")
+            .args(["inspect", "--type", "image", image])
+            .output()
+            .expect("buildah is installed (apt-get install buildah)");
+        assert!(
+            have.status.success(),
+            "the {image} stand-in is missing: run tests/verify/standins.sh"
+        );
+    }
 }
 
 fn options() -> VerifyOptions {
@@ -350,6 +352,125 @@ fn what_a_postinstall_script_writes_outside_the_app_reaches_the_rewrite() {
             .is_some_and(|a| a.starts_with("HTTP/1.1 200")),
         "{run:#}"
     );
+}
+
+#[test]
+#[ignore = "builds images with buildah: run by .ci/run after tests/verify/standins.sh"]
+fn the_cli_verifies_a_python_rewrite_that_builds_runs_and_answers() {
+    // The rewrite makes /opt/venv in the builder, copies it to the slim
+    // image and puts its bin first on PATH: gunicorn must be found there.
+    ready();
+    let dir = example_copy("python-requirements-gunicorn", |text| {
+        text.replace("FROM python:3.12\n", "FROM python:3.11-bookworm\n")
+    });
+    let dockerfile = dir.path().join("Dockerfile");
+    let out = Command::new(env!("CARGO_BIN_EXE_slimfile"))
+        .args(["--verify", "--engine", "buildah", "--format", "json"])
+        .args(["--verify-run", "8"])
+        .arg(&dockerfile)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let v = &report["files"][0]["verification"];
+    assert_eq!(v["outcome"], "passed", "{v:#}\n{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let (before, after) = (
+        v["original"]["size_bytes"].as_u64().unwrap(),
+        v["rewrite"]["size_bytes"].as_u64().unwrap(),
+    );
+    assert!(after * 2 < before, "{before} → {after}");
+    let fields: Vec<&str> = v["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    for field in ["Cmd", "ExposedPorts", "WorkingDir", "Env.PATH"] {
+        assert!(fields.contains(&field), "{field} compared: {fields:?}");
+    }
+    let path = v["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "Env.PATH")
+        .unwrap();
+    assert_eq!(path["verdict"], "announced", "{path:#}");
+    assert!(
+        path["rewrite"]
+            .as_str()
+            .unwrap()
+            .starts_with("/opt/venv/bin:/usr/local/bin:"),
+        "{path:#}"
+    );
+    // gunicorn, from the venv in the rewrite and from /usr/local/bin in the
+    // original, serves Flask's JSON in both (gunicorn answers in the
+    // request's HTTP version).
+    let run = &v["run"];
+    assert_eq!(run["port"], 8000, "{run:#}");
+    for which in ["original", "rewrite"] {
+        assert_eq!(run[which]["running"], true, "{run:#}");
+        let answer = run[which]["answer"].as_str().unwrap_or_default();
+        assert_eq!(
+            answer.split_whitespace().nth(1),
+            Some("200"),
+            "{which}: {run:#}"
+        );
+        assert!(
+            run[which]["first_lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l
+                    .as_str()
+                    .unwrap()
+                    .contains("Listening at: http://0.0.0.0:8000")),
+            "{which}: {run:#}"
+        );
+    }
+    assert_eq!(run["original"]["answer"], run["rewrite"]["answer"]);
+    assert_nothing_left();
+}
+
+#[test]
+#[ignore = "builds images with buildah: run by .ci/run after tests/verify/standins.sh"]
+fn a_python_rewrite_without_the_venv_on_path_fails_the_run() {
+    // Without the final stage's PATH the configurations still compare alike
+    // (the original's PATH is the base image's); only running tells that
+    // gunicorn, in /opt/venv/bin, is not found.
+    ready();
+    let dir = example_copy("python-requirements-gunicorn", |text| {
+        text.replace("FROM python:3.12\n", "FROM python:3.11-bookworm\n")
+    });
+    let v = verify_running(
+        &dir.path().join("Dockerfile"),
+        |text| {
+            let line = "ENV PATH=/opt/venv/bin:$PATH\n";
+            let at = text.rfind(line).unwrap();
+            format!("{}{}", &text[..at], &text[at + line.len()..])
+        },
+        8,
+    );
+    assert_eq!(v.outcome, Outcome::Failed, "{}", v.text());
+    let reason = v.reason.clone().unwrap();
+    assert_eq!(reason.code.as_str(), "verify-failed");
+    assert!(
+        reason.message.contains("the original kept running"),
+        "{}",
+        reason.message
+    );
+    // buildah's "exec: \"gunicorn\": executable file not found in $PATH".
+    let run = v.run.as_ref().unwrap();
+    assert!(
+        run.rewrite
+            .first_lines
+            .iter()
+            .any(|l| l.contains("gunicorn")),
+        "{}",
+        v.text()
+    );
+    assert_nothing_left();
 }
 
 /// The images and working containers a verification made are all gone.

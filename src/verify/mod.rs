@@ -150,10 +150,11 @@ impl Verification {
         }
         if !self.fields.is_empty() {
             let count = |v: Verdict| self.fields.iter().filter(|f| f.verdict == v).count();
+            let (same, announced) = (count(Verdict::Same), count(Verdict::Announced));
             out.push_str(&format!(
-                "; {} fields the same, {} announced differences",
-                count(Verdict::Same),
-                count(Verdict::Announced)
+                "; {same} field{} the same, {announced} announced difference{}",
+                if same == 1 { "" } else { "s" },
+                if announced == 1 { "" } else { "s" }
             ));
         }
         if let Some(summary) = &self.run_summary {

@@ -3,7 +3,8 @@
 # (tests/verify_builds.rs), under the official names the examples use, in a
 # buildah storage of their own. Nothing is pulled from an image registry:
 # Debian comes from its package mirror (debootstrap) and Node.js from the npm
-# registry, the registries this machine reaches.
+# registry, the registries this machine reaches; Python is Debian's own
+# (bookworm's python3 is 3.11), from the same mirror.
 #
 #   tests/verify/standins.sh WORK
 #
@@ -52,21 +53,27 @@ rm -rf "$ctx" && mkdir -p "$ctx"
 ca="/etc/ssl/certs/ca-certificates.crt"
 [ -f "$ca" ] || { echo "standins: no CA bundle at $ca" >&2; exit 1; }
 
+# Debian bookworm (minbase) with the host's CA bundle and node:20's node
+# user, as a tar every stand-in starts from.
+rootfs() {
+  [ -f "$work/rootfs.tar" ] && return
+  local root="$work/rootfs"
+  echo "standins: debootstrap $suite (minbase)"
+  rm -rf "$root"
+  debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 \
+    || { tail -20 "$work/debootstrap.log" >&2; exit 1; }
+  rm -rf "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+  mkdir -p "$root/etc/ssl/certs"
+  cp "$ca" "$root/etc/ssl/certs/ca-certificates.crt"
+  chroot "$root" groupadd --gid 1000 node
+  chroot "$root" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
+  tar -C "$root" -cf "$work/rootfs.tar.part" .
+  mv "$work/rootfs.tar.part" "$work/rootfs.tar"
+  rm -rf "$root"
+}
+
 if ! have docker.io/library/node:20-slim; then
-  root="$work/rootfs"
-  if [ ! -f "$work/rootfs.tar" ]; then
-    echo "standins: debootstrap $suite (minbase)"
-    rm -rf "$root"
-    debootstrap --variant=minbase "$suite" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 \
-      || { tail -20 "$work/debootstrap.log" >&2; exit 1; }
-    rm -rf "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
-    mkdir -p "$root/etc/ssl/certs"
-    cp "$ca" "$root/etc/ssl/certs/ca-certificates.crt"
-    chroot "$root" groupadd --gid 1000 node
-    chroot "$root" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
-    tar -C "$root" -cf "$work/rootfs.tar" .
-    rm -rf "$root"
-  fi
+  rootfs
   if [ ! -d "$work/node" ]; then
     echo "standins: node $node_version and npm $npm_version from the npm registry"
     mkdir -p "$work/node/lib/node_modules" "$work/dl"
@@ -105,6 +112,50 @@ if ! have docker.io/library/node:20; then
   printf 'FROM docker.io/library/node:20-slim\nRUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ git && rm -rf /var/lib/apt/lists/*\n' > "$ctx/Dockerfile"
   echo "standins: node:20"
   buildah bud --quiet --format docker --pull=never -t docker.io/library/node:20 "$ctx" >/dev/null
+fi
+
+# Python 3.11 as the official images lay it out where it matters: python,
+# python3, pip and pip3 in /usr/local/bin (Debian's, linked there), venv,
+# PATH with /usr/local/bin first, CMD python3, and pip free to install as
+# root (Debian's PEP 668 marker removed); no node user. pip trusts the host's CA bundle
+# through the global /etc/pip.conf, not an ENV, so the images compare alike.
+# Installing python3-pip installs ca-certificates, which rebuilds the bundle
+# from Debian's list: the host's is put back.
+py_apt='cp /etc/ssl/certs/ca-certificates.crt /tmp/ca.crt && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends'
+py_clean='cp /tmp/ca.crt /etc/ssl/certs/ca-certificates.crt && rm -rf /tmp/ca.crt /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb'
+if ! have docker.io/library/python:3.11-slim-bookworm; then
+  rootfs
+  rm -rf "$ctx" && mkdir -p "$ctx"
+  cp "$work/rootfs.tar" "$ctx/rootfs.tar"
+  cat > "$ctx/Dockerfile" <<DF
+FROM scratch
+ADD rootfs.tar /
+ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin
+ENV LANG=C.UTF-8
+RUN userdel --remove node 2>/dev/null \\
+ && $py_apt python3 python3-pip python3-venv >/dev/null \\
+ && $py_clean \\
+ && rm -f /usr/lib/python3.11/EXTERNALLY-MANAGED \\
+ && for b in python python3 python3.11; do ln -s /usr/bin/python3.11 /usr/local/bin/\$b; done \\
+ && for b in pip pip3 pip3.11; do ln -s /usr/bin/pip3 /usr/local/bin/\$b; done \\
+ && printf '[global]\\ncert = /etc/ssl/certs/ca-certificates.crt\\n' > /etc/pip.conf
+ENV PYTHON_VERSION=3.11.2
+CMD ["python3"]
+DF
+  echo "standins: python:3.11-slim-bookworm"
+  buildah bud --quiet --format docker --pull=never -t docker.io/library/python:3.11-slim-bookworm "$ctx" >/dev/null
+fi
+
+if ! have docker.io/library/python:3.11-bookworm; then
+  # The full image adds, as the official one does, compilers and headers for
+  # native wheels, and git and curl.
+  rm -rf "$ctx" && mkdir -p "$ctx"
+  cat > "$ctx/Dockerfile" <<DF
+FROM docker.io/library/python:3.11-slim-bookworm
+RUN $py_apt gcc g++ make libc6-dev pkg-config python3-dev git curl >/dev/null && $py_clean
+DF
+  echo "standins: python:3.11-bookworm"
+  buildah bud --quiet --format docker --pull=never -t docker.io/library/python:3.11-bookworm "$ctx" >/dev/null
 fi
 rm -rf "$ctx"
 buildah images --format '{{.Name}}:{{.Tag}} {{.Size}}'
