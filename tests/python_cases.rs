@@ -534,3 +534,26 @@ fn data_downloaded_outside_the_app_is_refused_unless_a_variable_keeps_it_inside(
 fn code_of(p: &Processed) -> String {
     refusal(p).0
 }
+
+#[test]
+fn a_program_only_the_full_image_has_is_refused_where_nothing_brings_it() {
+    let script =
+        "#!/bin/sh\nset -e\ngit rev-parse HEAD > /tmp/rev || true\nexec gunicorn app:app\n";
+    let dockerfile = PLAIN.replace(
+        "CMD [\"gunicorn\", \"app:app\"]",
+        "ENTRYPOINT [\"./start.sh\"]",
+    );
+    let p = rewrite_with(&dockerfile, &[("start.sh", script)], None);
+    let (code, text) = refusal(&p);
+    assert_eq!(code, "unknown-program");
+    assert!(text.contains("git"), "{text}");
+    // A package the final stage installs may bring it: rewritten.
+    let with_git = dockerfile.replace(
+        "WORKDIR /app\n",
+        "RUN apt-get update && apt-get install -y git\nWORKDIR /app\n",
+    );
+    let p = rewrite_with(&with_git, &[("start.sh", script)], None);
+    assert!(final_stage(&p).contains("install -y --no-install-recommends git"));
+    // A console script pip installed is in the environment.
+    assert!(rewrite(PLAIN).rewritten.is_some());
+}

@@ -163,8 +163,16 @@ fn plan_rewrite<'a>(
     }
     let same_image = runtime_image == image.raw;
 
-    let packages = final_packages(facts, t, flavor);
-    let mut packages = packages;
+    // What the start command runs matters where the builder's full image
+    // has programs the runtime lacks; elsewhere a command slimfile cannot
+    // read runs on the same image as before.
+    let full = matches!(tag.variant, Variant::Full { .. });
+    let start_programs = match start_programs(facts, ctx, &app_dir) {
+        Ok(p) => p,
+        Err(e) if full => return Err(e),
+        Err(_) => Vec::new(),
+    };
+    let mut packages = final_packages(facts, t, flavor, &start_programs);
     let rename = |lib: &str| {
         Some(if flavor == Flavor::Alpine {
             t.package_names
@@ -202,6 +210,9 @@ fn plan_rewrite<'a>(
         same_image,
         &mut warnings,
     )?;
+    if full {
+        check_start_programs(facts, t, flavor, &start_programs, &packages, &copied)?;
+    }
     crate::runtime::check_archived_release(
         &crate::runtime::Release {
             flavor,
@@ -343,6 +354,60 @@ fn check_tools(facts: &StageFacts, t: &PythonTemplate) -> Result<(), Stop> {
         }
     }
     Ok(())
+}
+
+/// A program the start command runs (or a script of the app's that it runs)
+/// that the full python image has and slim lacks (`curl`, `git`, `ps`) is
+/// refused where no package the final stage installs may bring it: the
+/// original had it from its base image, not from pip. What pip installed is
+/// all in the environment, transitive dependencies' console scripts too.
+fn check_start_programs(
+    facts: &StageFacts,
+    t: &PythonTemplate,
+    flavor: Flavor,
+    programs: &[String],
+    packages: &[String],
+    copied: &[String],
+) -> Result<(), Stop> {
+    let Some(i) = facts.entrypoint.or(facts.cmd) else {
+        return Ok(());
+    };
+    for p in programs {
+        let name = p.rsplit('/').next().unwrap_or(p);
+        let copied_here = copied
+            .iter()
+            .any(|c| c == p || c.ends_with(&format!("/{name}")));
+        // A package of its name, or any the final stage installs (which may
+        // bring it), or a copy of it.
+        let brought = packages.iter().any(|q| q == name || !t.build_only(q)) || copied_here;
+        if t.rules.full_image_programs.iter().any(|f| f == name) && !brought {
+            return Err(refused(
+                Code::UnknownProgram,
+                i.start_line,
+                format!(
+                    "the start command runs {name}, which the builder's full python image has and the {} image lacks",
+                    flavor.name()
+                ),
+            )
+            .hint(format!("install {name} with apt-get in the Dockerfile, or write the final stage by hand")));
+        }
+    }
+    Ok(())
+}
+
+/// The programs the start command runs, and those of the app's scripts it
+/// runs (read from the build context). With an `ENTRYPOINT`, the `CMD` is
+/// its arguments.
+fn start_programs(facts: &StageFacts, ctx: &Context, app_dir: &str) -> Result<Vec<String>, Stop> {
+    let Some(i) = facts.entrypoint.or(facts.cmd) else {
+        return Ok(Vec::new());
+    };
+    let Some(form) = &i.form else {
+        return Ok(Vec::new());
+    };
+    let scripts = facts.context_files(ctx);
+    let scope = shell::Scope::at(app_dir, "root");
+    crate::runtime::programs_run(form, i.start_line, &scope, &scripts)
 }
 
 /// A start command that is a development server is kept, with a warning:
@@ -527,11 +592,23 @@ fn venv_edit(
 
 /// The system packages the final stage installs again: those the builder
 /// installed that are not build-only.
-fn final_packages(facts: &StageFacts, t: &PythonTemplate, flavor: Flavor) -> Vec<String> {
+/// A build-only package that the start command runs (`git`, `curl`) is
+/// installed again too.
+fn final_packages(
+    facts: &StageFacts,
+    t: &PythonTemplate,
+    flavor: Flavor,
+    start_programs: &[String],
+) -> Vec<String> {
     if flavor == Flavor::Distroless {
         return Vec::new();
     }
-    carry::runtime_packages(facts, |p| t.build_only(p))
+    let run_at_start = |p: &str| {
+        start_programs
+            .iter()
+            .any(|s| s.rsplit('/').next() == Some(p))
+    };
+    carry::runtime_packages(facts, |p| t.build_only(p) && !run_at_start(p))
 }
 
 /// With no `WORKDIR` the final stage replays the context's copies and takes

@@ -21,6 +21,9 @@ pub struct PythonRules {
     pub tool_packages: Vec<String>,
     /// Tools whose installs slimfile does not rewrite yet.
     pub tools_not_yet: Vec<String>,
+    /// Programs the full python images have (from buildpack-deps) and the
+    /// slim ones lack: a start command that runs one needs it installed.
+    pub full_image_programs: Vec<String>,
     /// Start commands that are development servers (`manage.py runserver`).
     pub dev_servers: Vec<String>,
     /// Build steps that download outside the application (NLTK's data,
