@@ -220,12 +220,40 @@ fn the_image_s_own_pip_by_its_path_is_refused() {
 }
 
 #[test]
-fn user_installs_are_refused_for_now() {
+fn a_user_install_copies_that_user_s_local_folder_and_no_environment_is_made() {
+    // pip refuses --user inside a virtual environment: none is made.
     let p = rewrite(&PLAIN.replace("pip install", "pip install --user"));
-    let (code, text) = refusal(&p);
-    assert_eq!(code, "install-as-user");
-    assert!(text.contains("~/.local"), "{text}");
+    assert!(!builder(&p).contains("venv"), "{}", builder(&p));
+    let f = final_stage(&p);
+    assert!(
+        f.contains("COPY --from=builder /root/.local /root/.local\n"),
+        "{f}"
+    );
+    assert!(!f.contains("VIRTUAL_ENV"), "{f}");
     // pip as another user installs into its ~/.local too.
+    let p = rewrite(&PLAIN.replace(
+        "COPY requirements.txt .\n",
+        "RUN useradd -m app\nCOPY requirements.txt .\nUSER app\n",
+    ));
+    let f = final_stage(&p);
+    assert!(
+        f.contains("COPY --from=builder /home/app/.local /home/app/.local\n"),
+        "{f}"
+    );
+    // PYTHONUSERBASE moves it: set by ENV, or on the install's command line.
+    let moved = PLAIN
+        .replace("WORKDIR /app\n", "WORKDIR /app\nENV PYTHONUSERBASE=/deps\n")
+        .replace("pip install", "pip install --user");
+    let p = rewrite(&moved);
+    assert!(
+        final_stage(&p).contains("COPY --from=builder /deps /deps\n"),
+        "{}",
+        final_stage(&p)
+    );
+    // Set for the install only, python would not look there at run time.
+    let p = rewrite(&moved.replace("RUN pip", "RUN PYTHONUSERBASE=/x pip"));
+    assert_eq!(code_of(&p), "install-as-user");
+    // A user whose home slimfile cannot tell, and installs in two places, are refused.
     let p = rewrite(&PLAIN.replace(
         "COPY requirements.txt .\n",
         "COPY requirements.txt .\nUSER nobody\n",
@@ -233,6 +261,11 @@ fn user_installs_are_refused_for_now() {
     let (code, text) = refusal(&p);
     assert_eq!(code, "install-as-user");
     assert!(text.contains("nobody"), "{text}");
+    let p = rewrite(&PLAIN.replace(
+        "RUN pip install --no-cache-dir -r requirements.txt",
+        "RUN pip install --user -r requirements.txt && pip install gunicorn",
+    ));
+    assert_eq!(code_of(&p), "install-as-user");
 }
 
 #[test]

@@ -115,6 +115,8 @@ ALLOWED = {
                    "(/usr/bin/tini on Debian is /sbin/tini on alpine)",
     "user-as-id": "a node image user given by its numeric id on a runtime image that lacks the "
                   "name (distroless): the same uid and gid",
+    "python-user-base": "a user's ~/.local, where the builder's pip --user (or pip as that "
+                        "user) installed the packages, copied whole to the same path",
     "python-venv": "a virtual environment the builder makes before its pip installs of the "
                    "application's packages, copied whole to the same path, with VIRTUAL_ENV and "
                    "its bin first on PATH: the programs pip installed are there, not in "
@@ -189,6 +191,29 @@ def copied_venv(stages):
                                  " ".join(r.value))]
         if all(made[0].start_line <= r.start_line for r in installs):
             return value[0]
+    return None
+
+
+def copied_user_base(stages):
+    """A user's ~/.local (pip --user's place) the final stage copies whole from a stage
+    whose pip installed there (`pip install --user`, or pip after a USER other than root,
+    which falls back to a user install), or None."""
+    final, names = stages[-1], {s.name: s for s in stages[:-1] if s.name}
+    for c in final.all("COPY"):
+        value, source = list(c.value), None
+        for flag in c.flags:
+            if flag.startswith("--from="):
+                source = names.get(flag[len("--from="):])
+        if source is None or len(value) != 2 or value[0] != value[1] or not value[0].endswith("/.local"):
+            continue
+        user = "root"
+        for r in source.commands:
+            if r.cmd.upper() == "USER":
+                user = (list(r.value) or ["root"])[0].split(":")[0]
+            if r.cmd.upper() == "RUN":
+                text = " ".join(r.value)
+                if re.search(r"pip[\d.]*\s+install\s", text) and ("--user" in text or user not in ("root", "0")):
+                    return value[0]
     return None
 
 
@@ -409,7 +434,12 @@ def check(original, rewritten, package_json=None):
         problems.append(f"the command differs: {a['argv']} runs {argv_a}, the rewrite {b['argv']} runs {argv_b}")
     venv = copied_venv(after)
     on_path = venv is not None and any(
-        c.cmd.upper() == "ENV" and any(k == "PATH" and v.split(":")[0] == venv + "/bin"
+        c.cmd.upper() == "ENV" and any(k == "PATH" and v.strip("'\"").split(":")[0] == venv + "/bin"
+                                       for k, v in zip(list(c.value)[0::3], list(c.value)[1::3]))
+        for c in final.commands)
+    user_base = copied_user_base(after)
+    user_on_path = user_base is not None and any(
+        c.cmd.upper() == "ENV" and any(k == "PATH" and user_base + "/bin" in v.strip("'\"").split(":")
                                        for k, v in zip(list(c.value)[0::3], list(c.value)[1::3]))
         for c in final.commands)
     if venv is not None and on_path:
@@ -482,8 +512,10 @@ def check(original, rewritten, package_json=None):
         inside_app = not program.startswith("/") and "/" in program or program.startswith(workdir + "/")
         # A program pip installed into the copied environment (gunicorn, a
         # project's console script): not one the original's image itself had.
-        from_venv = (venv is not None and on_path and "/" not in program
-                     and program not in base_before["programs"])
+        from_venv = ((venv is not None and on_path) or user_on_path) and "/" not in program \
+            and program not in base_before["programs"]
+        if from_venv and user_on_path and not (venv is not None and on_path):
+            used_b.add("python-user-base")
         if not (program in have or short in have or inside_app or from_venv):
             problems.append(f"{name} runs {program}, which the final image does not have")
     user = b["user"].split(":")[0]

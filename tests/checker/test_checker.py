@@ -198,3 +198,28 @@ class PythonChecker(unittest.TestCase):
     def test_a_lost_env_of_the_file_fails(self):
         self.assert_fails(PY_GOOD.replace("ENV PYTHONUNBUFFERED=1\nENV VIRTUAL_ENV", "ENV VIRTUAL_ENV"),
                           "ENV differs")
+
+    def test_a_user_base_copied_whole_passes_and_one_left_behind_fails(self):
+        original = """FROM python:3.11
+RUN useradd -m worker
+USER worker
+WORKDIR /home/worker/app
+COPY requirements.txt .
+RUN pip install --user -r requirements.txt
+ENV PATH="/home/worker/.local/bin:$PATH"
+CMD ["celery", "-A", "tasks", "worker"]
+"""
+        good = original.replace("FROM python:3.11\n", "FROM python:3.11 AS builder\n") + """
+FROM python:3.11-slim
+RUN useradd -m worker
+USER worker
+WORKDIR /home/worker/app
+COPY --from=builder /home/worker/app /home/worker/app
+COPY --from=builder /home/worker/.local /home/worker/.local
+ENV PATH="/home/worker/.local/bin:$PATH"
+CMD ["celery", "-A", "tasks", "worker"]
+"""
+        self.assertEqual(checker.check(original, good), [])
+        broken = good.replace("COPY --from=builder /home/worker/.local /home/worker/.local\n", "")
+        problems = checker.check(original, broken)
+        self.assertTrue(any("runs celery" in p for p in problems), problems)

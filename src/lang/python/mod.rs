@@ -47,7 +47,7 @@ const OWN_VIRTUALENV: Code = Code::Language {
 /// A pip install into a user's `~/.local`.
 const INSTALL_AS_USER: Code = Code::Language {
     name: "install-as-user",
-    description: "pip installs into a user's ~/.local (--user, or as a user other than root)",
+    description: "pip installs into a user's ~/.local (--user, or as a user other than root) that cannot be copied whole",
 };
 
 /// An editable install of a folder the final stage does not receive.
@@ -141,7 +141,14 @@ fn plan_rewrite<'a>(
     for i in &project {
         check_install(i, &app_dir)?;
     }
-    let venv = venv(facts, t, &project)?;
+    // pip --user, or pip as another user (which falls back to a user
+    // install): the packages are in that user's ~/.local, copied whole.
+    let user_base = user_base(facts, &project)?;
+    let venv = if user_base.is_some() {
+        Venv::None
+    } else {
+        venv(facts, t, &project)?
+    };
 
     // The flavour and its image.
     let flavor = asked.unwrap_or(if tag.variant == Variant::Alpine {
@@ -238,24 +245,28 @@ fn plan_rewrite<'a>(
         env.push(("VIRTUAL_ENV".to_string(), path.clone()));
         env.push(("PATH".to_string(), format!("{path}/bin:$PATH")));
     }
+    let outside = venv.path().or(user_base.as_deref());
     let (payload, builder_paths) = if app_dir == "/" {
         check_replayable(facts, t, &project)?;
         let known_users = t.flavors.get(flavor).users.as_deref();
         crate::replay::check_replayable(facts, known_users)?;
         (
-            Payload::Replay(venv.path().map(String::from).into_iter().collect()),
+            Payload::Replay(outside.map(String::from).into_iter().collect()),
             Vec::new(),
         )
     } else {
-        let outside = venv.path().filter(|p| !is_within(p, &app_dir));
+        let outside = outside.filter(|p| !is_within(p, &app_dir));
         (
             Payload::AppDir(app_dir.clone()),
             outside.map(String::from).into_iter().collect(),
         )
     };
-    let payload_why = match venv.path() {
-        Some(p) => format!("the application; its packages are in the virtual environment {p}"),
-        None => "the application".to_string(),
+    let payload_why = match (venv.path(), &user_base) {
+        (Some(p), _) => format!("the application; its packages are in the virtual environment {p}"),
+        (None, Some(base)) => {
+            format!("the application; its packages are in {base}, where pip --user put them")
+        }
+        (None, None) => "the application".to_string(),
     };
     Ok(LanguagePlan {
         language: t.language.clone(),
@@ -436,23 +447,6 @@ fn dev_server(facts: &StageFacts, t: &PythonTemplate) -> Option<crate::codes::Wa
 /// environment cannot hold.
 fn check_install(i: &PipInstall, app_dir: &str) -> Result<(), Stop> {
     let line = i.run.start_line;
-    if i.user_install {
-        return Err(refused(
-            INSTALL_AS_USER,
-            line,
-            "pip install --user puts the packages in the user's ~/.local; slimfile does not rewrite user installs yet",
-        )
-        .hint("drop --user and install as root before any USER"));
-    }
-    if !i.as_root() {
-        let who = i.user.as_deref().unwrap_or("a user slimfile cannot tell");
-        return Err(refused(
-            INSTALL_AS_USER,
-            line,
-            format!("pip runs as {who}, so it installs into that user's ~/.local; slimfile does not rewrite user installs yet"),
-        )
-        .hint("install as root before the USER"));
-    }
     if let Some(option) = &i.elsewhere {
         let target = option
             .strip_prefix("--target ")
@@ -498,6 +492,97 @@ fn check_install(i: &PipInstall, app_dir: &str) -> Result<(), Stop> {
         }
     }
     Ok(())
+}
+
+/// Where user installs put the packages (`~/.local` of the user pip runs
+/// as, or `PYTHONUSERBASE`), where every install of the application's
+/// packages is one; `None` where none is; a refusal where only some are or
+/// the home folder cannot be told.
+fn user_base(facts: &StageFacts, project: &[&PipInstall]) -> Result<Option<String>, Stop> {
+    let user: Vec<&&PipInstall> = project.iter().filter(|i| i.goes_to_user_site()).collect();
+    let Some(first) = user.first() else {
+        return Ok(None);
+    };
+    let line = first.run.start_line;
+    if user.len() != project.len() {
+        let other = project.iter().find(|i| !i.goes_to_user_site()).unwrap();
+        return Err(refused(
+            INSTALL_AS_USER,
+            line,
+            format!(
+                "this pip install goes to a user's ~/.local and the one at line {} does not: the packages are in two places",
+                other.run.start_line
+            ),
+        )
+        .hint("install them all the same way"));
+    }
+    let who = first.user.clone();
+    if let Some(i) = user.iter().find(|i| i.user != who) {
+        return Err(refused(
+            INSTALL_AS_USER,
+            i.run.start_line,
+            "pip installs into the ~/.local of two different users",
+        )
+        .hint("install as one user"));
+    }
+    // The variable as the install sees it: set on its command line, or by ENV.
+    let inline = first.env.iter().find(|(k, _)| k == "PYTHONUSERBASE");
+    let from_env = facts.lookup("PYTHONUSERBASE");
+    if let Some((_, value)) = inline.filter(|(_, v)| *v != from_env) {
+        return Err(refused(
+            INSTALL_AS_USER,
+            line,
+            format!(
+                "PYTHONUSERBASE={} is set for this install only: at run time python would not look there",
+                value.as_deref().unwrap_or("…")
+            ),
+        )
+        .hint("set it with ENV"));
+    }
+    let base = from_env;
+    if let Some(base) = base.filter(|b| b.starts_with('/')) {
+        return Ok(Some(crate::paths::normalize(&base)));
+    }
+    let home = who.as_deref().and_then(|u| home_of(facts, u));
+    match home {
+        Some(home) => Ok(Some(format!("{}/.local", home.trim_end_matches('/')))),
+        None => Err(refused(
+            INSTALL_AS_USER,
+            line,
+            format!(
+                "pip installs into the ~/.local of {}, whose home folder slimfile cannot tell",
+                who.as_deref().unwrap_or("a user slimfile cannot tell")
+            ),
+        )
+        .hint("create the user in the Dockerfile (useradd -m), or set PYTHONUSERBASE")),
+    }
+}
+
+/// A user's home folder: `/root`, a `HOME` the Dockerfile sets, or the one
+/// its `useradd`/`adduser` gives (`-d`, `--home-dir`, `--home`; else
+/// `/home/<name>`).
+fn home_of(facts: &StageFacts, user: &str) -> Option<String> {
+    if let Some(home) = facts.lookup("HOME") {
+        return Some(home);
+    }
+    if crate::facts::is_root(user) {
+        return Some("/root".into());
+    }
+    facts.run_commands().find_map(|(_, c)| {
+        if !matches!(c.name(), "useradd" | "adduser") {
+            return None;
+        }
+        let words = c.words();
+        let named = words.last().is_some_and(|w| w == user) || words.iter().any(|w| w == user);
+        if !named {
+            return None;
+        }
+        let home = words
+            .windows(2)
+            .find(|w| matches!(w[0].as_str(), "-d" | "--home-dir" | "--home" | "-h"))
+            .map(|w| w[1].clone());
+        Some(home.unwrap_or_else(|| format!("/home/{user}")))
+    })
 }
 
 /// Where the application's packages go: the original's own virtual

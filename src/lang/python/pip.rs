@@ -79,6 +79,8 @@ pub(super) struct PipInstall<'a> {
     /// The folder and user it runs in and as.
     pub(super) dir: Option<String>,
     pub(super) user: Option<String>,
+    /// The variables the `RUN` set for it (`PYTHONUSERBASE=/x pip …`).
+    pub(super) env: Vec<(String, Option<String>)>,
     /// The positional arguments: requirement specifiers and paths.
     pub(super) packages: Vec<String>,
     /// The `-r` files.
@@ -104,10 +106,11 @@ impl PipInstall<'_> {
             })
     }
 
-    /// Whether it runs as root (pip installs as another user go to that
-    /// user's `~/.local`).
-    pub(super) fn as_root(&self) -> bool {
-        self.user.as_deref().is_some_and(crate::facts::is_root)
+    /// Whether it installs into a user's `~/.local`: with `--user`, or as a
+    /// user other than root (pip falls back to a user install where it
+    /// cannot write the interpreter's site-packages).
+    pub(super) fn goes_to_user_site(&self) -> bool {
+        self.user_install || !self.user.as_deref().is_some_and(crate::facts::is_root)
     }
 }
 
@@ -167,6 +170,7 @@ pub(super) fn pip_installs<'a>(facts: &StageFacts<'a>) -> Vec<PipInstall<'a>> {
             program: c.program.clone(),
             dir: c.dir.clone(),
             user: c.user.clone(),
+            env: c.env.clone(),
             packages: Vec::new(),
             requirements: Vec::new(),
             editable: Vec::new(),
