@@ -295,12 +295,14 @@ fn an_editable_install_must_point_inside_the_app() {
 #[test]
 fn tools_not_rewritten_yet_are_refused_with_their_code() {
     for run in [
-        "poetry install --no-root",
-        "pipenv install --system --deploy",
-        "uv sync --frozen",
-        "uv pip install --system -r requirements.txt",
+        "pdm install --prod",
+        "hatch env create",
         "conda env create -f environment.yml",
-        "python -m poetry install",
+        "pipx install ruff",
+        "python -m pdm install",
+        "poetry add flask",
+        "pipenv uninstall --all-dev",
+        "uv python install 3.12",
     ] {
         let p = rewrite(&PLAIN.replace("pip install --no-cache-dir -r requirements.txt", run));
         let (code, text) = refusal(&p);
@@ -309,7 +311,7 @@ fn tools_not_rewritten_yet_are_refused_with_their_code() {
     }
     let p = rewrite(&PLAIN.replace(
         "CMD [\"gunicorn\", \"app:app\"]",
-        "CMD [\"poetry\", \"run\", \"gunicorn\", \"app:app\"]",
+        "CMD [\"pdm\", \"run\", \"gunicorn\", \"app:app\"]",
     ));
     assert_eq!(code(&p), "python-tool-not-yet");
 }
@@ -589,4 +591,133 @@ fn a_program_only_the_full_image_has_is_refused_where_nothing_brings_it() {
     assert!(final_stage(&p).contains("install -y --no-install-recommends git"));
     // A console script pip installed is in the environment.
     assert!(rewrite(PLAIN).rewritten.is_some());
+}
+
+const PYPROJECT_POETRY: &str = "[tool.poetry]\nname = \"app\"\nversion = \"1.0.0\"\n\n[tool.poetry.dependencies]\npython = \"^3.12\"\nflask = \"^3\"\n\n[tool.poetry.group.dev.dependencies]\npytest = \"^8\"\n";
+
+#[test]
+fn poetry_installs_into_the_environment_and_its_dev_groups_are_synced_away() {
+    let dockerfile = "FROM python:3.12\nRUN pip install poetry==1.8.5\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\nRUN poetry config virtualenvs.create false && poetry install --no-root\nCOPY . .\nRUN poetry run pytest\nCMD [\"poetry\", \"run\", \"gunicorn\", \"app:app\"]\n";
+    let p = rewrite_with(
+        dockerfile,
+        &[("pyproject.toml", PYPROJECT_POETRY), ("poetry.lock", "")],
+        None,
+    );
+    let b = builder(&p);
+    // The tool stays outside the environment; the install goes into it.
+    let venv = b.find("RUN python -m venv /opt/venv").unwrap();
+    assert!(b.find("pip install poetry").unwrap() < venv, "{b}");
+    assert!(venv < b.find("poetry install --no-root").unwrap(), "{b}");
+    // poetry 1.8 has no `sync`: the dev group goes after the last RUN.
+    assert!(
+        b.contains("RUN poetry run pytest\nRUN poetry install --sync --only main --no-interaction --no-root\n"),
+        "{b}"
+    );
+    let f = final_stage(&p);
+    assert!(f.ends_with("CMD [\"gunicorn\", \"app:app\"]\n"), "{f}");
+    assert!(p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.code.as_str() == "command-without-tool"));
+    // poetry 2 (or unpinned): `poetry sync`; only main: nothing to drop.
+    let p = rewrite_with(
+        &dockerfile.replace("poetry==1.8.5", "poetry"),
+        &[("pyproject.toml", PYPROJECT_POETRY), ("poetry.lock", "")],
+        None,
+    );
+    assert!(builder(&p).contains("RUN poetry sync --only main --no-interaction --no-root\n"));
+    let p = rewrite_with(
+        &dockerfile.replace("--no-root", "--no-root --only main"),
+        &[("pyproject.toml", PYPROJECT_POETRY), ("poetry.lock", "")],
+        None,
+    );
+    assert!(!builder(&p).contains("sync"), "{}", builder(&p));
+    // A second run recognises its own clean-up.
+    let again = rewrite_with(
+        builder(&p),
+        &[("pyproject.toml", PYPROJECT_POETRY), ("poetry.lock", "")],
+        None,
+    );
+    assert_eq!(output(&again), output(&p));
+    // An environment in the project is not rewritten yet.
+    let p = rewrite_with(
+        &dockerfile.replace("virtualenvs.create false", "virtualenvs.in-project true"),
+        &[("pyproject.toml", PYPROJECT_POETRY)],
+        None,
+    );
+    assert_eq!(code_of(&p), "python-tool-not-yet");
+}
+
+#[test]
+fn pipenv_installs_into_the_environment_and_its_own_is_refused() {
+    let dockerfile = "FROM python:3.11\nRUN pip install pipenv\nWORKDIR /app\nCOPY Pipfile Pipfile.lock ./\nRUN pipenv install --system --deploy\nCOPY . .\nCMD [\"pipenv\", \"run\", \"python\", \"app.py\"]\n";
+    let p = rewrite_with(
+        dockerfile,
+        &[("Pipfile", "[packages]\nflask = \"*\"\n")],
+        None,
+    );
+    let b = builder(&p);
+    assert!(
+        b.find("python -m venv").unwrap() < b.find("pipenv install").unwrap(),
+        "{b}"
+    );
+    assert!(final_stage(&p).ends_with("CMD [\"python\", \"app.py\"]\n"));
+    let p = rewrite_with(
+        &dockerfile.replace(
+            "WORKDIR /app\n",
+            "WORKDIR /app\nENV PIPENV_VENV_IN_PROJECT=1\n",
+        ),
+        &[],
+        None,
+    );
+    assert_eq!(code_of(&p), "python-tool-not-yet");
+    // --dev stays, and says so.
+    let p = rewrite_with(&dockerfile.replace("--deploy", "--deploy --dev"), &[], None);
+    assert!(p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.code.as_str() == "dev-dependencies-kept"));
+}
+
+#[test]
+fn uv_sync_keeps_the_project_environment_and_uv_pip_system_is_refused() {
+    let dockerfile = "FROM python:3.12\nRUN pip install uv==0.5.31\nWORKDIR /app\nCOPY . .\nRUN uv sync --frozen\nCMD [\"uv\", \"run\", \"python\", \"main.py\"]\n";
+    let p = rewrite(dockerfile);
+    let b = builder(&p);
+    assert!(!b.contains("/opt/venv"), "{b}");
+    assert!(
+        b.contains("RUN uv sync --frozen\nRUN uv sync --frozen --no-dev\n"),
+        "{b}"
+    );
+    let f = final_stage(&p);
+    assert!(f.contains("ENV PATH=/app/.venv/bin:$PATH\n"), "{f}");
+    assert!(f.ends_with("CMD [\"python\", \"main.py\"]\n"), "{f}");
+    // An environment outside the app is copied.
+    let p = rewrite(&dockerfile.replace(
+        "WORKDIR /app\n",
+        "WORKDIR /app\nENV UV_PROJECT_ENVIRONMENT=/venv\n",
+    ));
+    assert!(final_stage(&p).contains("COPY --from=builder /venv /venv\n"));
+    // .python-version that is not the image's: uv would download one.
+    let p = rewrite_with(dockerfile, &[(".python-version", "3.11\n")], None);
+    assert_eq!(code_of(&p), "own-virtualenv");
+    // uv pip install uses the environment; --system does not.
+    let p = rewrite(&dockerfile.replace("uv sync --frozen", "uv pip install -r requirements.txt"));
+    assert!(builder(&p).contains("RUN python -m venv /opt/venv"));
+    let p = rewrite(&dockerfile.replace(
+        "uv sync --frozen",
+        "uv pip install --system -r requirements.txt",
+    ));
+    assert_eq!(code_of(&p), "pip-outside-venv");
+    // Commands slimfile does not follow.
+    let p = rewrite(&dockerfile.replace("uv sync --frozen", "uv tool install ruff"));
+    assert_eq!(code_of(&p), "python-tool-not-yet");
+}
+
+#[test]
+fn a_copy_from_an_image_is_made_again_as_written() {
+    let p = rewrite("FROM python:3.12\nCOPY --from=ghcr.io/astral-sh/uv:0.5 /uv /uvx /bin/\nWORKDIR /app\nCOPY . .\nRUN uv sync\nCMD [\"python\", \"main.py\"]\n");
+    assert!(final_stage(&p).contains("\nCOPY --from=ghcr.io/astral-sh/uv:0.5 /uv /uvx /bin/\n"));
 }

@@ -159,8 +159,19 @@ pub fn assemble(
             ),
         ));
     }
+    // Copies from an image whose files cannot be told by name are made
+    // again as written, from that image.
+    let image_copies: Vec<&Instruction> = facts
+        .copies
+        .iter()
+        .filter(|c| {
+            (replay || !is_within(&c.dest, &app_dir)) && carry::copy_from_image_again(c, ctx)
+        })
+        .map(|c| c.instruction)
+        .collect();
     // The ARGs the carried instructions and the repeated installs use.
     let mut arg_users = order.carried.clone();
+    arg_users.extend(image_copies.iter().copied());
     arg_users.extend(lp.reinstall.iter().map(|(_, run)| *run));
     if replay {
         arg_users.extend(replayed(facts));
@@ -198,6 +209,12 @@ pub fn assemble(
                 dest: p,
             },
             "a file the original copied outside the application directory",
+        );
+    }
+    for i in &image_copies {
+        stage.add(
+            Final::Original(i.text_span.clone()),
+            "a copy from an image, made again as written",
         );
     }
     for p in &lp.builder_paths {

@@ -91,7 +91,11 @@ pub(super) fn outside_paths(
     let Some(app_dir) = app_dir else {
         // Copies from other stages or images are not replayed: their files
         // come from the builder.
-        for c in facts.copies.iter().filter(|c| c.from.is_some()) {
+        for c in facts
+            .copies
+            .iter()
+            .filter(|c| c.from.is_some() && !carry::copy_from_image_again(c, ctx))
+        {
             let paths = carry::copied_targets(c, ctx).ok_or_else(|| {
                 refused(
                     Code::CopyOutsideUnknown,
@@ -108,7 +112,11 @@ pub(super) fn outside_paths(
         }
         return Ok(outside);
     };
-    for c in facts.copies.iter().filter(|c| !is_within(&c.dest, app_dir)) {
+    for c in facts
+        .copies
+        .iter()
+        .filter(|c| !is_within(&c.dest, app_dir) && !carry::copy_from_image_again(c, ctx))
+    {
         let paths = carry::copied_targets(c, ctx).ok_or_else(|| {
             let written = file
                 .text(c.instruction.text_span.clone())

@@ -483,6 +483,18 @@ pub fn copied_targets(c: &CopyFact, ctx: &Context) -> Option<Vec<String>> {
     Some(out)
 }
 
+/// A copy from an image (`COPY --from=ghcr.io/astral-sh/uv /uv /uvx /bin/`)
+/// whose files cannot be told by name: the final stage makes it again, as
+/// written, from the same image, instead of copying the files from the
+/// builder.
+pub fn copy_from_image_again(c: &CopyFact, ctx: &Context) -> bool {
+    let from_image = c
+        .from
+        .as_deref()
+        .is_some_and(|f| !f.chars().all(|d| d.is_ascii_digit()) && !f.contains('$'));
+    from_image && copied_targets(c, ctx).is_none()
+}
+
 /// The files the copies created, as far as their names show (for finding a
 /// program the start command runs).
 pub fn copied_files(facts: &StageFacts) -> Vec<String> {

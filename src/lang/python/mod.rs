@@ -19,16 +19,18 @@ use crate::template::{check_section, typed};
 mod image;
 mod pip;
 mod rules;
+mod tools;
 
 pub use rules::{PythonRules, PythonTemplate};
 
 use image::*;
 use pip::*;
+use tools::*;
 
 /// A Python tool whose installs slimfile does not rewrite yet.
 const TOOL_NOT_YET: Code = Code::Language {
     name: "python-tool-not-yet",
-    description: "a Python tool (poetry, pipenv, uv, conda) slimfile does not rewrite yet",
+    description: "a Python tool, or a tool's command or setting, slimfile does not rewrite yet",
 };
 
 /// A pip install that puts the packages where no virtual environment holds them.
@@ -56,6 +58,12 @@ const EDITABLE_OUTSIDE_APP: Code = Code::Language {
     description: "an editable install points at a folder outside the application",
 };
 
+/// A start command run directly, without the tool it ran through.
+const COMMAND_WITHOUT_TOOL: Code = Code::Language {
+    name: "command-without-tool",
+    description: "the start command runs directly, without the poetry, pipenv or uv it ran through, which the final stage lacks",
+};
+
 /// Python in the registry: its template, its rules, and the check of a
 /// user's override with the rules' own types.
 pub fn registration() -> Registration {
@@ -74,6 +82,7 @@ pub fn registration() -> Registration {
             OWN_VIRTUALENV,
             INSTALL_AS_USER,
             EDITABLE_OUTSIDE_APP,
+            COMMAND_WITHOUT_TOOL,
         ],
     }
 }
@@ -134,6 +143,7 @@ fn plan_rewrite<'a>(
     let app_dir = crate::lang::stage::app_dir(facts)?;
 
     check_tools(facts, t)?;
+    check_tool_commands(facts)?;
     crate::runtime::check_downloads(facts, &t.rules.downloads, |_| false, &app_dir)?;
     warnings.extend(dev_server(facts, t));
     let installs = pip_installs(facts);
@@ -149,6 +159,21 @@ fn plan_rewrite<'a>(
     } else {
         venv(facts, t, &project)?
     };
+    // `uv sync`: the project's own environment, which it makes itself.
+    let syncs = uv_syncs(facts, ctx, &tag)?;
+    if let Some(s) = syncs.iter().find(|s| s.active && venv.path().is_none()) {
+        return Err(refused(
+            OWN_VIRTUALENV,
+            s.run.start_line,
+            "uv sync --active installs into VIRTUAL_ENV, and no virtual environment is made before it",
+        )
+        .hint("make one first (uv venv /opt/venv, ENV VIRTUAL_ENV=/opt/venv), or drop --active"));
+    }
+    let sync_envs: Vec<String> = syncs
+        .iter()
+        .filter(|s| !s.active)
+        .map(|s| s.env.clone())
+        .collect();
 
     // The flavour and its image.
     let flavor = asked.unwrap_or(if tag.variant == Variant::Alpine {
@@ -240,26 +265,36 @@ fn plan_rewrite<'a>(
     if let (Venv::Made(path), Some(first)) = (&venv, project.first()) {
         builder_edits.push(venv_edit(file, facts, first.run, path));
     }
+    builder_edits.extend(dev_prune(file, facts, &project, &syncs, &mut warnings));
     let mut env = Vec::new();
     if let Venv::Made(path) = &venv {
         env.push(("VIRTUAL_ENV".to_string(), path.clone()));
         env.push(("PATH".to_string(), format!("{path}/bin:$PATH")));
     }
+    let cmd = start_without_tool(facts, &venv, &sync_envs, &mut env, &mut warnings)?;
     let outside = venv.path().or(user_base.as_deref());
     let (payload, builder_paths) = if app_dir == "/" {
         check_replayable(facts, t, &project)?;
         let known_users = t.flavors.get(flavor).users.as_deref();
         crate::replay::check_replayable(facts, known_users)?;
         (
-            Payload::Replay(outside.map(String::from).into_iter().collect()),
+            Payload::Replay(
+                outside
+                    .map(String::from)
+                    .into_iter()
+                    .chain(sync_envs.iter().cloned())
+                    .collect(),
+            ),
             Vec::new(),
         )
     } else {
-        let outside = outside.filter(|p| !is_within(p, &app_dir));
-        (
-            Payload::AppDir(app_dir.clone()),
-            outside.map(String::from).into_iter().collect(),
-        )
+        let outside = outside
+            .map(String::from)
+            .into_iter()
+            .chain(sync_envs.iter().cloned())
+            .filter(|p| !is_within(p, &app_dir))
+            .collect();
+        (Payload::AppDir(app_dir.clone()), outside)
     };
     let payload_why = match (venv.path(), &user_base) {
         (Some(p), _) => format!("the application; its packages are in the virtual environment {p}"),
@@ -290,9 +325,9 @@ fn plan_rewrite<'a>(
         env_line: project
             .first()
             .map(|i| i.run.start_line)
-            .filter(|_| !env.is_empty()),
+            .filter(|_| matches!(venv, Venv::Made(_))),
         env,
-        cmd: None,
+        cmd,
         warnings,
     })
 }
@@ -419,6 +454,69 @@ fn start_programs(facts: &StageFacts, ctx: &Context, app_dir: &str) -> Result<Ve
     let scripts = facts.context_files(ctx);
     let scope = shell::Scope::at(app_dir, "root");
     crate::runtime::programs_run(form, i.start_line, &scope, &scripts)
+}
+
+/// A `CMD` run through poetry, pipenv or uv, which the final stage lacks:
+/// the command it runs, directly, with the environment's `bin` on `PATH`
+/// (set here for a `uv sync` environment the original did not put there).
+fn start_without_tool(
+    facts: &StageFacts,
+    venv: &Venv,
+    sync_envs: &[String],
+    env: &mut Vec<(String, String)>,
+    warnings: &mut Vec<crate::codes::Warning>,
+) -> Result<Option<(Vec<String>, String)>, Stop> {
+    if let Some(i) = facts.entrypoint.filter(|i| through_tool(i).is_some()) {
+        return Err(refused(
+            TOOL_NOT_YET,
+            i.start_line,
+            "the ENTRYPOINT runs its command through a Python tool the final stage lacks",
+        )
+        .hint("run the program itself in the ENTRYPOINT, or write the final stage by hand"));
+    }
+    let Some(i) = facts.cmd else { return Ok(None) };
+    let Some((argv, tool)) = through_tool(i) else {
+        return Ok(None);
+    };
+    if facts.entrypoint.is_some() {
+        return Ok(None);
+    }
+    let bin = match (venv.path(), sync_envs.first()) {
+        (Some(v), _) => format!("{v}/bin"),
+        (None, Some(s)) => format!("{s}/bin"),
+        (None, None) => {
+            return Err(refused(
+                TOOL_NOT_YET,
+                i.start_line,
+                format!("the start command runs through {tool}, and slimfile cannot tell which environment it would use"),
+            )
+            .hint("run the program itself, or write the final stage by hand"))
+        }
+    };
+    let end = facts
+        .instructions
+        .last()
+        .map_or(usize::MAX, |i| i.start_line + 1);
+    let on_path = path_before(facts, end)
+        .is_some_and(|p| p.split(':').any(|d| d.trim_end_matches('/') == bin));
+    if !on_path && venv.path().is_none() {
+        let dir = bin.trim_end_matches("/bin").to_string();
+        env.push(("VIRTUAL_ENV".into(), dir));
+        env.push(("PATH".into(), format!("{bin}:$PATH")));
+    }
+    warnings.push(crate::codes::Warning::new(
+        COMMAND_WITHOUT_TOOL,
+        Some(i.start_line),
+        format!(
+            "`{}` runs as `{}`, from the environment's {bin} on PATH: the final stage does not install {tool}",
+            crate::facts::form_text(i.form.as_ref().expect("a CMD has a form")),
+            argv.join(" ")
+        ),
+    ));
+    Ok(Some((
+        argv,
+        format!("the command {tool} ran, from the environment on PATH"),
+    )))
 }
 
 /// A start command that is a development server is kept, with a warning:
@@ -613,11 +711,28 @@ fn venv(facts: &StageFacts, t: &PythonTemplate, project: &[&PipInstall]) -> Resu
                     .get(1)
                     .is_some_and(|w| w.ends_with("/bin/activate"))
         });
-        if !(i.program.starts_with(&format!("{bin}/")) || on_path || activated) {
+        // poetry, pipenv and uv use the environment VIRTUAL_ENV names; uv
+        // also finds a `.venv` in the folder it runs in.
+        let named = facts.env_before("VIRTUAL_ENV", &path, i.run.start_line)
+            || i.env
+                .iter()
+                .any(|(k, v)| k == "VIRTUAL_ENV" && v.as_deref() == Some(&path));
+        let uses = match i.installer {
+            Installer::Pip => i.program.starts_with(&format!("{bin}/")) || on_path || activated,
+            Installer::UvPip => {
+                named
+                    || activated
+                    || i.dir
+                        .as_deref()
+                        .is_some_and(|d| crate::paths::resolve(d, ".venv") == path)
+            }
+            Installer::Poetry | Installer::Pipenv => named || activated,
+        };
+        if !uses {
             return Err(refused(
                 OWN_VIRTUALENV,
                 i.run.start_line,
-                format!("this pip install does not run in the virtual environment {path} the Dockerfile makes at line {}, so its packages go elsewhere", run.start_line),
+                format!("this {} install does not run in the virtual environment {path} the Dockerfile makes at line {}, so its packages go elsewhere", i.installer.name(), run.start_line),
             )
             .hint(format!("put {bin} first on PATH before the install (ENV PATH=\"{bin}:$PATH\")")));
         }
@@ -715,7 +830,12 @@ fn check_replayable(
     }
     for (run, c) in facts.run_commands() {
         crate::replay::check_removal(run, c, &t.cache_dirs)?;
-        if crate::replay::FOLLOWED.contains(&c.name()) || pip_args(c).is_some() || is_venv(c) {
+        let tool = matches!(c.name(), "poetry" | "pipenv" | "uv");
+        if crate::replay::FOLLOWED.contains(&c.name())
+            || pip_args(c).is_some()
+            || is_venv(c)
+            || tool
+        {
             continue;
         }
         return Err(refused(

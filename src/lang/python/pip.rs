@@ -70,10 +70,40 @@ const GLOBAL_VALUED: &[&str] = &[
     "--keyring-provider",
 ];
 
-/// One `pip install` a `RUN` runs.
+/// The tool an install of packages is made with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Installer {
+    Pip,
+    /// `uv pip install`, pip's interface in uv.
+    UvPip,
+    /// `poetry install` (or `sync`).
+    Poetry,
+    /// `pipenv install` (or `sync`).
+    Pipenv,
+}
+
+impl Installer {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Installer::Pip => "pip",
+            Installer::UvPip => "uv pip",
+            Installer::Poetry => "poetry",
+            Installer::Pipenv => "pipenv",
+        }
+    }
+}
+
+/// One install of packages a `RUN` runs: `pip install`, `uv pip install`,
+/// `poetry install`, `pipenv install`.
 #[derive(Debug, Clone)]
 pub(super) struct PipInstall<'a> {
     pub(super) run: &'a Instruction,
+    pub(super) installer: Installer,
+    /// The command's words, as written.
+    pub(super) words: Vec<String>,
+    /// It installs the project's dev dependencies too (poetry without
+    /// `--only main`, pipenv `--dev`).
+    pub(super) dev: bool,
     /// The program as written (`pip`, `/usr/local/bin/pip3`, `python3`).
     pub(super) program: String,
     /// The folder and user it runs in and as.
@@ -97,7 +127,8 @@ impl PipInstall<'_> {
     /// An install of build tools only (`pip install --upgrade pip poetry`),
     /// which does not belong in the application's environment.
     pub(super) fn only_tools(&self, t: &PythonTemplate) -> bool {
-        self.requirements.is_empty()
+        matches!(self.installer, Installer::Pip | Installer::UvPip)
+            && self.requirements.is_empty()
             && self.editable.is_empty()
             && !self.packages.is_empty()
             && self.packages.iter().all(|p| {
@@ -146,11 +177,25 @@ pub(super) fn is_python(name: &str) -> bool {
         .is_some_and(|v| v.is_empty() || v.chars().all(|ch| ch.is_ascii_digit() || ch == '.'))
 }
 
-/// The `pip install`s of the stage, in order.
+/// The installs of packages of the stage, in order: pip's, `uv pip`'s,
+/// poetry's and pipenv's.
 pub(super) fn pip_installs<'a>(facts: &StageFacts<'a>) -> Vec<PipInstall<'a>> {
     let mut out = Vec::new();
     for (run, c) in facts.run_commands() {
-        let Some(args) = pip_args(c) else { continue };
+        if let Some(install) = tool_install(run, c) {
+            out.push(install);
+            continue;
+        }
+        let uv = (c.name() == "uv" && c.words().get(1).map(String::as_str) == Some("pip"))
+            .then(|| c.words()[2..].to_vec());
+        let installer = if uv.is_some() {
+            Installer::UvPip
+        } else {
+            Installer::Pip
+        };
+        let Some(args) = uv.or_else(|| pip_args(c)) else {
+            continue;
+        };
         let mut words = args.iter();
         // The subcommand, after pip's own options.
         let mut sub = None;
@@ -162,11 +207,14 @@ pub(super) fn pip_installs<'a>(facts: &StageFacts<'a>) -> Vec<PipInstall<'a>> {
                 break;
             }
         }
-        if sub != Some("install") {
+        if sub != Some("install") && !(installer == Installer::UvPip && sub == Some("sync")) {
             continue;
         }
         let mut install = PipInstall {
             run,
+            installer,
+            words: c.words(),
+            dev: false,
             program: c.program.clone(),
             dir: c.dir.clone(),
             user: c.user.clone(),
@@ -184,6 +232,10 @@ pub(super) fn pip_installs<'a>(facts: &StageFacts<'a>) -> Vec<PipInstall<'a>> {
             };
             if option == "--user" {
                 install.user_install = true;
+                continue;
+            }
+            if option == "--system" {
+                install.elsewhere = Some("--system".into());
                 continue;
             }
             if !option.starts_with('-') {
@@ -251,7 +303,17 @@ pub(super) fn own_venv<'a>(facts: &StageFacts<'a>) -> Option<(&'a Instruction, O
     facts.run_commands().find_map(|(run, c)| {
         let words = c.words();
         let name = c.name();
-        let args: Vec<&String> = if is_python(name) {
+        // `uv venv` makes `.venv` where no path is given.
+        let uv_default = [".venv".to_string()];
+        let args: Vec<&String> = if name == "uv" && words.get(1).map(String::as_str) == Some("venv")
+        {
+            let rest: Vec<&String> = words[2..].iter().filter(|a| !a.starts_with('-')).collect();
+            if rest.is_empty() {
+                uv_default.iter().collect()
+            } else {
+                rest
+            }
+        } else if is_python(name) {
             let at = words
                 .windows(2)
                 .position(|w| w[0] == "-m" && (w[1] == "venv" || w[1] == "virtualenv"))?;
@@ -268,5 +330,63 @@ pub(super) fn own_venv<'a>(facts: &StageFacts<'a>) -> Option<(&'a Instruction, O
             (None, false) => None,
         };
         Some((run, path.filter(|p| !p.contains('$'))))
+    })
+}
+
+/// `poetry install`/`sync` and `pipenv install`/`sync`, as installs: where
+/// the packages go is where the active environment is (checked with the
+/// real tools: both use `VIRTUAL_ENV` when it is set).
+fn tool_install<'a>(run: &'a Instruction, c: &Command) -> Option<PipInstall<'a>> {
+    let words = c.words();
+    let sub = words.get(1).map(String::as_str);
+    let installer = match (c.name(), sub) {
+        ("poetry", Some("install" | "sync")) => Installer::Poetry,
+        ("pipenv", Some("install" | "sync")) => Installer::Pipenv,
+        _ => return None,
+    };
+    let has = |o: &str| words.iter().any(|w| w == o);
+    let option_value = |o: &str| {
+        words
+            .windows(2)
+            .find(|w| w[0] == o)
+            .map(|w| w[1].clone())
+            .or_else(|| {
+                words
+                    .iter()
+                    .find_map(|w| w.strip_prefix(&format!("{o}=")).map(String::from))
+            })
+    };
+    let dev = match installer {
+        // Dev groups come unless only main is asked for, or dev left out.
+        Installer::Poetry => {
+            let only = option_value("--only");
+            let without = option_value("--without");
+            !(has("--no-dev")
+                || has("--only-root")
+                || only.is_some_and(|g| !g.split(',').any(|g| g.trim() == "dev"))
+                || without.is_some_and(|g| g.split(',').any(|g| g.trim() == "dev")))
+        }
+        _ => has("--dev") || has("-d"),
+    };
+    // poetry installs the project itself, editable, unless --no-root.
+    let editable = if installer == Installer::Poetry && !has("--no-root") && !has("--only-root") {
+        vec![".".to_string()]
+    } else {
+        Vec::new()
+    };
+    Some(PipInstall {
+        run,
+        installer,
+        words: words.clone(),
+        dev,
+        program: c.program.clone(),
+        dir: c.dir.clone(),
+        user: c.user.clone(),
+        env: c.env.clone(),
+        packages: Vec::new(),
+        requirements: Vec::new(),
+        editable,
+        user_install: false,
+        elsewhere: None,
     })
 }

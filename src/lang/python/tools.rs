@@ -1,0 +1,423 @@
+//! poetry, pipenv and uv: which of their commands slimfile follows, where
+//! `uv sync` puts the project's environment, the clean-up that drops the dev
+//! groups after the build, and a start command run through one of them
+//! (`poetry run gunicorn …`), which the final stage, without the tool, runs
+//! directly. Where each tool puts packages was found by running it: poetry
+//! and pipenv install into the environment `VIRTUAL_ENV` names, whatever
+//! their settings, unless told to make one in the project; `uv pip
+//! install` uses it too, but `--system` ignores it; `uv sync` makes the
+//! project's `.venv` (or `UV_PROJECT_ENVIRONMENT`) and ignores it.
+
+use super::*;
+
+/// The subcommands of each tool whose effects slimfile follows: installs,
+/// and commands that only read or write files in the project.
+const POETRY_FOLLOWED: &[&str] = &[
+    "install",
+    "sync",
+    "config",
+    "export",
+    "lock",
+    "check",
+    "build",
+    "show",
+    "env",
+    "run",
+    "self",
+    "about",
+    "version",
+    "debug",
+    "--version",
+    "-V",
+];
+const PIPENV_FOLLOWED: &[&str] = &[
+    "install",
+    "sync",
+    "lock",
+    "requirements",
+    "run",
+    "graph",
+    "check",
+    "verify",
+    "--version",
+];
+const UV_FOLLOWED: &[&str] = &[
+    "pip",
+    "sync",
+    "lock",
+    "export",
+    "venv",
+    "run",
+    "version",
+    "cache",
+    "--version",
+    "-V",
+];
+
+/// Whether a variable is set to a true value (`1`, `true`, `yes`).
+fn truthy(facts: &StageFacts, c: &Command, name: &str) -> bool {
+    let value = c
+        .env
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| facts.lookup(name));
+    value.is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
+}
+
+/// Refuses the commands of poetry, pipenv and uv slimfile does not follow,
+/// and the settings that put the packages where it does not look.
+pub(super) fn check_tool_commands(facts: &StageFacts) -> Result<(), Stop> {
+    for (run, c) in facts.run_commands() {
+        let words = c.words();
+        let sub = words.get(1).map(String::as_str).unwrap_or("");
+        let line = run.start_line;
+        let text = words.join(" ");
+        let not_followed = |tool: &str| {
+            refused(
+                TOOL_NOT_YET,
+                line,
+                format!("`{text}`: slimfile does not follow this {tool} command yet"),
+            )
+            .hint("write the final stage by hand")
+        };
+        match c.name() {
+            "poetry" => {
+                if !POETRY_FOLLOWED.contains(&sub) {
+                    return Err(not_followed("poetry"));
+                }
+                let in_project = (sub == "config"
+                    && words.iter().any(|w| w == "virtualenvs.in-project")
+                    && words.last().is_some_and(|v| v == "true"))
+                    || (sub == "install" && truthy(facts, c, "POETRY_VIRTUALENVS_IN_PROJECT"));
+                if in_project {
+                    return Err(refused(
+                        TOOL_NOT_YET,
+                        line,
+                        "poetry is set to make its environment in the project (virtualenvs.in-project): slimfile does not rewrite that yet",
+                    )
+                    .hint("let poetry install into the active environment (virtualenvs.create false), or write the final stage by hand"));
+                }
+            }
+            "pipenv" => {
+                if !PIPENV_FOLLOWED.contains(&sub) {
+                    return Err(not_followed("pipenv"));
+                }
+                for v in ["PIPENV_VENV_IN_PROJECT", "PIPENV_IGNORE_VIRTUALENVS"] {
+                    if matches!(sub, "install" | "sync") && truthy(facts, c, v) {
+                        return Err(refused(
+                            TOOL_NOT_YET,
+                            line,
+                            format!("{v} makes pipenv create an environment of its own: slimfile does not rewrite that yet"),
+                        )
+                        .hint("install with `pipenv install --system --deploy`, or write the final stage by hand"));
+                    }
+                }
+            }
+            "uv" => {
+                if !UV_FOLLOWED.contains(&sub) {
+                    return Err(not_followed("uv"));
+                }
+                let system =
+                    words.iter().any(|w| w == "--system") || truthy(facts, c, "UV_SYSTEM_PYTHON");
+                if sub == "pip" && system {
+                    return Err(refused(
+                        PIP_OUTSIDE_VENV,
+                        line,
+                        "uv pip install --system writes into the interpreter's own site-packages and ignores virtual environments, so the packages would stay in the builder",
+                    )
+                    .hint("install into a virtual environment (uv venv /opt/venv, then ENV VIRTUAL_ENV=/opt/venv), or write the final stage by hand"));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// A `uv sync`: the project's environment it makes, by path.
+#[derive(Debug, Clone)]
+pub(super) struct UvSync<'a> {
+    pub(super) run: &'a Instruction,
+    pub(super) words: Vec<String>,
+    /// Where the environment is, absolute.
+    pub(super) env: String,
+    /// `--active`: into `VIRTUAL_ENV` instead.
+    pub(super) active: bool,
+    /// It installs the dev group (uv's default).
+    pub(super) dev: bool,
+}
+
+/// The `uv sync`s of the stage; a refusal where the environment's folder
+/// or its interpreter cannot be told.
+pub(super) fn uv_syncs<'a>(
+    facts: &StageFacts<'a>,
+    ctx: &Context,
+    tag: &PythonTag,
+) -> Result<Vec<UvSync<'a>>, Stop> {
+    let mut out = Vec::new();
+    for (run, c) in facts.run_commands() {
+        let words = c.words();
+        if c.name() != "uv" || words.get(1).map(String::as_str) != Some("sync") {
+            continue;
+        }
+        let line = run.start_line;
+        let cwd = c.dir.clone().ok_or_else(|| {
+            refused(
+                OWN_VIRTUALENV,
+                line,
+                "cannot tell the folder this uv sync runs in",
+            )
+        })?;
+        let named = c
+            .env
+            .iter()
+            .find(|(k, _)| k == "UV_PROJECT_ENVIRONMENT")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| facts.lookup("UV_PROJECT_ENVIRONMENT"));
+        let env = match named {
+            Some(p) if p.contains('$') => {
+                return Err(refused(
+                    OWN_VIRTUALENV,
+                    line,
+                    "UV_PROJECT_ENVIRONMENT names a folder slimfile cannot tell",
+                ))
+            }
+            Some(p) => crate::paths::resolve(&cwd, &p),
+            None => crate::paths::resolve(&cwd, ".venv"),
+        };
+        check_uv_python(facts, ctx, tag, line)?;
+        let has = |o: &str| words.iter().any(|w| w == o);
+        out.push(UvSync {
+            run,
+            env,
+            active: has("--active"),
+            dev: !(has("--no-dev") || has("--only-group") || has("--no-default-groups")),
+            words,
+        });
+    }
+    Ok(out)
+}
+
+/// `uv sync` makes its environment with the image's interpreter where that
+/// one satisfies `.python-version`; otherwise it downloads one into
+/// `~/.local/share/uv/python`, outside the application, which the
+/// environment then points at.
+fn check_uv_python(
+    facts: &StageFacts,
+    ctx: &Context,
+    tag: &PythonTag,
+    line: usize,
+) -> Result<(), Stop> {
+    if facts.lookup("UV_PYTHON").is_some()
+        || facts.run_commands().any(|(_, c)| {
+            c.name() == "uv" && c.words().get(1).map(String::as_str) == Some("python")
+        })
+    {
+        return Err(refused(
+            OWN_VIRTUALENV,
+            line,
+            "uv is asked for an interpreter of its own (UV_PYTHON or `uv python`), which it keeps outside the application",
+        )
+        .hint("let uv use the image's python, or write the final stage by hand"));
+    }
+    let Some(wanted) = ctx.read(".python-version") else {
+        return Ok(());
+    };
+    let wanted = wanted.lines().next().unwrap_or("").trim().to_string();
+    let version = tag.known_tag.split('-').next().unwrap_or("");
+    let same = !wanted.is_empty()
+        && (version == wanted
+            || version.starts_with(&format!("{wanted}."))
+            || wanted.starts_with(&format!("{version}.")));
+    if !same {
+        return Err(refused(
+            OWN_VIRTUALENV,
+            line,
+            format!(
+                ".python-version asks for Python {wanted} and the image tag `{}` does not say it is that version: uv would download an interpreter into ~/.local/share/uv, outside the application",
+                tag.known_tag
+            ),
+        )
+        .hint("build FROM the python version .python-version names"));
+    }
+    Ok(())
+}
+
+/// The clean-up that drops the dev groups after the build: one command per
+/// install that brought them, after the stage's last `RUN`, in its folder;
+/// `None` where they stay (with a warning saying so).
+pub(super) fn dev_prune(
+    file: &Dockerfile,
+    facts: &StageFacts,
+    installs: &[&PipInstall],
+    syncs: &[UvSync],
+    warnings: &mut Vec<crate::codes::Warning>,
+) -> Option<BuilderEdit> {
+    let eol = file.line_ending();
+    let last = facts.runs().last()?;
+    let at_last = |dir: &Option<String>| facts.workdir_of(last) == dir.as_deref();
+    let mut commands: Vec<String> = Vec::new();
+    let mut kept = |why: String| {
+        warnings.push(crate::codes::Warning::new(
+            Code::DevDependenciesKept,
+            None,
+            why,
+        ))
+    };
+    let root_at_end = facts
+        .user_name()
+        .as_deref()
+        .is_none_or(crate::facts::is_root);
+    for i in installs.iter().filter(|i| i.dev) {
+        let already = pruned_later(facts, i.run, i.installer);
+        if already {
+            continue;
+        }
+        let command = match i.installer {
+            Installer::Poetry => poetry_prune(facts, i),
+            _ => None,
+        };
+        match command {
+            Some(c) if root_at_end => {
+                let c = if at_last(&i.dir) {
+                    c
+                } else {
+                    format!(
+                        "cd {} && {c}",
+                        shell::quote(i.dir.as_deref().unwrap_or("/"))
+                    )
+                };
+                commands.push(c);
+            }
+            _ => kept(format!(
+                "`{}` installs the dev dependencies too, and they stay in the final stage",
+                i.words.join(" ")
+            )),
+        }
+    }
+    // The last sync of each environment is the one to repeat without dev.
+    let last_syncs = syncs
+        .iter()
+        .enumerate()
+        .filter(|(n, s)| !syncs[n + 1..].iter().any(|later| later.env == s.env))
+        .map(|(_, s)| s);
+    for s in last_syncs.filter(|s| s.dev) {
+        if pruned_later_uv(facts, s.run) {
+            continue;
+        }
+        if !root_at_end {
+            kept(format!(
+                "`{}` installs the dev group too, and it stays in the final stage",
+                s.words.join(" ")
+            ));
+            continue;
+        }
+        let mut words = s.words.clone();
+        words.push("--no-dev".into());
+        let c = words
+            .iter()
+            .map(|w| shell::quote(w))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let dir = facts.workdir_of(s.run).map(String::from);
+        commands.push(if at_last(&dir) {
+            c
+        } else {
+            format!("cd {} && {c}", shell::quote(dir.as_deref().unwrap_or("/")))
+        });
+    }
+    if commands.is_empty() {
+        return None;
+    }
+    let end = last.text_span.end;
+    Some(BuilderEdit {
+        range: end..end,
+        text: commands.iter().map(|c| format!("{eol}RUN {c}")).collect(),
+        why: "the dev dependencies are dropped after the build".into(),
+    })
+}
+
+/// poetry's command that leaves only the main group: `poetry sync --only
+/// main` from poetry 2, `poetry install --sync --only main` before (poetry
+/// 1.8 has no `sync`; 2.x warns that `--sync` goes away). The release is the
+/// one a `pip install poetry==X` pins, else the newest (2.x).
+fn poetry_prune(facts: &StageFacts, i: &PipInstall) -> Option<String> {
+    let pinned_major = facts.run_commands().find_map(|(_, c)| {
+        pip_args(c)?;
+        c.words().iter().find_map(|w| {
+            let v = w.strip_prefix("poetry==")?;
+            v.split('.').next()?.parse::<u32>().ok()
+        })
+    });
+    let no_root = i.words.iter().any(|w| w == "--no-root");
+    let mut c = match pinned_major {
+        Some(m) if m < 2 => "poetry install --sync --only main --no-interaction".to_string(),
+        _ => "poetry sync --only main --no-interaction".to_string(),
+    };
+    if no_root {
+        c.push_str(" --no-root");
+    }
+    Some(c)
+}
+
+/// A later poetry or pipenv command that leaves only the main group (this
+/// rewrite's, on a second run, or the project's own).
+fn pruned_later(facts: &StageFacts, after: &Instruction, installer: Installer) -> bool {
+    facts.run_commands().any(|(run, c)| {
+        let words = c.words();
+        run.start_line > after.start_line
+            && c.condition == shell::Condition::Always
+            && match installer {
+                Installer::Poetry => {
+                    c.name() == "poetry"
+                        && (words.get(1).map(String::as_str) == Some("sync")
+                            || words.iter().any(|w| w == "--sync"))
+                        && words.windows(2).any(|w| w[0] == "--only" && w[1] == "main")
+                }
+                _ => false,
+            }
+    })
+}
+
+/// A later `uv sync --no-dev`.
+fn pruned_later_uv(facts: &StageFacts, after: &Instruction) -> bool {
+    facts.run_commands().any(|(run, c)| {
+        let words = c.words();
+        run.start_line > after.start_line
+            && c.condition == shell::Condition::Always
+            && c.name() == "uv"
+            && words.get(1).map(String::as_str) == Some("sync")
+            && words.iter().any(|w| w == "--no-dev")
+    })
+}
+
+/// A start command run through a tool the final stage lacks (`poetry run
+/// gunicorn app:app`, `uv run --frozen python main.py`, `pipenv run
+/// celery …`): the words it runs, without the tool, and the tool's name.
+pub(super) fn through_tool(i: &Instruction) -> Option<(Vec<String>, &'static str)> {
+    let words = match &i.form {
+        Some(Form::Exec(items)) => items.clone(),
+        Some(Form::Shell(s)) => shell::plain_words(s)?,
+        None => return None,
+    };
+    let tool = match (words.first()?.as_str(), words.get(1)?.as_str()) {
+        ("poetry", "run") => "poetry",
+        ("pipenv", "run") => "pipenv",
+        ("uv", "run") => "uv",
+        _ => return None,
+    };
+    let mut rest = words[2..].iter().peekable();
+    // uv run's flags that change nothing once the environment is made.
+    while let Some(w) = rest.peek() {
+        match w.as_str() {
+            "--frozen" | "--locked" | "--no-sync" | "--offline" | "--no-dev" | "--" => {
+                rest.next();
+            }
+            w if w.starts_with('-') => return None,
+            _ => break,
+        }
+    }
+    let rest: Vec<String> = rest.cloned().collect();
+    (!rest.is_empty()).then_some((rest, tool))
+}
