@@ -115,6 +115,9 @@ ALLOWED = {
                    "(/usr/bin/tini on Debian is /sbin/tini on alpine)",
     "user-as-id": "a node image user given by its numeric id on a runtime image that lacks the "
                   "name (distroless): the same uid and gid",
+    "tool-run": "`poetry run X`, `pipenv run X`, `uv run X`: X itself, from the environment "
+                "the tool would run it in, that environment's bin first on PATH; the final "
+                "stage has no tool",
     "python-user-base": "a user's ~/.local, where the builder's pip --user (or pip as that "
                         "user) installed the packages, copied whole to the same path",
     "python-venv": "a virtual environment the builder makes before its pip installs of the "
@@ -191,6 +194,22 @@ def copied_venv(stages):
                                  " ".join(r.value))]
         if all(made[0].start_line <= r.start_line for r in installs):
             return value[0]
+    return None
+
+
+def copied_project_env(stages, workdir):
+    """uv's project environment (`<workdir>/.venv`, which `uv sync` makes in the folder it
+    runs in) where the final stage copies that folder whole from the stage that ran it."""
+    final, names = stages[-1], {s.name: s for s in stages[:-1] if s.name}
+    for c in final.all("COPY"):
+        value, source = list(c.value), None
+        for flag in c.flags:
+            if flag.startswith("--from="):
+                source = names.get(flag[len("--from="):])
+        if source is None or len(value) != 2 or value[0] != value[1] or value[0] != workdir:
+            continue
+        if any(re.search(r"(^|[\s;&|])uv\s+sync(\s|$)", " ".join(r.value)) for r in source.all("RUN")):
+            return workdir.rstrip("/") + "/.venv"
     return None
 
 
@@ -344,6 +363,13 @@ def process_argv(argv, package_json):
     if argv[:2] == ["/bin/sh", "-c"] and len(argv) == 3 and not re.search(r"[$`'\"\\|&;<>()*?\[\]{}~#\n]", argv[2]):
         used.add("shell-to-exec")
         argv = argv[2].split()
+    if len(argv) >= 3 and argv[0] in ("poetry", "pipenv", "uv") and argv[1] == "run":
+        rest = argv[2:]
+        while rest and rest[0] in ("--frozen", "--locked", "--no-sync", "--offline", "--no-dev", "--"):
+            rest = rest[1:]
+        if rest:
+            used.add("tool-run")
+            argv = rest
     if len(argv) >= 2 and argv[0] in ("npm", "yarn", "pnpm") and package_json is not None:
         script = argv[1] if argv[1] != "run" else (argv[2] if len(argv) > 2 else "")
         body = package_json.get("scripts", {}).get(script if argv[1] != "start" else "start")
@@ -432,7 +458,7 @@ def check(original, rewritten, package_json=None):
         used_b.add("user-as-id")
     if argv_a != argv_b:
         problems.append(f"the command differs: {a['argv']} runs {argv_a}, the rewrite {b['argv']} runs {argv_b}")
-    venv = copied_venv(after)
+    venv = copied_venv(after) or copied_project_env(after, b["workdir"])
     on_path = venv is not None and any(
         c.cmd.upper() == "ENV" and any(k == "PATH" and v.strip("'\"").split(":")[0] == venv + "/bin"
                                        for k, v in zip(list(c.value)[0::3], list(c.value)[1::3]))

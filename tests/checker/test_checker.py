@@ -223,3 +223,27 @@ CMD ["celery", "-A", "tasks", "worker"]
         broken = good.replace("COPY --from=builder /home/worker/.local /home/worker/.local\n", "")
         problems = checker.check(original, broken)
         self.assertTrue(any("runs celery" in p for p in problems), problems)
+
+    def test_a_command_through_uv_runs_from_the_project_environment(self):
+        original = """FROM python:3.12
+WORKDIR /app
+COPY . .
+RUN uv sync --frozen
+CMD ["uv", "run", "fastapi", "run", "main.py"]
+"""
+        good = original.replace("FROM python:3.12\\n", "FROM python:3.12 AS builder\\n") + """
+FROM python:3.12-slim
+WORKDIR /app
+COPY --from=builder /app /app
+ENV VIRTUAL_ENV=/app/.venv
+ENV PATH=/app/.venv/bin:$PATH
+CMD ["fastapi", "run", "main.py"]
+"""
+        self.assertEqual(checker.check(original, good), [])
+        # Without the environment on PATH, fastapi is nowhere.
+        broken = good.replace("ENV VIRTUAL_ENV=/app/.venv\\nENV PATH=/app/.venv/bin:$PATH\\n", "")
+        problems = checker.check(original, broken)
+        self.assertTrue(any("runs fastapi" in p for p in problems), problems)
+        # Another command than the tool ran fails.
+        problems = checker.check(original, good.replace('CMD ["fastapi", "run", "main.py"]', 'CMD ["fastapi", "dev", "main.py"]'))
+        self.assertTrue(any("command differs" in p for p in problems), problems)
