@@ -231,7 +231,7 @@ COPY . .
 RUN uv sync --frozen
 CMD ["uv", "run", "fastapi", "run", "main.py"]
 """
-        good = original.replace("FROM python:3.12\\n", "FROM python:3.12 AS builder\\n") + """
+        good = original.replace("FROM python:3.12\n", "FROM python:3.12 AS builder\n") + """
 FROM python:3.12-slim
 WORKDIR /app
 COPY --from=builder /app /app
@@ -241,7 +241,7 @@ CMD ["fastapi", "run", "main.py"]
 """
         self.assertEqual(checker.check(original, good), [])
         # Without the environment on PATH, fastapi is nowhere.
-        broken = good.replace("ENV VIRTUAL_ENV=/app/.venv\\nENV PATH=/app/.venv/bin:$PATH\\n", "")
+        broken = good.replace("ENV VIRTUAL_ENV=/app/.venv\nENV PATH=/app/.venv/bin:$PATH\n", "")
         problems = checker.check(original, broken)
         self.assertTrue(any("runs fastapi" in p for p in problems), problems)
         # Another command than the tool ran fails.
