@@ -1,5 +1,5 @@
 //! What the Python rewrite relies on, checked by running the real tools:
-//! `python3 -m venv` and pip (pinned below, from PyPI). Each fact is one the
+//! `python3 -m venv`, pip, poetry, pipenv and uv. Each fact is one the
 //! rewrite's output stands on (design.md, "The runtime contract"):
 //!
 //! - a virtual environment holds `python`, `python3`, `python3.X`, `pip`,
@@ -13,9 +13,15 @@
 //! - `pip install --user` is refused inside an environment (why the rewrite
 //!   does not put one under a user install);
 //! - `pip install -e .` leaves the environment pointing at the source folder
-//!   (why the application directory must come along at the same path).
+//!   (why the application directory must come along at the same path);
+//! - poetry (default settings) and `pipenv install --system --deploy` install
+//!   into the environment `VIRTUAL_ENV` names, and `poetry sync --only main`
+//!   drops the dev group after the build;
+//! - `uv pip install` uses that environment, while `uv sync` makes the
+//!   project's `.venv` (dev group and scripts too), and `uv sync --no-dev`
+//!   drops the dev group.
 //!
-//! It needs python3 with venv and PyPI. Without them it says so and passes,
+//! The tools are pinned below and come from PyPI. It needs python3 with venv and PyPI. Without them it says so and passes,
 //! except under `CI`, where it fails.
 
 use std::path::{Path, PathBuf};
@@ -208,4 +214,146 @@ fn an_editable_install_points_the_environment_at_the_source_folder() {
     std::fs::rename(&src, dir.path().join("moved")).unwrap();
     let out = run(Command::new(venv.join("bin/python")).args(["-c", "import hello"]));
     assert!(!out.status.success());
+}
+
+/// The tools the rewrite reads, pinned, each in an environment of its own
+/// (as `pip install poetry` puts it in the image's /usr/local, outside the
+/// application's environment).
+const POETRY: &str = "poetry==2.1.3";
+const PIPENV: &str = "pipenv==2024.4.1";
+const UV: &str = "uv==0.5.31";
+
+/// A tool installed in `dir/tool`, and the path of its program.
+fn tool(python: &str, dir: &Path, spec: &str, program: &str) -> PathBuf {
+    let tool = dir.join("tool");
+    ok(Command::new(python).args(["-m", "venv"]).arg(&tool));
+    ok(Command::new(tool.join("bin/pip")).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        spec,
+    ]));
+    tool.join("bin").join(program)
+}
+
+/// A command as a RUN line after the rewrite's `ENV VIRTUAL_ENV=… PATH=…`
+/// runs it: the environment active, HOME (the tools' caches and settings)
+/// in the test's folder, the machine's CA bundle for a proxy that re-signs.
+fn active(program: &Path, venv: &Path, cwd: &Path, home: &Path) -> Command {
+    let mut c = Command::new(program);
+    c.current_dir(cwd)
+        .env("VIRTUAL_ENV", venv)
+        .env("PATH", path_with(venv))
+        .env("HOME", home)
+        .env_remove("PIP_USER")
+        .env_remove("PYTHONUSERBASE");
+    let bundle = Path::new("/etc/ssl/certs/ca-certificates.crt");
+    if bundle.is_file() {
+        c.env("SSL_CERT_FILE", bundle)
+            .env("REQUESTS_CA_BUNDLE", bundle);
+    }
+    c
+}
+
+/// Whether `venv`'s python can import `module`.
+fn imports(venv: &Path, module: &str) -> bool {
+    run(Command::new(venv.join("bin/python")).args(["-c", &format!("import {module}")]))
+        .status
+        .success()
+}
+
+#[test]
+fn poetry_installs_into_the_active_environment_and_sync_drops_the_dev_group() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("pyproject.toml"),
+        "[tool.poetry]\nname = \"demo\"\nversion = \"0.1.0\"\ndescription = \"\"\nauthors = [\"a <a@example.com>\"]\n\n[tool.poetry.dependencies]\npython = \">=3.9\"\nsix = \"*\"\n\n[tool.poetry.group.dev.dependencies]\niniconfig = \"*\"\n",
+    )
+    .unwrap();
+    let poetry = tool(python, dir.path(), POETRY, "poetry");
+    let venv = venv(python, dir.path());
+    ok(active(&poetry, &venv, &project, &home).args(["lock", "--no-interaction"]));
+    // Its default settings: with VIRTUAL_ENV set it makes no environment of its own.
+    ok(active(&poetry, &venv, &project, &home).args(["install", "--no-root", "--no-interaction"]));
+    assert!(imports(&venv, "six") && imports(&venv, "iniconfig"));
+    assert!(!home.join(".cache/pypoetry/virtualenvs").exists());
+    // The rewrite's clean-up after the build.
+    ok(active(&poetry, &venv, &project, &home).args([
+        "sync",
+        "--only",
+        "main",
+        "--no-interaction",
+        "--no-root",
+    ]));
+    assert!(imports(&venv, "six"), "the main group stays");
+    assert!(!imports(&venv, "iniconfig"), "the dev group is gone");
+}
+
+#[test]
+fn pipenv_system_deploy_installs_into_the_active_environment() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("Pipfile"),
+        "[[source]]\nurl = \"https://pypi.org/simple\"\nverify_ssl = true\nname = \"pypi\"\n\n[packages]\nsix = \"*\"\n\n[dev-packages]\niniconfig = \"*\"\n",
+    )
+    .unwrap();
+    let pipenv = tool(python, dir.path(), PIPENV, "pipenv");
+    let venv = venv(python, dir.path());
+    ok(active(&pipenv, &venv, &project, &home).arg("lock"));
+    ok(active(&pipenv, &venv, &project, &home).args(["install", "--system", "--deploy"]));
+    assert!(imports(&venv, "six"));
+    assert!(!imports(&venv, "iniconfig"), "--dev was not asked for");
+}
+
+#[test]
+fn uv_pip_uses_the_active_environment_and_uv_sync_the_project_s_own() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let project = dir.path().join("project");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(project.join("demo")).unwrap();
+    std::fs::write(
+        project.join("demo/__init__.py"),
+        "def main():\n    print('demo')\n",
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("pyproject.toml"),
+        "[project]\nname = \"demo\"\nversion = \"0.1.0\"\nrequires-python = \">=3.9\"\ndependencies = [\"six\"]\n\n[project.scripts]\ndemo = \"demo:main\"\n\n[dependency-groups]\ndev = [\"iniconfig\"]\n\n[build-system]\nrequires = [\"setuptools>=68\"]\nbuild-backend = \"setuptools.build_meta\"\n",
+    )
+    .unwrap();
+    std::fs::write(project.join("requirements.txt"), "six\n").unwrap();
+    let uv = tool(python, dir.path(), UV, "uv");
+    let venv = venv(python, dir.path());
+    // `uv pip install` installs into the active environment.
+    ok(active(&uv, &venv, &project, &home).args(["pip", "install", "-r", "requirements.txt"]));
+    assert!(imports(&venv, "six"));
+    // `uv sync` ignores it and makes the project's .venv, dev group and all,
+    // with the image's interpreter.
+    ok(active(&uv, &venv, &project, &home).arg("lock"));
+    ok(active(&uv, &venv, &project, &home).args(["sync", "--frozen"]));
+    let dot_venv = project.join(".venv");
+    assert!(imports(&dot_venv, "six") && imports(&dot_venv, "iniconfig"));
+    assert!(
+        !imports(&venv, "iniconfig"),
+        "VIRTUAL_ENV is not where uv sync installs"
+    );
+    assert!(
+        dot_venv.join("bin/demo").exists(),
+        "the project's script is in .venv/bin"
+    );
+    // The rewrite's clean-up after the build drops the dev group.
+    ok(active(&uv, &venv, &project, &home).args(["sync", "--frozen", "--no-dev"]));
+    assert!(imports(&dot_venv, "six") && !imports(&dot_venv, "iniconfig"));
 }
