@@ -317,12 +317,20 @@ fn python_dockerfile() -> impl Strategy<Value = String> {
         "RUN apk add --no-cache build-base postgresql-dev\n",
         "RUN python -m venv /venv\n",
         "ENV PATH=/venv/bin:$PATH\n",
+        "RUN pip install poetry\n",
+        "RUN poetry config virtualenvs.create false && poetry install --no-root\n",
+        "RUN pip install uv\n",
+        "RUN uv sync --frozen\n",
+        "RUN pipenv install --system --deploy\n",
+        "RUN pip install --user -r requirements.txt\n",
     ]);
     let cmd = prop::sample::select(vec![
         "CMD [\"gunicorn\", \"app:app\"]\n",
         "CMD python app.py\n",
         "CMD [\"python\", \"-m\", \"app\"]\n",
         "ENTRYPOINT [\"python\"]\nCMD [\"app.py\"]\n",
+        "CMD [\"poetry\", \"run\", \"gunicorn\", \"app:app\"]\n",
+        "CMD [\"uv\", \"run\", \"python\", \"app.py\"]\n",
         "",
     ]);
     let ending = prop::sample::select(vec!["\n", "\r\n"]);

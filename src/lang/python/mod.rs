@@ -169,11 +169,12 @@ fn plan_rewrite<'a>(
         )
         .hint("make one first (uv venv /opt/venv, ENV VIRTUAL_ENV=/opt/venv), or drop --active"));
     }
-    let sync_envs: Vec<String> = syncs
-        .iter()
-        .filter(|s| !s.active)
-        .map(|s| s.env.clone())
-        .collect();
+    let mut sync_envs: Vec<String> = Vec::new();
+    for s in syncs.iter().filter(|s| !s.active) {
+        if !sync_envs.contains(&s.env) {
+            sync_envs.push(s.env.clone());
+        }
+    }
 
     // The flavour and its image.
     let flavor = asked.unwrap_or(if tag.variant == Variant::Alpine {
