@@ -721,3 +721,22 @@ fn a_copy_from_an_image_is_made_again_as_written() {
     let p = rewrite("FROM python:3.12\nCOPY --from=ghcr.io/astral-sh/uv:0.5 /uv /uvx /bin/\nWORKDIR /app\nCOPY . .\nRUN uv sync\nCMD [\"python\", \"main.py\"]\n");
     assert!(final_stage(&p).contains("\nCOPY --from=ghcr.io/astral-sh/uv:0.5 /uv /uvx /bin/\n"));
 }
+
+#[test]
+fn a_build_tool_s_official_installer_stays_in_the_builder() {
+    let dockerfile = "FROM python:3.12\nENV POETRY_HOME=/opt/poetry\nRUN curl -sSL https://install.python-poetry.org | python3 -\nENV PATH=\"$POETRY_HOME/bin:$PATH\"\nWORKDIR /app\nCOPY . .\nRUN poetry install --no-root --only main\nCMD [\"poetry\", \"run\", \"python\", \"-m\", \"app\"]\n";
+    let p = rewrite_with(dockerfile, &[("pyproject.toml", PYPROJECT_POETRY)], None);
+    let f = final_stage(&p);
+    assert!(!f.contains("/opt/poetry /opt/poetry"), "{f}");
+    assert!(f.ends_with("CMD [\"python\", \"-m\", \"app\"]\n"), "{f}");
+    // uv's, piped to sh, which the shell reader cannot follow.
+    let uv = "FROM python:3.12\nRUN curl -LsSf https://astral.sh/uv/install.sh | sh\nENV PATH=\"/root/.local/bin:$PATH\"\nWORKDIR /app\nCOPY . .\nRUN uv sync --frozen --no-dev\nCMD [\".venv/bin/python\", \"main.py\"]\n";
+    let p = rewrite(uv);
+    assert!(final_stage(&p).contains("COPY --from=builder /app /app"));
+    // Another script piped to a shell is still one slimfile cannot follow.
+    let p = rewrite(&uv.replace(
+        "https://astral.sh/uv/install.sh",
+        "https://example.com/setup.sh",
+    ));
+    assert_eq!(code_of(&p), "run-not-followed");
+}

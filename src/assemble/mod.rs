@@ -76,6 +76,10 @@ pub struct LanguagePlan<'a> {
     pub reinstall: Vec<(String, &'a Instruction)>,
     /// Caches the language's tools write, which the final stage does not need.
     pub cache_dirs: Vec<String>,
+    /// Steps the shell reader cannot follow that the language knows install
+    /// only a build tool, by their `RUN`'s line and text: what they write
+    /// stays in the builder.
+    pub builder_only: Vec<(usize, String)>,
     /// Folders outside the application the language's tools filled in the
     /// builder (a virtual environment), copied to the same paths.
     pub builder_paths: Vec<String>,
@@ -131,7 +135,14 @@ pub fn assemble(
         carry::copied_files(facts)
     };
     let outside_of = (!replay).then_some(app_dir.as_str());
-    let written = written_outside(facts, outside_of, &copied, &lp.cache_dirs, lp.glibc_to_musl)?;
+    let written = written_outside(
+        facts,
+        outside_of,
+        &copied,
+        &lp.cache_dirs,
+        &lp.builder_only,
+        lp.glibc_to_musl,
+    )?;
     checks::check_installs(facts, &lp, no_shell)?;
     warn_root(facts, &mut warnings);
     let user_id = final_user(facts, &lp, &mut warnings)?;

@@ -18,10 +18,11 @@ pub fn written_outside(
     app_dir: Option<&str>,
     copied: &[String],
     cache_dirs: &[String],
+    builder_only: &[(usize, String)],
     glibc_to_musl: bool,
 ) -> Result<Vec<OutsideWrite>, Stop> {
-    let written =
-        carry::outside_writes(facts, app_dir, copied, cache_dirs).map_err(|u| match u {
+    let written = carry::outside_writes(facts, app_dir, copied, cache_dirs, builder_only).map_err(
+        |u| match u {
             carry::Uncarried::Write { what, line } => refused(
                 Code::WriteOutsideApp,
                 line,
@@ -56,7 +57,8 @@ pub fn written_outside(
                 "write it as commands slimfile can read (or copy the script into the image from \
              the build context), or write the final stage by hand",
             ),
-        })?;
+        },
+    )?;
     // A glibc builder's downloads and builds outside the application may be
     // programs or libraries that fail on musl, as native modules do.
     if glibc_to_musl {

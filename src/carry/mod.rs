@@ -149,6 +149,7 @@ pub fn outside_writes(
     app_dir: Option<&str>,
     copied: &[String],
     cache_dirs: &[String],
+    builder_only: &[(usize, String)],
 ) -> Result<Vec<OutsideWrite>, Uncarried> {
     // Every write outside, in order; a later `rm` takes back what it removes.
     let mut targets: Vec<(OutsideWrite, WriteKind)> = Vec::new();
@@ -157,6 +158,14 @@ pub fn outside_writes(
         for step in &run.steps {
             let c = match step {
                 shell::Step::Run(c) => c,
+                // A step the language knows installs only a build tool
+                // (poetry's installer piped to python): what it writes
+                // stays in the builder.
+                shell::Step::Unknown(u)
+                    if builder_only.iter().any(|(l, t)| *l == line && *t == u.text) =>
+                {
+                    continue
+                }
                 shell::Step::Unknown(u) => {
                     return Err(Uncarried::Unknown {
                         line,

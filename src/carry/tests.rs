@@ -56,7 +56,7 @@ fn writes_outside_the_application_are_carried_or_refused() {
     let writes = |text: &str| {
         let (file, stage) = facts_of(text);
         let facts = StageFacts::read(&file, &stage);
-        outside_writes(&facts, Some("/app"), &[], &[])
+        outside_writes(&facts, Some("/app"), &[], &[], &[])
             .map(|w| w.into_iter().map(|w| w.path).collect::<Vec<_>>())
     };
     assert_eq!(
@@ -150,7 +150,7 @@ fn a_folder_only_made_holds_nothing_built() {
         "FROM x\nRUN mkdir -p /var/log/app /opt/tool && chown node /var/log/app\nRUN tar xzf t.tgz -C /opt/tool\nRUN touch /etc/app.conf\n",
     );
     let facts = StageFacts::read(&file, &stage);
-    let writes = outside_writes(&facts, Some("/app"), &[], &[]).unwrap();
+    let writes = outside_writes(&facts, Some("/app"), &[], &[], &[]).unwrap();
     let seen: Vec<(&str, usize, bool)> = writes
         .iter()
         .map(|w| (w.path.as_str(), w.line, w.folder_only))

@@ -321,6 +321,7 @@ fn plan_rewrite<'a>(
             .map(|(run, g)| (g, run))
             .collect(),
         cache_dirs: t.cache_dirs.clone(),
+        builder_only: Vec::new(),
         builder_paths: Vec::new(),
         env: Vec::new(),
         env_line: None,

@@ -322,6 +322,7 @@ fn plan_rewrite<'a>(
         tools,
         reinstall: Vec::new(),
         cache_dirs: t.cache_dirs.clone(),
+        builder_only: tool_installer_steps(facts, t),
         builder_paths,
         env_line: project
             .first()
@@ -518,6 +519,21 @@ fn start_without_tool(
         argv,
         format!("the command {tool} ran, from the environment on PATH"),
     )))
+}
+
+/// The steps that pipe a build tool's official installer to python or sh,
+/// by line and text: what they write stays in the builder.
+fn tool_installer_steps(facts: &StageFacts, t: &PythonTemplate) -> Vec<(usize, String)> {
+    facts
+        .run_unknowns()
+        .filter(|(_, u)| {
+            t.rules
+                .tool_installers
+                .iter()
+                .any(|url| u.text.contains(url.as_str()))
+        })
+        .map(|(run, u)| (run.start_line, u.text.clone()))
+        .collect()
 }
 
 /// A start command that is a development server is kept, with a warning:

@@ -21,6 +21,8 @@ pub struct PythonRules {
     pub tool_packages: Vec<String>,
     /// Tools whose installs slimfile does not rewrite yet.
     pub tools_not_yet: Vec<String>,
+    /// The URLs of build tools' installers piped to a shell or python.
+    pub tool_installers: Vec<String>,
     /// Programs the full python images have (from buildpack-deps) and the
     /// slim ones lack: a start command that runs one needs it installed.
     pub full_image_programs: Vec<String>,
