@@ -740,3 +740,118 @@ fn a_build_tool_s_official_installer_stays_in_the_builder() {
     ));
     assert_eq!(code_of(&p), "run-not-followed");
 }
+
+#[test]
+fn what_the_review_found_is_rewritten_right_or_refused() {
+    // A poetry 1 named by POETRY_VERSION (the official installer's) has no `sync`.
+    let p = rewrite_with(
+        "FROM python:3.11\nENV POETRY_VERSION=1.8.3 POETRY_HOME=/opt/poetry\nRUN curl -sSL https://install.python-poetry.org | python3 -\nENV PATH=\"$POETRY_HOME/bin:$PATH\"\nWORKDIR /app\nCOPY . .\nRUN poetry install --no-root\nCMD [\"gunicorn\", \"app:app\"]\n",
+        &[("pyproject.toml", PYPROJECT_POETRY)],
+        None,
+    );
+    assert!(
+        builder(&p).contains("RUN poetry install --sync --only main --no-interaction --no-root\n"),
+        "{}",
+        builder(&p)
+    );
+    let p = rewrite_with(
+        "FROM python:3.11\nRUN pip install \"poetry>=1.5,<1.9\"\nWORKDIR /app\nCOPY . .\nRUN poetry install --no-root\nCMD [\"gunicorn\", \"app:app\"]\n",
+        &[("pyproject.toml", PYPROJECT_POETRY)],
+        None,
+    );
+    assert!(
+        builder(&p).contains("poetry install --sync --only main"),
+        "{}",
+        builder(&p)
+    );
+    // The clean-up runs with the install's mounts.
+    let p = rewrite("FROM python:3.12\nWORKDIR /app\nRUN --mount=type=bind,source=uv.lock,target=uv.lock --mount=type=bind,source=pyproject.toml,target=pyproject.toml uv sync --locked --no-install-project\nCOPY src/ ./src/\nENV PATH=\"/app/.venv/bin:$PATH\"\nCMD [\"python\", \"-m\", \"myapp\"]\n");
+    assert!(
+        builder(&p).contains("RUN --mount=type=bind,source=uv.lock,target=uv.lock --mount=type=bind,source=pyproject.toml,target=pyproject.toml uv sync --locked --no-install-project --no-dev\n"),
+        "{}",
+        builder(&p)
+    );
+    // PIP_USER=1 makes every install a user install: no environment.
+    let p = rewrite(&PLAIN.replace(
+        "WORKDIR /app\n",
+        "ENV PIP_USER=1 PATH=/root/.local/bin:$PATH\nWORKDIR /app\n",
+    ));
+    assert!(!builder(&p).contains("venv"), "{}", builder(&p));
+    assert!(final_stage(&p).contains("COPY --from=builder /root/.local /root/.local"));
+    // PIP_TARGET puts them elsewhere.
+    let p = rewrite(&PLAIN.replace(
+        "WORKDIR /app\n",
+        "ENV PIP_TARGET=/deps PYTHONPATH=/deps\nWORKDIR /app\n",
+    ));
+    assert_eq!(code_of(&p), "pip-outside-venv");
+    // A PATH set anew after the installs would hide the environment.
+    let p = rewrite(&PLAIN.replace(
+        "COPY . .\n",
+        "ENV PATH=/app/scripts:/usr/local/bin:/usr/bin:/bin\nCOPY . .\n",
+    ));
+    assert_eq!(code_of(&p), "path-drops-venv");
+    // --no-build-isolation: the tools installed first go into the environment.
+    let p = rewrite(
+        &PLAIN
+            .replace(
+                "COPY requirements.txt .\n",
+                "RUN pip install cython setuptools wheel\nCOPY requirements.txt .\n",
+            )
+            .replace(
+                "-r requirements.txt",
+                "--no-build-isolation -r requirements.txt",
+            ),
+    );
+    let b = builder(&p);
+    assert!(
+        b.find("python -m venv").unwrap() < b.find("pip install cython").unwrap(),
+        "{b}"
+    );
+    // psycopg2 built on the full image links its libpq.
+    let p = rewrite_with(
+        PLAIN,
+        &[
+            ("requirements.txt", "-r base.txt\ngunicorn\n"),
+            ("base.txt", "psycopg2==2.9.9\nmysqlclient\n"),
+        ],
+        None,
+    );
+    let f = final_stage(&p);
+    assert!(
+        f.contains("install -y --no-install-recommends libpq5 libmariadb3 &&"),
+        "{f}"
+    );
+    // setup.py install goes into the environment.
+    let p = rewrite(&PLAIN.replace(
+        "RUN pip install --no-cache-dir -r requirements.txt",
+        "RUN python setup.py install",
+    ));
+    assert!(builder(&p).contains("RUN python -m venv /opt/venv"));
+    // pip-sync installs with its own interpreter; the image's python by path sees nothing.
+    let p = rewrite(&PLAIN.replace(
+        "RUN pip install --no-cache-dir -r requirements.txt",
+        "RUN pip install pip-tools && pip-sync requirements.txt",
+    ));
+    assert_eq!(code_of(&p), "pip-outside-venv");
+    let p = rewrite(&PLAIN.replace(
+        "CMD [\"gunicorn\", \"app:app\"]",
+        "ENTRYPOINT [\"/usr/local/bin/python\", \"-m\", \"app\"]",
+    ));
+    assert_eq!(code_of(&p), "image-interpreter");
+    // A dev server keeps the dev dependencies.
+    let p = rewrite_with(
+        "FROM python:3.12\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\nRUN poetry install --no-root\nCMD [\"poetry\", \"run\", \"python\", \"manage.py\", \"runserver\", \"0.0.0.0:8000\"]\n",
+        &[("pyproject.toml", PYPROJECT_POETRY)],
+        None,
+    );
+    assert!(!builder(&p).contains("sync"), "{}", builder(&p));
+    assert!(p
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.code.as_str() == "dev-dependencies-kept"));
+    // pypy is official, and not rewritten yet.
+    let (code, text) = refusal(&rewrite(&PLAIN.replace("python:3.12", "pypy:3.10")));
+    assert_eq!(code, "unofficial-image");
+    assert!(text.contains("PyPy"), "{text}");
+}

@@ -261,6 +261,24 @@ pub struct Buildah {
     program: PathBuf,
 }
 
+impl Buildah {
+    /// The working containers buildah holds (`node-working-container`).
+    fn working_containers(&self) -> Vec<String> {
+        output(
+            &self.program,
+            &["containers", "--format", "{{.ContainerName}}"],
+        )
+        .map(|o| {
+            o.lines()
+                .map(str::trim)
+                .filter(|n| n.ends_with("-working-container"))
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+}
+
 impl Engine for Buildah {
     fn name(&self) -> &'static str {
         "buildah"
@@ -269,7 +287,17 @@ impl Engine for Buildah {
         let mut cmd = Command::new(&self.program);
         cmd.args(["build", "--format", "docker"]);
         pass_through(&mut cmd, request);
-        watch::run(cmd, watch, "buildah build")
+        let before = self.working_containers();
+        let ran = watch::run(cmd, watch, "buildah build");
+        // A build stopped mid-way (Ctrl-C, a timeout) leaves the working
+        // container of the step it was in: buildah removes it only when the
+        // step ends. Those that appeared during this build are its own.
+        for name in self.working_containers() {
+            if !before.contains(&name) {
+                self.remove_container(&name);
+            }
+        }
+        ran
     }
     fn inspect(&self, image: &str) -> Result<Image, String> {
         let text = output(&self.program, &["inspect", "--type", "image", image])?;

@@ -64,6 +64,19 @@ const COMMAND_WITHOUT_TOOL: Code = Code::Language {
     description: "the start command runs directly, without the poetry, pipenv or uv it ran through, which the final stage lacks",
 };
 
+/// A later `ENV PATH` that drops the virtual environment's `bin`.
+const PATH_DROPS_VENV: Code = Code::Language {
+    name: "path-drops-venv",
+    description: "an ENV PATH after the installs leaves out the virtual environment's bin",
+};
+
+/// A start command that runs the image's interpreter or a program by its
+/// path in /usr/local/bin, where the environment's packages are not.
+const IMAGE_INTERPRETER: Code = Code::Language {
+    name: "image-interpreter",
+    description: "the start command runs the image's own interpreter or a program by its /usr/local path, which does not see the virtual environment",
+};
+
 /// Python in the registry: its template, its rules, and the check of a
 /// user's override with the rules' own types.
 pub fn registration() -> Registration {
@@ -83,6 +96,8 @@ pub fn registration() -> Registration {
             INSTALL_AS_USER,
             EDITABLE_OUTSIDE_APP,
             COMMAND_WITHOUT_TOOL,
+            PATH_DROPS_VENV,
+            IMAGE_INTERPRETER,
         ],
     }
 }
@@ -145,7 +160,9 @@ fn plan_rewrite<'a>(
     check_tools(facts, t)?;
     check_tool_commands(facts)?;
     crate::runtime::check_downloads(facts, &t.rules.downloads, |_| false, &app_dir)?;
-    warnings.extend(dev_server(facts, t));
+    let dev_server = dev_server(facts, t);
+    let keep_dev = dev_server.is_some();
+    warnings.extend(dev_server);
     let installs = pip_installs(facts);
     let project: Vec<&PipInstall> = installs.iter().filter(|i| !i.only_tools(t)).collect();
     for i in &project {
@@ -224,6 +241,28 @@ fn plan_rewrite<'a>(
         &mut packages,
         &mut warnings,
     );
+    // A full builder has the libraries some distributions link or load;
+    // slim does not.
+    if full && flavor == Flavor::Slim {
+        for dist in installed_distributions(ctx, &project) {
+            for lib in t
+                .rules
+                .full_image_libraries
+                .get(&dist)
+                .into_iter()
+                .flatten()
+            {
+                if !packages.contains(lib) {
+                    warnings.push(crate::codes::Warning::new(
+                        Code::RuntimePackageAdded,
+                        None,
+                        format!("{dist} needs {lib} at run time, which the full python image has and slim lacks: installed in the final stage"),
+                    ));
+                    packages.push(lib.clone());
+                }
+            }
+        }
+    }
     let copied = carry::copied_files(facts);
     // What the application's installs put on PATH (their console scripts
     // are in the virtual environment's bin, by distribution name at least).
@@ -263,10 +302,30 @@ fn plan_rewrite<'a>(
     // The virtual environment, made by root right before the first install
     // of the application's packages (after any install of tools).
     let mut builder_edits = Vec::new();
-    if let (Venv::Made(path), Some(first)) = (&venv, project.first()) {
+    // `--no-build-isolation` builds with the tools installed before: they
+    // go into the environment too, which is then made before them.
+    let no_isolation = project
+        .iter()
+        .any(|i| i.words.iter().any(|w| w == "--no-build-isolation"))
+        || facts.lookup("PIP_NO_BUILD_ISOLATION").is_some();
+    let first = if no_isolation {
+        installs.first()
+    } else {
+        project.first().copied()
+    };
+    if let (Venv::Made(path), Some(first)) = (&venv, first) {
         builder_edits.push(venv_edit(file, facts, first.run, path));
+        check_path_keeps(facts, first.run.start_line, path)?;
+        check_image_interpreter(facts, &start_programs)?;
     }
-    builder_edits.extend(dev_prune(file, facts, &project, &syncs, &mut warnings));
+    builder_edits.extend(dev_prune(
+        file,
+        facts,
+        &project,
+        &syncs,
+        keep_dev,
+        &mut warnings,
+    ));
     let mut env = Vec::new();
     if let Venv::Made(path) = &venv {
         env.push(("VIRTUAL_ENV".to_string(), path.clone()));
@@ -324,8 +383,7 @@ fn plan_rewrite<'a>(
         cache_dirs: t.cache_dirs.clone(),
         builder_only: tool_installer_steps(facts, t),
         builder_paths,
-        env_line: project
-            .first()
+        env_line: first
             .map(|i| i.run.start_line)
             .filter(|_| matches!(venv, Venv::Made(_))),
         env,
@@ -344,6 +402,14 @@ fn builder<'s>(
     let from = facts.from;
     let line = from.start_line;
     let (image, platform) = crate::lang::stage::builder_image(stage, facts)?;
+    if image.official_name() == "pypy" {
+        return Err(refused(
+            Code::UnofficialImage,
+            line,
+            format!("`{}` is the official PyPy image, which slimfile does not map to a runtime image yet", image.raw),
+        )
+        .hint("write the final stage by hand"));
+    }
     if image.official_name() != "python" {
         let apt_python = facts.run_commands().any(|(_, c)| {
             matches!(c.name(), "apt-get" | "apt" | "apk" | "yum" | "dnf")
@@ -755,6 +821,53 @@ fn venv(facts: &StageFacts, t: &PythonTemplate, project: &[&PipInstall]) -> Resu
         }
     }
     Ok(Venv::Own(path))
+}
+
+/// An `ENV PATH` after the environment is made that does not build on
+/// `$PATH` and leaves out its `bin` would hide it, in the builder's later
+/// steps and in the final stage.
+fn check_path_keeps(facts: &StageFacts, from: usize, venv: &str) -> Result<(), Stop> {
+    let bin = format!("{venv}/bin");
+    for i in facts
+        .instructions
+        .iter()
+        .filter(|i| i.keyword == crate::parse::Keyword::Env && i.start_line >= from)
+    {
+        for kv in i.key_values().into_iter().filter(|kv| kv.key == "PATH") {
+            let value = crate::facts::unquote(&kv.value);
+            let builds_on = value.contains("$PATH") || value.contains("${PATH}");
+            if !builds_on && !value.split(':').any(|d| d.trim_end_matches('/') == bin) {
+                return Err(refused(
+                    PATH_DROPS_VENV,
+                    i.start_line,
+                    format!("ENV PATH={value} replaces PATH after the installs, so the virtual environment's {bin} the rewrite puts first would be dropped"),
+                )
+                .hint("write it as ENV PATH=<folders>:$PATH, or write the final stage by hand"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The image's own interpreter or a program by its path in
+/// `/usr/local/bin`, run at start, would not see the environment.
+fn check_image_interpreter(facts: &StageFacts, programs: &[String]) -> Result<(), Stop> {
+    let Some(p) = programs.iter().find(|p| p.starts_with("/usr/local/bin/")) else {
+        return Ok(());
+    };
+    let line = facts
+        .entrypoint
+        .or(facts.cmd)
+        .map_or(facts.from.start_line, |i| i.start_line);
+    Err(refused(
+        IMAGE_INTERPRETER,
+        line,
+        format!("the start command runs {p}: the packages are in the virtual environment the rewrite makes, not in /usr/local"),
+    )
+    .hint(format!(
+        "call it by name ({}), so PATH finds the environment's",
+        p.rsplit('/').next().unwrap_or(p)
+    )))
 }
 
 /// The `PATH` the `ENV`s before `line` set, each `$PATH` in one standing for

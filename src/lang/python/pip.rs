@@ -182,7 +182,7 @@ pub(super) fn is_python(name: &str) -> bool {
 pub(super) fn pip_installs<'a>(facts: &StageFacts<'a>) -> Vec<PipInstall<'a>> {
     let mut out = Vec::new();
     for (run, c) in facts.run_commands() {
-        if let Some(install) = tool_install(run, c) {
+        if let Some(install) = tool_install(run, c).or_else(|| legacy_install(run, c)) {
             out.push(install);
             continue;
         }
@@ -262,6 +262,34 @@ pub(super) fn pip_installs<'a>(facts: &StageFacts<'a>) -> Vec<PipInstall<'a>> {
                     install.elsewhere = Some(format!("{option} {value}"))
                 }
                 _ => {}
+            }
+        }
+        if installer == Installer::Pip {
+            // pip's own variables (`ENV PIP_USER=1`, `PIP_TARGET=/deps`) act as
+            // its options do.
+            let var = |name: &str| {
+                c.env
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_else(|| facts.lookup(name))
+            };
+            let on = |v: Option<String>| {
+                v.is_some_and(|v| {
+                    matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+                })
+            };
+            if on(var("PIP_USER")) {
+                install.user_install = true;
+            }
+            for (name, option) in [
+                ("PIP_TARGET", "--target"),
+                ("PIP_PREFIX", "--prefix"),
+                ("PIP_ROOT", "--root"),
+            ] {
+                if let Some(v) = var(name).filter(|_| install.elsewhere.is_none()) {
+                    install.elsewhere = Some(format!("{option} {v}"));
+                }
             }
         }
         out.push(install);
@@ -389,4 +417,129 @@ fn tool_install<'a>(run: &'a Instruction, c: &Command) -> Option<PipInstall<'a>>
         user_install: false,
         elsewhere: None,
     })
+}
+
+/// `python setup.py install` (or `develop`): an install into the
+/// interpreter on PATH, as pip's.
+fn legacy_install<'a>(run: &'a Instruction, c: &Command) -> Option<PipInstall<'a>> {
+    let words = c.words();
+    let setup = is_python(c.name())
+        && words.get(1).is_some_and(|w| w.ends_with("setup.py"))
+        && words.iter().any(|w| w == "install" || w == "develop");
+    let sync = false;
+    if !setup {
+        return None;
+    }
+    let develop = words.iter().any(|w| w == "develop");
+    Some(PipInstall {
+        run,
+        installer: Installer::Pip,
+        words: words.clone(),
+        dev: false,
+        program: c.program.clone(),
+        dir: c.dir.clone(),
+        user: c.user.clone(),
+        env: c.env.clone(),
+        packages: if setup { vec![".".into()] } else { Vec::new() },
+        requirements: if sync {
+            words[1..]
+                .iter()
+                .filter(|w| !w.starts_with('-'))
+                .cloned()
+                .collect()
+        } else {
+            Vec::new()
+        },
+        editable: if develop {
+            vec![".".into()]
+        } else {
+            Vec::new()
+        },
+        user_install: words.iter().any(|w| w == "--user"),
+        elsewhere: None,
+    })
+}
+
+/// The distributions the installs name, as far as the build context shows:
+/// the packages on the command line, the requirement files (and those they
+/// include with `-r`), a poetry project's or a PEP 621 project's
+/// dependencies, a Pipfile's packages; normalised names.
+pub(super) fn installed_distributions(ctx: &Context, installs: &[&PipInstall]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |name: String| {
+        if !name.is_empty() && !out.contains(&name) {
+            out.push(name);
+        }
+    };
+    for i in installs {
+        for p in i
+            .packages
+            .iter()
+            .filter(|p| !p.starts_with('.') && !p.contains('/'))
+        {
+            add(distribution_name(p));
+        }
+        let mut files: Vec<String> = i.requirements.clone();
+        let mut seen = 0;
+        while seen < files.len() && seen < 32 {
+            let file = files[seen].clone();
+            seen += 1;
+            let name = file.rsplit('/').next().unwrap_or(&file).to_string();
+            let Some(text) = ctx.read(&file).or_else(|| ctx.read(&name)) else {
+                continue;
+            };
+            for line in text.lines() {
+                let line = line.split(" #").next().unwrap_or("").trim();
+                if let Some(nested) = line
+                    .strip_prefix("-r")
+                    .or(line.strip_prefix("--requirement"))
+                {
+                    files.push(nested.trim_start_matches('=').trim().to_string());
+                } else if !line.is_empty() && !line.starts_with('#') && !line.starts_with('-') {
+                    add(distribution_name(line));
+                }
+            }
+        }
+        let manifest = |name: &str| ctx.read(name).and_then(|t| t.parse::<toml::Table>().ok());
+        match i.installer {
+            Installer::Poetry => {
+                if let Some(t) = manifest("pyproject.toml") {
+                    let deps = t
+                        .get("tool")
+                        .and_then(|t| t.get("poetry"))
+                        .and_then(|p| p.get("dependencies"))
+                        .and_then(|d| d.as_table());
+                    for k in deps.into_iter().flat_map(|d| d.keys()) {
+                        add(distribution_name(k));
+                    }
+                }
+            }
+            Installer::Pipenv => {
+                if let Some(t) = manifest("Pipfile") {
+                    for k in t
+                        .get("packages")
+                        .and_then(|p| p.as_table())
+                        .into_iter()
+                        .flat_map(|d| d.keys())
+                    {
+                        add(distribution_name(k));
+                    }
+                }
+            }
+            _ => {}
+        }
+        if i.packages.iter().any(|p| p == ".") || i.editable.iter().any(|e| e == ".") {
+            if let Some(t) = manifest("pyproject.toml") {
+                let deps = t
+                    .get("project")
+                    .and_then(|p| p.get("dependencies"))
+                    .and_then(|d| d.as_array());
+                for d in deps.into_iter().flatten().filter_map(|d| d.as_str()) {
+                    add(distribution_name(d));
+                }
+            }
+        }
+    }
+    out.retain(|n| n != "python");
+    out
 }

@@ -26,6 +26,9 @@ pub struct PythonRules {
     /// Programs the full python images have (from buildpack-deps) and the
     /// slim ones lack: a start command that runs one needs it installed.
     pub full_image_programs: Vec<String>,
+    /// Debian packages a distribution needs at run time that the full
+    /// python images have and slim lacks (`psycopg2` links `libpq5`).
+    pub full_image_libraries: BTreeMap<String, Vec<String>>,
     /// Start commands that are development servers (`manage.py runserver`).
     pub dev_servers: Vec<String>,
     /// Build steps that download outside the application (NLTK's data,

@@ -70,6 +70,14 @@ fn truthy(facts: &StageFacts, c: &Command, name: &str) -> bool {
 pub(super) fn check_tool_commands(facts: &StageFacts) -> Result<(), Stop> {
     for (run, c) in facts.run_commands() {
         let words = c.words();
+        if c.name() == "pip-sync" {
+            return Err(refused(
+                PIP_OUTSIDE_VENV,
+                run.start_line,
+                "pip-sync installs into the interpreter pip-tools was installed with, outside the virtual environment",
+            )
+            .hint("install with pip install -r, or write the final stage by hand"));
+        }
         let sub = words.get(1).map(String::as_str).unwrap_or("");
         let line = run.start_line;
         let text = words.join(" ");
@@ -252,6 +260,7 @@ pub(super) fn dev_prune(
     facts: &StageFacts,
     installs: &[&PipInstall],
     syncs: &[UvSync],
+    keep_dev: bool,
     warnings: &mut Vec<crate::codes::Warning>,
 ) -> Option<BuilderEdit> {
     let eol = file.line_ending();
@@ -265,10 +274,12 @@ pub(super) fn dev_prune(
             why,
         ))
     };
-    let root_at_end = facts
-        .user_name()
-        .as_deref()
-        .is_none_or(crate::facts::is_root);
+    // A development server at start may use them (debug toolbars).
+    let root_at_end = !keep_dev
+        && facts
+            .user_name()
+            .as_deref()
+            .is_none_or(crate::facts::is_root);
     for i in installs.iter().filter(|i| i.dev) {
         let already = pruned_later(facts, i.run, i.installer);
         if already {
@@ -321,11 +332,12 @@ pub(super) fn dev_prune(
             .collect::<Vec<_>>()
             .join(" ");
         let dir = facts.workdir_of(s.run).map(String::from);
-        commands.push(if at_last(&dir) {
+        let c = if at_last(&dir) {
             c
         } else {
             format!("cd {} && {c}", shell::quote(dir.as_deref().unwrap_or("/")))
-        });
+        };
+        commands.push(format!("{}{c}", mounts(file, s.run)));
     }
     if commands.is_empty() {
         return None;
@@ -338,27 +350,74 @@ pub(super) fn dev_prune(
     })
 }
 
+/// The install's `--mount` flags, as written (as read where one spans a
+/// continuation), for its clean-up: a bind of the lock file, a cache, a
+/// secret with the index's credentials.
+fn mounts(file: &Dockerfile, run: &Instruction) -> String {
+    run.flags
+        .iter()
+        .filter(|f| f.name() == "mount")
+        .map(|f| {
+            let written = file.text(f.span.clone());
+            let flag = if written.contains('\n') {
+                &f.text
+            } else {
+                written
+            };
+            format!("{flag} ")
+        })
+        .collect()
+}
+
 /// poetry's command that leaves only the main group: `poetry sync --only
 /// main` from poetry 2, `poetry install --sync --only main` before (poetry
 /// 1.8 has no `sync`; 2.x warns that `--sync` goes away). The release is the
-/// one a `pip install poetry==X` pins, else the newest (2.x).
+/// one `POETRY_VERSION` (the official installer's) or a pip requirement
+/// (`poetry==1.8.3`, `poetry<2`) names, else the newest (2.x).
 fn poetry_prune(facts: &StageFacts, i: &PipInstall) -> Option<String> {
-    let pinned_major = facts.run_commands().find_map(|(_, c)| {
-        pip_args(c)?;
-        c.words().iter().find_map(|w| {
-            let v = w.strip_prefix("poetry==")?;
-            v.split('.').next()?.parse::<u32>().ok()
-        })
-    });
     let no_root = i.words.iter().any(|w| w == "--no-root");
-    let mut c = match pinned_major {
-        Some(m) if m < 2 => "poetry install --sync --only main --no-interaction".to_string(),
-        _ => "poetry sync --only main --no-interaction".to_string(),
+    let mut c = if poetry_1(facts) {
+        "poetry install --sync --only main --no-interaction".to_string()
+    } else {
+        "poetry sync --only main --no-interaction".to_string()
     };
     if no_root {
         c.push_str(" --no-root");
     }
     Some(c)
+}
+
+/// Whether the poetry installed is a 1.x release.
+fn poetry_1(facts: &StageFacts) -> bool {
+    let major_1 = |v: &str| v.trim_matches(|c| c == '"' || c == '\'').starts_with("1.");
+    if facts.lookup("POETRY_VERSION").is_some_and(|v| major_1(&v)) {
+        return true;
+    }
+    facts.run_commands().any(|(_, c)| {
+        let inline = c
+            .env
+            .iter()
+            .any(|(k, v)| k == "POETRY_VERSION" && v.as_deref().is_some_and(major_1));
+        let pinned = pip_args(c).is_some()
+            && c.words().iter().any(|w| {
+                let w = w.trim_matches(|c| c == '"' || c == '\'');
+                let Some(spec) = w.strip_prefix("poetry") else {
+                    return false;
+                };
+                // `==1.8.3`, `~=1.8`, or an upper bound below 2 (`<2`, `<1.9`).
+                spec.split(',').any(|part| {
+                    let part = part.trim();
+                    ["==", "~=", "==="]
+                        .iter()
+                        .any(|op| part.strip_prefix(op).is_some_and(major_1))
+                        || part.strip_prefix('<').is_some_and(|v| {
+                            let v = v.trim_start_matches('=');
+                            major_1(v) || v == "2" || v.starts_with("2.0")
+                        })
+                })
+            });
+        inline || pinned
+    })
 }
 
 /// A later poetry or pipenv command that leaves only the main group (this
