@@ -388,7 +388,11 @@ fn alpine_stays_alpine_and_glibc_never_becomes_musl() {
     let p = rewrite(&alpine);
     let f = final_stage(&p);
     assert!(f.starts_with("FROM python:3.12-alpine3.20\n"), "{f}");
-    assert!(f.contains("apk add --no-cache libpq libxslt\n"), "{f}");
+    // build-base's g++ may have built C++ extensions: libstdc++ comes too.
+    assert!(
+        f.contains("apk add --no-cache libpq libxslt libstdc++\n"),
+        "{f}"
+    );
     // musl wheels on glibc, and glibc wheels on musl, are refused.
     let p = rewrite_with(&alpine, &[], Some(Flavor::Slim));
     assert_eq!(code(&p), "musl-to-glibc");
@@ -854,4 +858,30 @@ fn what_the_review_found_is_rewritten_right_or_refused() {
     let (code, text) = refusal(&rewrite(&PLAIN.replace("python:3.12", "pypy:3.10")));
     assert_eq!(code, "unofficial-image");
     assert!(text.contains("PyPy"), "{text}");
+}
+
+#[test]
+fn nltk_data_downloaded_into_a_named_folder_is_judged_by_that_folder() {
+    let inside = PLAIN.replace(
+        "COPY . .\n",
+        "COPY . .\nRUN python -m nltk.downloader -d /app/nltk_data punkt\nENV NLTK_DATA=/app/nltk_data\n",
+    );
+    assert!(rewrite(&inside).rewritten.is_some());
+    let outside = inside.replace("-d /app/nltk_data", "-d /usr/local/share/nltk_data");
+    let (code, text) = refusal(&rewrite(&outside));
+    assert_eq!(code, "download-outside-app");
+    assert!(text.contains("/usr/local/share/nltk_data"), "{text}");
+}
+
+#[test]
+fn uv_venv_s_options_with_a_value_are_not_its_path() {
+    let p = rewrite(&PLAIN.replace(
+        "RUN pip install --no-cache-dir -r requirements.txt",
+        "RUN pip install uv && uv venv --python 3.12 /opt/env && VIRTUAL_ENV=/opt/env uv pip install -r requirements.txt",
+    ));
+    assert!(
+        final_stage(&p).contains("COPY --from=builder /opt/env /opt/env\n"),
+        "{}",
+        final_stage(&p)
+    );
 }

@@ -159,7 +159,8 @@ fn plan_rewrite<'a>(
 
     check_tools(facts, t)?;
     check_tool_commands(facts)?;
-    crate::runtime::check_downloads(facts, &t.rules.downloads, |_| false, &app_dir)?;
+    let downloads = nltk_folder_given(facts, t, &app_dir)?;
+    crate::runtime::check_downloads(facts, &downloads, |_| false, &app_dir)?;
     let dev_server = dev_server(facts, t);
     let keep_dev = dev_server.is_some();
     warnings.extend(dev_server);
@@ -262,6 +263,21 @@ fn plan_rewrite<'a>(
                 }
             }
         }
+    }
+    // C++ extensions built on alpine (g++, build-base) link libstdc++, which
+    // python's alpine image does not carry.
+    if flavor == Flavor::Alpine
+        && carry::runtime_packages(facts, |_| false)
+            .iter()
+            .any(|p| p == "build-base" || p == "g++")
+        && !packages.iter().any(|p| p == "libstdc++")
+    {
+        warnings.push(crate::codes::Warning::new(
+            Code::RuntimePackageAdded,
+            None,
+            "g++ was installed to build extensions, which may link libstdc++ at run time: installed in the final stage",
+        ));
+        packages.push("libstdc++".into());
     }
     let copied = carry::copied_files(facts);
     // What the application's installs put on PATH (their console scripts
@@ -600,6 +616,52 @@ fn tool_installer_steps(facts: &StageFacts, t: &PythonTemplate) -> Vec<(usize, S
         })
         .map(|(run, u)| (run.start_line, u.text.clone()))
         .collect()
+}
+
+/// NLTK's downloader with its folder given (`-d /app/nltk_data`): inside
+/// the application it comes along, so that download is not checked; outside,
+/// it is refused naming the folder.
+fn nltk_folder_given(
+    facts: &StageFacts,
+    t: &PythonTemplate,
+    app_dir: &str,
+) -> Result<std::collections::BTreeMap<String, crate::template::InstallDownload>, Stop> {
+    let mut downloads = t.rules.downloads.clone();
+    let runs: Vec<(&Instruction, Vec<String>, Option<String>)> = facts
+        .run_commands()
+        .filter(|(_, c)| c.words().iter().any(|w| w == "nltk.downloader"))
+        .map(|(run, c)| {
+            let words = c.words();
+            let dir = words
+                .windows(2)
+                .find(|w| w[0] == "-d" || w[0] == "--dir")
+                .map(|w| crate::paths::resolve(c.dir.as_deref().unwrap_or("/"), &w[1]));
+            (run, words, dir)
+        })
+        .collect();
+    if runs.is_empty() || runs.iter().any(|(_, _, d)| d.is_none()) {
+        return Ok(downloads);
+    }
+    for (run, _, dir) in &runs {
+        let dir = dir.as_deref().unwrap_or("/");
+        if app_dir == "/" || !is_within(dir, app_dir) {
+            return Err(refused(
+                Code::DownloadOutsideApp,
+                run.start_line,
+                format!("NLTK's data is downloaded into {dir}, outside the application directory, and slimfile does not carry it"),
+            )
+            .hint(format!("download it into a folder inside {app_dir} (and set NLTK_DATA to it)")));
+        }
+    }
+    // Other NLTK downloads (`nltk.download(…)` in code) are still checked.
+    let other = facts.run_commands().any(|(_, c)| {
+        let text = c.words().join(" ");
+        text.contains("nltk.download(") || text.contains("textblob.download_corpora")
+    });
+    if !other {
+        downloads.remove("nltk");
+    }
+    Ok(downloads)
 }
 
 /// A start command that is a development server is kept, with a warning:

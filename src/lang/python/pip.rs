@@ -335,7 +335,19 @@ pub(super) fn own_venv<'a>(facts: &StageFacts<'a>) -> Option<(&'a Instruction, O
         let uv_default = [".venv".to_string()];
         let args: Vec<&String> = if name == "uv" && words.get(1).map(String::as_str) == Some("venv")
         {
-            let rest: Vec<&String> = words[2..].iter().filter(|a| !a.starts_with('-')).collect();
+            // Options with a value (`--python 3.12`) are not the path.
+            let mut rest: Vec<&String> = Vec::new();
+            let mut args = words[2..].iter();
+            while let Some(a) = args.next() {
+                if matches!(
+                    a.as_str(),
+                    "--python" | "-p" | "--prompt" | "--index-url" | "--cache-dir"
+                ) {
+                    args.next();
+                } else if !a.starts_with('-') {
+                    rest.push(a);
+                }
+            }
             if rest.is_empty() {
                 uv_default.iter().collect()
             } else {
