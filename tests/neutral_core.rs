@@ -64,6 +64,7 @@ impl Rules for Zig {
             reinstall: Vec::new(),
             cache_dirs: self.t.cache_dirs.clone(),
             builder_only: Vec::new(),
+            tool_copies: Vec::new(),
             builder_paths: Vec::new(),
             env: vec![("ZIG_LOG".into(), "warn only".into())],
             env_line: None,

@@ -722,8 +722,22 @@ fn uv_sync_keeps_the_project_environment_and_uv_pip_system_is_refused() {
 
 #[test]
 fn a_copy_from_an_image_is_made_again_as_written() {
-    let p = rewrite("FROM python:3.12\nCOPY --from=ghcr.io/astral-sh/uv:0.5 /uv /uvx /bin/\nWORKDIR /app\nCOPY . .\nRUN uv sync\nCMD [\"python\", \"main.py\"]\n");
-    assert!(final_stage(&p).contains("\nCOPY --from=ghcr.io/astral-sh/uv:0.5 /uv /uvx /bin/\n"));
+    let p = rewrite("FROM python:3.12\nCOPY --from=example.com/tools:1 /wait /ready /usr/local/bin/\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"python\", \"main.py\"]\n");
+    assert!(final_stage(&p)
+        .contains("\nCOPY --from=example.com/tools:1 /wait /ready /usr/local/bin/\n"));
+}
+
+#[test]
+fn uv_copied_from_its_image_stays_in_the_builder_unless_something_runs_it() {
+    let dockerfile = "FROM python:3.12\nCOPY --from=ghcr.io/astral-sh/uv:0.5 /uv /uvx /bin/\nWORKDIR /app\nCOPY . .\nRUN uv sync --frozen --no-dev\nCMD [\"uv\", \"run\", \"python\", \"main.py\"]\n";
+    let f = rewrite(dockerfile).rewritten.unwrap();
+    assert!(
+        !f[f.find("\n\nFROM").unwrap()..].contains("astral-sh"),
+        "{f}"
+    );
+    let used = dockerfile.replace("CMD [", "HEALTHCHECK CMD uv --version\nCMD [");
+    let p = rewrite(&used);
+    assert!(final_stage(&p).contains("COPY --from=ghcr.io/astral-sh/uv:0.5 /uv /uvx /bin/"));
 }
 
 #[test]

@@ -80,6 +80,9 @@ pub struct LanguagePlan<'a> {
     /// only a build tool, by their `RUN`'s line and text: what they write
     /// stays in the builder.
     pub builder_only: Vec<(usize, String)>,
+    /// Copies (by their line) of a build tool the final stage does not run
+    /// (`COPY --from=ghcr.io/astral-sh/uv /uv /bin/`): not made there.
+    pub tool_copies: Vec<usize>,
     /// Folders outside the application the language's tools filled in the
     /// builder (a virtual environment), copied to the same paths.
     pub builder_paths: Vec<String>,
@@ -178,6 +181,7 @@ pub fn assemble(
         .filter(|c| {
             (replay || !is_within(&c.dest, &app_dir)) && carry::copy_from_image_again(c, ctx)
         })
+        .filter(|c| !lp.tool_copies.contains(&c.instruction.start_line))
         .map(|c| c.instruction)
         .collect();
     // The ARGs the carried instructions and the repeated installs use.
@@ -208,7 +212,7 @@ pub fn assemble(
         Payload::Replay(paths) => paths.clone(),
         _ => Vec::new(),
     };
-    for p in outside_paths(file, facts, ctx, outside_of, written)? {
+    for p in outside_paths(file, facts, ctx, outside_of, written, &lp.tool_copies)? {
         if built.iter().any(|b| is_within(&p, b)) {
             continue;
         }

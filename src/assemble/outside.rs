@@ -88,6 +88,7 @@ pub(super) fn outside_paths(
     ctx: &Context,
     app_dir: Option<&str>,
     written: Vec<OutsideWrite>,
+    tool_copies: &[usize],
 ) -> Result<Vec<String>, Stop> {
     let mut outside: Vec<String> = Vec::new();
     let Some(app_dir) = app_dir else {
@@ -97,6 +98,7 @@ pub(super) fn outside_paths(
             .copies
             .iter()
             .filter(|c| c.from.is_some() && !carry::copy_from_image_again(c, ctx))
+            .filter(|c| !tool_copies.contains(&c.instruction.start_line))
         {
             let paths = carry::copied_targets(c, ctx).ok_or_else(|| {
                 refused(
@@ -118,6 +120,7 @@ pub(super) fn outside_paths(
         .copies
         .iter()
         .filter(|c| !is_within(&c.dest, app_dir) && !carry::copy_from_image_again(c, ctx))
+        .filter(|c| !tool_copies.contains(&c.instruction.start_line))
     {
         let paths = carry::copied_targets(c, ctx).ok_or_else(|| {
             let written = file

@@ -322,6 +322,7 @@ fn plan_rewrite<'a>(
             .collect(),
         cache_dirs: t.cache_dirs.clone(),
         builder_only: Vec::new(),
+        tool_copies: Vec::new(),
         builder_paths: Vec::new(),
         env: Vec::new(),
         env_line: None,

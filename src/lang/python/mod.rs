@@ -398,6 +398,7 @@ fn plan_rewrite<'a>(
         reinstall: Vec::new(),
         cache_dirs: t.cache_dirs.clone(),
         builder_only: tool_installer_steps(facts, t),
+        tool_copies: tool_copies(facts, t, &start_programs),
         builder_paths,
         env_line: first
             .map(|i| i.run.start_line)
@@ -601,6 +602,43 @@ fn start_without_tool(
         argv,
         format!("the command {tool} ran, from the environment on PATH"),
     )))
+}
+
+/// The copies of a build tool from its image (`COPY --from=ghcr.io/astral-sh/uv
+/// /uv /uvx /bin/`), by line, where neither the start command nor the
+/// health check runs the tool: the final stage does without them.
+fn tool_copies(facts: &StageFacts, t: &PythonTemplate, start_programs: &[String]) -> Vec<usize> {
+    let health = facts
+        .healthcheck
+        .map(|h| h.args.clone())
+        .unwrap_or_default();
+    facts
+        .copies
+        .iter()
+        .filter(|c| {
+            let Some(from) = c.from.as_deref() else {
+                return false;
+            };
+            let image = from.split(['@', ':']).next().unwrap_or(from);
+            let Some(tools) = t.rules.tool_images.get(image) else {
+                return false;
+            };
+            // A start through `uv run` is rewritten to run the command itself.
+            let rewritten =
+                facts.entrypoint.is_none() && facts.cmd.is_some_and(|i| through_tool(i).is_some());
+            let used = tools.iter().any(|tool| {
+                (!rewritten
+                    && start_programs
+                        .iter()
+                        .any(|p| p.rsplit('/').next() == Some(tool.as_str())))
+                    || health
+                        .split_whitespace()
+                        .any(|w| w.rsplit('/').next() == Some(tool.as_str()))
+            });
+            !used
+        })
+        .map(|c| c.instruction.start_line)
+        .collect()
 }
 
 /// The steps that pipe a build tool's official installer to python or sh,

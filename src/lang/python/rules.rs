@@ -23,6 +23,8 @@ pub struct PythonRules {
     pub tools_not_yet: Vec<String>,
     /// The URLs of build tools' installers piped to a shell or python.
     pub tool_installers: Vec<String>,
+    /// Images of build tools and the programs copied from them.
+    pub tool_images: BTreeMap<String, Vec<String>>,
     /// Programs the full python images have (from buildpack-deps) and the
     /// slim ones lack: a start command that runs one needs it installed.
     pub full_image_programs: Vec<String>,
