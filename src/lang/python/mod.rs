@@ -1,8 +1,9 @@
 //! The Python logic that the template's data cannot express, and the plan
 //! it leads to. `image` reads python tags and picks the runtime image, `pip`
-//! reads the installs; this module decides where the packages go — a
-//! virtual environment the final stage copies whole — and the final stage.
-//! Every refusal says why and where.
+//! reads the installs, `tools` poetry's, pipenv's and uv's commands, `user`
+//! user installs, `start` what the final stage starts; this module decides
+//! where the packages go — a virtual environment the final stage copies
+//! whole — and the final stage. Every refusal says why and where.
 
 use crate::assemble::{refused, LanguagePlan, Payload, Stop};
 use crate::carry;
@@ -19,13 +20,17 @@ use crate::template::{check_section, typed};
 mod image;
 mod pip;
 mod rules;
+mod start;
 mod tools;
+mod user;
 
 pub use rules::{PythonRules, PythonTemplate};
 
 use image::*;
 use pip::*;
+use start::*;
 use tools::*;
+use user::*;
 
 /// A Python tool whose installs slimfile does not rewrite yet.
 const TOOL_NOT_YET: Code = Code::Language {
@@ -487,123 +492,6 @@ fn check_tools(facts: &StageFacts, t: &PythonTemplate) -> Result<(), Stop> {
     Ok(())
 }
 
-/// A program the start command runs (or a script of the app's that it runs)
-/// that the full python image has and slim lacks (`curl`, `git`, `ps`) is
-/// refused where no package the final stage installs may bring it: the
-/// original had it from its base image, not from pip. What pip installed is
-/// all in the environment, transitive dependencies' console scripts too.
-fn check_start_programs(
-    facts: &StageFacts,
-    t: &PythonTemplate,
-    flavor: Flavor,
-    programs: &[String],
-    packages: &[String],
-    copied: &[String],
-) -> Result<(), Stop> {
-    let Some(i) = facts.entrypoint.or(facts.cmd) else {
-        return Ok(());
-    };
-    for p in programs {
-        let name = p.rsplit('/').next().unwrap_or(p);
-        let copied_here = copied
-            .iter()
-            .any(|c| c == p || c.ends_with(&format!("/{name}")));
-        // A package of its name, or any the final stage installs (which may
-        // bring it), or a copy of it.
-        let brought = packages.iter().any(|q| q == name || !t.build_only(q)) || copied_here;
-        if t.rules.full_image_programs.iter().any(|f| f == name) && !brought {
-            return Err(refused(
-                Code::UnknownProgram,
-                i.start_line,
-                format!(
-                    "the start command runs {name}, which the builder's full python image has and the {} image lacks",
-                    flavor.name()
-                ),
-            )
-            .hint(format!("install {name} with apt-get in the Dockerfile, or write the final stage by hand")));
-        }
-    }
-    Ok(())
-}
-
-/// The programs the start command runs, and those of the app's scripts it
-/// runs (read from the build context). With an `ENTRYPOINT`, the `CMD` is
-/// its arguments.
-fn start_programs(facts: &StageFacts, ctx: &Context, app_dir: &str) -> Result<Vec<String>, Stop> {
-    let Some(i) = facts.entrypoint.or(facts.cmd) else {
-        return Ok(Vec::new());
-    };
-    let Some(form) = &i.form else {
-        return Ok(Vec::new());
-    };
-    let scripts = facts.context_files(ctx);
-    let scope = shell::Scope::at(app_dir, "root");
-    crate::runtime::programs_run(form, i.start_line, &scope, &scripts)
-}
-
-/// A `CMD` run through poetry, pipenv or uv, which the final stage lacks:
-/// the command it runs, directly, with the environment's `bin` on `PATH`
-/// (set here for a `uv sync` environment the original did not put there).
-fn start_without_tool(
-    facts: &StageFacts,
-    venv: &Venv,
-    sync_envs: &[String],
-    env: &mut Vec<(String, String)>,
-    warnings: &mut Vec<crate::codes::Warning>,
-) -> Result<Option<(Vec<String>, String)>, Stop> {
-    if let Some(i) = facts.entrypoint.filter(|i| through_tool(i).is_some()) {
-        return Err(refused(
-            TOOL_NOT_YET,
-            i.start_line,
-            "the ENTRYPOINT runs its command through a Python tool the final stage lacks",
-        )
-        .hint("run the program itself in the ENTRYPOINT, or write the final stage by hand"));
-    }
-    let Some(i) = facts.cmd else { return Ok(None) };
-    let Some((argv, tool)) = through_tool(i) else {
-        return Ok(None);
-    };
-    if facts.entrypoint.is_some() {
-        return Ok(None);
-    }
-    let bin = match (venv.path(), sync_envs.first()) {
-        (Some(v), _) => format!("{v}/bin"),
-        (None, Some(s)) => format!("{s}/bin"),
-        (None, None) => {
-            return Err(refused(
-                TOOL_NOT_YET,
-                i.start_line,
-                format!("the start command runs through {tool}, and slimfile cannot tell which environment it would use"),
-            )
-            .hint("run the program itself, or write the final stage by hand"))
-        }
-    };
-    let end = facts
-        .instructions
-        .last()
-        .map_or(usize::MAX, |i| i.start_line + 1);
-    let on_path = path_before(facts, end)
-        .is_some_and(|p| p.split(':').any(|d| d.trim_end_matches('/') == bin));
-    if !on_path && venv.path().is_none() {
-        let dir = bin.trim_end_matches("/bin").to_string();
-        env.push(("VIRTUAL_ENV".into(), dir));
-        env.push(("PATH".into(), format!("{bin}:$PATH")));
-    }
-    warnings.push(crate::codes::Warning::new(
-        COMMAND_WITHOUT_TOOL,
-        Some(i.start_line),
-        format!(
-            "`{}` runs as `{}`, from the environment's {bin} on PATH: the final stage does not install {tool}",
-            crate::facts::form_text(i.form.as_ref().expect("a CMD has a form")),
-            argv.join(" ")
-        ),
-    ));
-    Ok(Some((
-        argv,
-        format!("the command {tool} ran, from the environment on PATH"),
-    )))
-}
-
 /// The copies of a build tool from its image (`COPY --from=ghcr.io/astral-sh/uv
 /// /uv /uvx /bin/`), by line, where neither the start command nor the
 /// health check runs the tool: the final stage does without them.
@@ -702,28 +590,6 @@ fn nltk_folder_given(
     Ok(downloads)
 }
 
-/// A start command that is a development server is kept, with a warning:
-/// it needs nothing the final stage drops.
-fn dev_server(facts: &StageFacts, t: &PythonTemplate) -> Option<crate::codes::Warning> {
-    let i = facts.cmd.or(facts.entrypoint)?;
-    let text = [facts.entrypoint, facts.cmd]
-        .into_iter()
-        .flatten()
-        .filter_map(|i| i.form.as_ref().map(crate::facts::form_text))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let server = t
-        .rules
-        .dev_servers
-        .iter()
-        .find(|d| text.contains(d.as_str()))?;
-    Some(crate::codes::Warning::new(
-        Code::DevServer,
-        Some(i.start_line),
-        format!("`{server}` is a development server, kept as the original has it: it needs nothing the final stage drops, but it is not made to serve production"),
-    ))
-}
-
 /// Refuses an install of the application's packages that a virtual
 /// environment cannot hold.
 fn check_install(i: &PipInstall, app_dir: &str) -> Result<(), Stop> {
@@ -773,97 +639,6 @@ fn check_install(i: &PipInstall, app_dir: &str) -> Result<(), Stop> {
         }
     }
     Ok(())
-}
-
-/// Where user installs put the packages (`~/.local` of the user pip runs
-/// as, or `PYTHONUSERBASE`), where every install of the application's
-/// packages is one; `None` where none is; a refusal where only some are or
-/// the home folder cannot be told.
-fn user_base(facts: &StageFacts, project: &[&PipInstall]) -> Result<Option<String>, Stop> {
-    let user: Vec<&&PipInstall> = project.iter().filter(|i| i.goes_to_user_site()).collect();
-    let Some(first) = user.first() else {
-        return Ok(None);
-    };
-    let line = first.run.start_line;
-    if user.len() != project.len() {
-        let other = project.iter().find(|i| !i.goes_to_user_site()).unwrap();
-        return Err(refused(
-            INSTALL_AS_USER,
-            line,
-            format!(
-                "this pip install goes to a user's ~/.local and the one at line {} does not: the packages are in two places",
-                other.run.start_line
-            ),
-        )
-        .hint("install them all the same way"));
-    }
-    let who = first.user.clone();
-    if let Some(i) = user.iter().find(|i| i.user != who) {
-        return Err(refused(
-            INSTALL_AS_USER,
-            i.run.start_line,
-            "pip installs into the ~/.local of two different users",
-        )
-        .hint("install as one user"));
-    }
-    // The variable as the install sees it: set on its command line, or by ENV.
-    let inline = first.env.iter().find(|(k, _)| k == "PYTHONUSERBASE");
-    let from_env = facts.lookup("PYTHONUSERBASE");
-    if let Some((_, value)) = inline.filter(|(_, v)| *v != from_env) {
-        return Err(refused(
-            INSTALL_AS_USER,
-            line,
-            format!(
-                "PYTHONUSERBASE={} is set for this install only: at run time python would not look there",
-                value.as_deref().unwrap_or("…")
-            ),
-        )
-        .hint("set it with ENV"));
-    }
-    let base = from_env;
-    if let Some(base) = base.filter(|b| b.starts_with('/')) {
-        return Ok(Some(crate::paths::normalize(&base)));
-    }
-    let home = who.as_deref().and_then(|u| home_of(facts, u));
-    match home {
-        Some(home) => Ok(Some(format!("{}/.local", home.trim_end_matches('/')))),
-        None => Err(refused(
-            INSTALL_AS_USER,
-            line,
-            format!(
-                "pip installs into the ~/.local of {}, whose home folder slimfile cannot tell",
-                who.as_deref().unwrap_or("a user slimfile cannot tell")
-            ),
-        )
-        .hint("create the user in the Dockerfile (useradd -m), or set PYTHONUSERBASE")),
-    }
-}
-
-/// A user's home folder: `/root`, a `HOME` the Dockerfile sets, or the one
-/// its `useradd`/`adduser` gives (`-d`, `--home-dir`, `--home`; else
-/// `/home/<name>`).
-fn home_of(facts: &StageFacts, user: &str) -> Option<String> {
-    if let Some(home) = facts.lookup("HOME") {
-        return Some(home);
-    }
-    if crate::facts::is_root(user) {
-        return Some("/root".into());
-    }
-    facts.run_commands().find_map(|(_, c)| {
-        if !matches!(c.name(), "useradd" | "adduser") {
-            return None;
-        }
-        let words = c.words();
-        let named = words.last().is_some_and(|w| w == user) || words.iter().any(|w| w == user);
-        if !named {
-            return None;
-        }
-        let home = words
-            .windows(2)
-            .find(|w| matches!(w[0].as_str(), "-d" | "--home-dir" | "--home" | "-h"))
-            .map(|w| w[1].clone());
-        Some(home.unwrap_or_else(|| format!("/home/{user}")))
-    })
 }
 
 /// Where the application's packages go: the original's own virtual
@@ -947,27 +722,6 @@ fn check_path_keeps(facts: &StageFacts, from: usize, venv: &str) -> Result<(), S
         }
     }
     Ok(())
-}
-
-/// The image's own interpreter or a program by its path in
-/// `/usr/local/bin`, run at start, would not see the environment.
-fn check_image_interpreter(facts: &StageFacts, programs: &[String]) -> Result<(), Stop> {
-    let Some(p) = programs.iter().find(|p| p.starts_with("/usr/local/bin/")) else {
-        return Ok(());
-    };
-    let line = facts
-        .entrypoint
-        .or(facts.cmd)
-        .map_or(facts.from.start_line, |i| i.start_line);
-    Err(refused(
-        IMAGE_INTERPRETER,
-        line,
-        format!("the start command runs {p}: the packages are in the virtual environment the rewrite makes, not in /usr/local"),
-    )
-    .hint(format!(
-        "call it by name ({}), so PATH finds the environment's",
-        p.rsplit('/').next().unwrap_or(p)
-    )))
 }
 
 /// The `PATH` the `ENV`s before `line` set, each `$PATH` in one standing for
