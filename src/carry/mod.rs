@@ -75,6 +75,25 @@ pub fn args_used(
     out
 }
 
+/// A `RUN`'s `--mount` flags, as written (quotes and all; as read where one
+/// spans a continuation), each followed by a space: for a clean-up step that
+/// must see what the install saw (a bind of the lock file, a cache, a secret).
+pub fn mount_flags(file: &Dockerfile, run: &Instruction) -> String {
+    run.flags
+        .iter()
+        .filter(|f| f.name() == "mount")
+        .map(|f| {
+            let written = file.text(f.span.clone());
+            let flag = if written.contains('\n') {
+                &f.text
+            } else {
+                written
+            };
+            format!("{flag} ")
+        })
+        .collect()
+}
+
 /// Whether the stage installs system packages only a build needs
 /// (`apk add build-base python3`): on a lean base too, the final stage
 /// leaves them behind.

@@ -178,23 +178,7 @@ pub(super) fn prune_edit(
         }
         // The install's mounts (a secret with registry credentials, a
         // cache) come with its prune, which may install again (yarn classic).
-        let mounts: String = run
-            .instruction
-            .flags
-            .iter()
-            .filter(|f| f.name() == "mount")
-            .map(|f| {
-                // As written, quotes and all; as read where it spans a
-                // continuation.
-                let written = file.text(f.span.clone());
-                let flag = if written.contains('\n') {
-                    &f.text
-                } else {
-                    written
-                };
-                format!("{flag} ")
-            })
-            .collect();
+        let mounts = carry::mount_flags(file, run.instruction);
         let text = format!("{eol}RUN {mounts}{command}");
         match edits.iter_mut().find(|e| e.range.start == at.text_span.end) {
             Some(e) => e.text.push_str(&text),

@@ -337,7 +337,7 @@ pub(super) fn dev_prune(
         } else {
             format!("cd {} && {c}", shell::quote(dir.as_deref().unwrap_or("/")))
         };
-        commands.push(format!("{}{c}", mounts(file, s.run)));
+        commands.push(format!("{}{c}", carry::mount_flags(file, s.run)));
     }
     if commands.is_empty() {
         return None;
@@ -348,25 +348,6 @@ pub(super) fn dev_prune(
         text: commands.iter().map(|c| format!("{eol}RUN {c}")).collect(),
         why: "the dev dependencies are dropped after the build".into(),
     })
-}
-
-/// The install's `--mount` flags, as written (as read where one spans a
-/// continuation), for its clean-up: a bind of the lock file, a cache, a
-/// secret with the index's credentials.
-fn mounts(file: &Dockerfile, run: &Instruction) -> String {
-    run.flags
-        .iter()
-        .filter(|f| f.name() == "mount")
-        .map(|f| {
-            let written = file.text(f.span.clone());
-            let flag = if written.contains('\n') {
-                &f.text
-            } else {
-                written
-            };
-            format!("{flag} ")
-        })
-        .collect()
 }
 
 /// poetry's command that leaves only the main group: `poetry sync --only
