@@ -131,6 +131,12 @@ fn rewrite(
         let _ = writeln!(out, "    {first}{more}");
         let _ = writeln!(out, "        ↳ {}", l.why);
     }
+    if !plan.assumptions.is_empty() {
+        let _ = writeln!(out, "  assumed:");
+        for (line, what) in &plan.assumptions {
+            let _ = writeln!(out, "    - {}", with_line(Some(*line), what));
+        }
+    }
     if !plan.warnings.is_empty() {
         let _ = writeln!(out, "  warnings:");
         for w in &plan.warnings {
@@ -195,6 +201,11 @@ pub fn explanation(planned: Option<&Planned>, original: Option<&str>) -> serde_j
             "edits": edits,
         });
         doc["final_stage"] = serde_json::Value::Array(stage);
+        doc["assumptions"] = plan
+            .assumptions
+            .iter()
+            .map(|(line, what)| serde_json::json!({ "line": line, "what": what }))
+            .collect();
     }
     doc
 }

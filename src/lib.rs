@@ -45,6 +45,7 @@ pub mod runtime;
 pub mod scripts;
 pub mod shell;
 pub mod sizes;
+pub mod system_programs;
 pub mod template;
 pub mod verify;
 pub mod write;

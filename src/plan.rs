@@ -27,6 +27,9 @@ pub struct Plan {
     pub builder_edits: Vec<BuilderEdit>,
     pub final_stage: Vec<FinalInstruction>,
     pub warnings: Vec<Warning>,
+    /// What the rewrite takes on trust, by the line it concerns: commands no
+    /// rule models, taken to write only where the final stage has it.
+    pub assumptions: Vec<(usize, String)>,
 }
 
 /// What planning decided.

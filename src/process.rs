@@ -417,6 +417,7 @@ mod tests {
                 })
                 .collect(),
             warnings: Vec::new(),
+            assumptions: Vec::new(),
         }
     }
 

@@ -13,19 +13,6 @@ use crate::parse::Instruction;
 use crate::paths::is_within;
 use crate::shell::Command;
 
-/// Programs whose writes the shell reader follows (`cp`, `mkdir`, a
-/// redirection), that write nothing that stays (`echo`, `ls`), or whose
-/// effects the shared rules carry (system packages, users).
-/// (`mv`, `git` and `dpkg` are not here: the reader sees only part of what
-/// they do; a removal is judged by itself, below.)
-pub const FOLLOWED: &[&str] = &[
-    "cp", "install", "ln", "mkdir", "touch", "tee", "chmod", "chown", "chgrp", "rm", "rmdir",
-    "sed", "curl", "wget", "tar", "unzip", "echo", "printf", "cat", "ls", "true", "false", "test",
-    "[", "sleep", "env", "id", "whoami", "pwd", "which", "apt-get", "apt", "apk", "useradd",
-    "adduser", "groupadd", "addgroup", "usermod", "rimraf", "cd", "pushd", "popd", "export", "set",
-    "umask", "exit", ":",
-];
-
 /// Whether the original's context copies can be replayed as written: not
 /// where a copy names a variable an `ENV` sets (the final stage sets its
 /// `ENV`s after the copies), nor with an owner the runtime image lacks.

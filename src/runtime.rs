@@ -308,17 +308,21 @@ pub fn check_archived_release(
     .hint(hint))
 }
 
-/// Refuses a download outside the application that the final stage would
-/// lose (puppeteer's browser in `~/.cache/puppeteer`, NLTK's data in
-/// `~/nltk_data`): one of `downloads` whose command a `RUN` runs (or, for one
-/// with no commands, whose package `has_dependency` says is installed), unless
-/// an `ENV` skips it or moves it inside `app_dir`.
+/// The downloads outside the application the final stage needs (puppeteer's
+/// browser in `~/.cache/puppeteer`, NLTK's data in `~/nltk_data`): one of
+/// `downloads` whose command a `RUN` runs (or, for one with no commands,
+/// whose package `has_dependency` says is installed). Where an `ENV` skips it
+/// or moves it inside `app_dir`, it comes with the application; where an
+/// `ENV` moves it to another absolute folder (`PLAYWRIGHT_BROWSERS_PATH=
+/// /ms-playwright`) and its command always runs, that folder is returned
+/// for the final stage to copy; otherwise it is refused.
 pub fn check_downloads(
     facts: &StageFacts,
     downloads: &std::collections::BTreeMap<String, crate::template::InstallDownload>,
     has_dependency: impl Fn(&str) -> bool,
     app_dir: &str,
-) -> Result<(), Stop> {
+) -> Result<Vec<String>, Stop> {
+    let mut carried = Vec::new();
     for (package, download) in downloads {
         let ran = facts.run_commands().find(|(_, c)| {
             let text = c.words().join(" ");
@@ -329,40 +333,90 @@ pub fn check_downloads(
         } else {
             ran.is_some()
         };
-        let kept_with_app = download.env.iter().any(|v| {
-            facts.env.iter().any(|(k, value, _)| {
-                k == v
-                    && (v.contains("SKIP")
-                        || value.as_deref().is_some_and(|p| {
-                            p == "0"
-                                || (p.starts_with('/') && is_within(p, app_dir) && app_dir != "/")
-                        }))
-            })
+        if !triggered {
+            continue;
+        }
+        let line = ran.map_or(facts.from.start_line, |(i, _)| i.start_line);
+        let system = facts.run_commands().find(|(_, c)| {
+            let words = c.words();
+            let text = words.join(" ");
+            download.commands.iter().any(|d| text.contains(d.as_str()))
+                && words.iter().any(|w| download.installs_system.contains(w))
         });
-        if triggered && !kept_with_app {
-            let line = ran.map_or(facts.from.start_line, |(i, _)| i.start_line);
+        if let Some((run, c)) = system {
             return Err(refused(
                 Code::DownloadOutsideApp,
-                line,
+                run.start_line,
                 format!(
-                    "{package} downloads into {} {}, outside the application directory, and \
-                     slimfile does not carry it",
-                    download.folder,
-                    if download.commands.is_empty() {
-                        "when it installs"
-                    } else {
-                        "here"
-                    }
+                    "`{}` installs system packages itself (the browsers' libraries), which \
+                     slimfile cannot name for the final stage",
+                    c.words().join(" ")
                 ),
             )
-            .hint(format!(
-                "set {} to a folder inside the application before this step",
-                download
-                    .env
-                    .first()
-                    .map_or("its cache variable", String::as_str)
-            )));
+            .hint(
+                "install the libraries with apt-get in the Dockerfile (playwright's documentation \
+                 lists them), or write the final stage by hand",
+            ));
         }
+        // The variables' settings before the download (any, for one that
+        // comes with an install).
+        let before = |at: usize| ran.is_none() || at < line;
+        let set = |v: &String| {
+            facts
+                .env
+                .iter()
+                .rev()
+                .find(|(k, _, at)| k == v && before(*at))
+                .map(|(_, value, _)| value.as_deref())
+        };
+        let skipped = download
+            .env
+            .iter()
+            .any(|v| set(v).is_some_and(|value| v.contains("SKIP") || value == Some("0")));
+        if skipped {
+            continue;
+        }
+        let folder = download
+            .env
+            .iter()
+            .find_map(|v| set(v).flatten())
+            .filter(|p| p.starts_with('/'))
+            .map(crate::paths::normalize);
+        let always = ran.is_some_and(|(_, c)| c.condition == crate::shell::Condition::Always);
+        match &folder {
+            Some(f) if app_dir != "/" && is_within(f, app_dir) => continue,
+            Some(f) if app_dir != "/" && always => {
+                carried.push(f.clone());
+                continue;
+            }
+            _ => {}
+        }
+        return Err(refused(
+            Code::DownloadOutsideApp,
+            line,
+            format!(
+                "{package} downloads into {} {}, outside the application directory, and \
+                 slimfile does not carry it{}",
+                folder.as_deref().unwrap_or(&download.folder),
+                if download.commands.is_empty() {
+                    "when it installs"
+                } else {
+                    "here"
+                },
+                if folder.is_some() && app_dir != "/" {
+                    " (the step may not run, and a copy of a folder that is not there fails)"
+                } else {
+                    ""
+                }
+            ),
+        )
+        .hint(format!(
+            "set {} to a folder inside the application before this step",
+            download
+                .env
+                .first()
+                .map_or("its cache variable", String::as_str)
+        )));
     }
-    Ok(())
+    Ok(carried)
 }

@@ -34,6 +34,13 @@ pub struct Template<R = toml::Table> {
     pub build_only_packages: Vec<String>,
     /// Folders a build may write without the final stage needing them.
     pub cache_dirs: Vec<String>,
+    /// Programs whose writes the language's rules model (its package
+    /// managers): other programs are judged by the shared rule of what they
+    /// may write (src/assemble/unmodelled.rs).
+    pub tool_programs: Vec<String>,
+    /// Prefixes of the variables that configure the language's tools
+    /// (`PIP_`, `PNPM_HOME`): their folders are the tools' own.
+    pub tool_variables: Vec<String>,
     /// Debian package names and their alpine counterparts.
     pub package_names: BTreeMap<String, String>,
     /// The run-time libraries a build-only `-dev` package stands for
@@ -212,6 +219,11 @@ pub struct InstallDownload {
     /// Commands that download (`playwright install`); where none are given,
     /// having the dependency does.
     pub commands: Vec<String>,
+    /// Words with which such a command also installs system packages itself
+    /// (playwright's `--with-deps`, `install-deps`), which slimfile cannot
+    /// name for the final stage.
+    #[serde(default)]
+    pub installs_system: Vec<String>,
 }
 
 /// Reads a language's typed template from a merged table.

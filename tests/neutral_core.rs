@@ -15,6 +15,7 @@ use slimfile::template::{check_section, typed, Template};
 const ZIG_TOML: &str = r#"
 language = "zig"
 display_name = "Zig"
+tool_programs = ["zig"]
 
 [detect]
 images = ["ziglang/zig"]
@@ -64,6 +65,8 @@ impl Rules for Zig {
             reinstall: Vec::new(),
             cache_dirs: self.t.cache_dirs.clone(),
             builder_only: Vec::new(),
+            own_commands: slimfile::lang::stage::own_commands(input.facts, &self.t, |_| false),
+            tool_variables: Vec::new(),
             tool_copies: Vec::new(),
             builder_paths: Vec::new(),
             env: vec![("ZIG_LOG".into(), "warn only".into())],

@@ -1,11 +1,11 @@
 //! The Python rewrite, one rule a test, on small inline Dockerfiles.
 
-use std::fs;
+mod common;
 
-use slimfile::context::Context;
+use common::cases::{final_stage, output, refusal, rewrite_in};
 use slimfile::parse::Dockerfile;
 use slimfile::plan::Flavor;
-use slimfile::process::{process_bytes, Options, Processed};
+use slimfile::process::Processed;
 use slimfile::report::Status;
 
 const REQUIREMENTS: &str = "flask==3.0.3\ngunicorn==22.0.0\n";
@@ -13,51 +13,21 @@ const REQUIREMENTS: &str = "flask==3.0.3\ngunicorn==22.0.0\n";
 /// Runs a Dockerfile against a context holding `requirements.txt` and
 /// `app.py` (and `extra` files), with the given flavour.
 fn rewrite_with(dockerfile: &str, extra: &[(&str, &str)], flavor: Option<Flavor>) -> Processed {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("requirements.txt"), REQUIREMENTS).unwrap();
-    fs::write(dir.path().join("app.py"), "print('hi')\n").unwrap();
-    for (name, text) in extra {
-        let path = dir.path().join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-    let opts = Options {
-        flavor,
-        ..Options::default()
-    };
-    process_bytes(
-        dockerfile.as_bytes(),
-        "Dockerfile",
-        &Context::at(dir.path()),
-        opts,
-    )
+    let mut files = vec![
+        ("requirements.txt", REQUIREMENTS),
+        ("app.py", "print('hi')\n"),
+    ];
+    files.extend_from_slice(extra);
+    rewrite_in(&files, dockerfile, flavor)
 }
 
 fn rewrite(dockerfile: &str) -> Processed {
     rewrite_with(dockerfile, &[], None)
 }
 
-fn output(p: &Processed) -> &str {
-    p.rewritten
-        .as_deref()
-        .unwrap_or_else(|| panic!("not rewritten: {:?} {:?}", p.report.status, p.report.reason))
-}
-
-/// The appended final stage.
-fn final_stage(p: &Processed) -> &str {
-    output(p)[p.tail_start..].trim_start_matches(['\r', '\n'])
-}
-
 /// The builder: the output before its final stage.
 fn builder(p: &Processed) -> &str {
     &output(p)[..p.tail_start]
-}
-
-/// The refusal's (or the unchanged file's) code and text.
-fn refusal(p: &Processed) -> (String, String) {
-    assert!(p.rewritten.is_none(), "rewritten:\n{}", output(p));
-    let r = p.report.reason.as_ref().expect("a reason");
-    (r.code.as_str().to_string(), r.text())
 }
 
 fn code(p: &Processed) -> String {

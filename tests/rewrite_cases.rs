@@ -1,6 +1,10 @@
 //! The Node.js rewrite, one rule a test, on small inline Dockerfiles.
 
+mod common;
+
 use std::fs;
+
+use common::cases::{self, output};
 
 use slimfile::context::Context;
 use slimfile::plan::Flavor;
@@ -18,53 +22,25 @@ const PACKAGE_JSON: &str = r#"{
 /// Runs a Dockerfile against a context holding `package.json` (and `extra`
 /// files), with the given flavour.
 fn rewrite_with(dockerfile: &str, extra: &[(&str, &str)], flavor: Option<Flavor>) -> Processed {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("package.json"), PACKAGE_JSON).unwrap();
-    fs::write(
-        dir.path().join("package-lock.json"),
-        r#"{"lockfileVersion": 3, "packages": {"": {}}}"#,
-    )
-    .unwrap();
-    for (name, text) in extra {
-        fs::write(dir.path().join(name), text).unwrap();
-    }
-    let opts = Options {
-        flavor,
-        ..Options::default()
-    };
-    process_bytes(
-        dockerfile.as_bytes(),
-        "Dockerfile",
-        &Context::at(dir.path()),
-        opts,
-    )
+    let mut files = vec![
+        ("package.json", PACKAGE_JSON),
+        (
+            "package-lock.json",
+            r#"{"lockfileVersion": 3, "packages": {"": {}}}"#,
+        ),
+    ];
+    files.extend_from_slice(extra);
+    cases::rewrite_in(&files, dockerfile, flavor)
 }
 
 /// Runs a Dockerfile against a context holding only `files` (paths may
 /// name folders).
 fn rewrite_in(files: &[(&str, &str)], dockerfile: &str) -> Processed {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, text).unwrap();
-    }
-    process_bytes(
-        dockerfile.as_bytes(),
-        "Dockerfile",
-        &Context::at(dir.path()),
-        Options::default(),
-    )
+    cases::rewrite_in(files, dockerfile, None)
 }
 
 fn rewrite(dockerfile: &str) -> Processed {
     rewrite_with(dockerfile, &[], None)
-}
-
-fn output(p: &Processed) -> &str {
-    p.rewritten
-        .as_deref()
-        .unwrap_or_else(|| panic!("not rewritten: {:?} {:?}", p.report.status, p.report.reason))
 }
 
 /// The appended final stage.

@@ -15,6 +15,7 @@ use crate::plan::{BuilderEdit, Final, FinalInstruction, Flavor, Plan};
 
 mod checks;
 mod outside;
+mod unmodelled;
 use outside::outside_paths;
 pub use outside::written_outside;
 
@@ -80,6 +81,13 @@ pub struct LanguagePlan<'a> {
     /// only a build tool, by their `RUN`'s line and text: what they write
     /// stays in the builder.
     pub builder_only: Vec<(usize, String)>,
+    /// The commands whose writes the language's rules model (its package
+    /// managers, its installs), by their `RUN`'s line and their words: the
+    /// shared judgement of other programs passes them by.
+    pub own_commands: Vec<(usize, Vec<String>)>,
+    /// Prefixes of the variables that configure the language's tools
+    /// (`PIP_`, `PNPM_`): not folders another program writes its output to.
+    pub tool_variables: Vec<String>,
     /// Copies (by their line) of a build tool the final stage does not run
     /// (`COPY --from=ghcr.io/astral-sh/uv /uv /bin/`): not made there.
     pub tool_copies: Vec<usize>,
@@ -146,6 +154,18 @@ pub fn assemble(
         &lp.builder_only,
         lp.glibc_to_musl,
     )?;
+    let outside = outside_paths(file, facts, ctx, outside_of, written, &lp.tool_copies)?;
+    let mut kept_paths = outside.clone();
+    kept_paths.extend(lp.builder_paths.iter().cloned());
+    if let Payload::Replay(paths) = &lp.payload {
+        kept_paths.extend(paths.iter().cloned());
+    }
+    let kept = unmodelled::Kept {
+        app_dir: outside_of,
+        copied: &kept_paths,
+        cache_dirs: &lp.cache_dirs,
+    };
+    let assumptions = unmodelled::check(facts, &kept, &lp.own_commands, &lp.tool_variables)?;
     checks::check_installs(facts, &lp, no_shell)?;
     warn_root(facts, &mut warnings);
     let user_id = final_user(facts, &lp, &mut warnings)?;
@@ -212,7 +232,7 @@ pub fn assemble(
         Payload::Replay(paths) => paths.clone(),
         _ => Vec::new(),
     };
-    for p in outside_paths(file, facts, ctx, outside_of, written, &lp.tool_copies)? {
+    for p in outside {
         if built.iter().any(|b| is_within(&p, b)) {
             continue;
         }
@@ -301,6 +321,7 @@ pub fn assemble(
         builder_edits,
         final_stage: stage.items,
         warnings,
+        assumptions,
     })
 }
 

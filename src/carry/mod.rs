@@ -138,6 +138,19 @@ pub fn add_dev_libraries<R>(
     }
 }
 
+/// Programs whose writes the shell reader follows (`cp`, `mkdir`, a
+/// redirection), that write nothing that stays (`echo`, `ls`), or whose
+/// effects the shared rules carry (system packages, users).
+/// (`mv`, `git` and `dpkg` are not here: the reader sees only part of what
+/// they do; a removal is judged by itself, below.)
+pub const FOLLOWED: &[&str] = &[
+    "cp", "install", "ln", "mkdir", "touch", "tee", "chmod", "chown", "chgrp", "rm", "rmdir",
+    "sed", "curl", "wget", "tar", "unzip", "echo", "printf", "cat", "ls", "true", "false", "test",
+    "[", "sleep", "env", "id", "whoami", "pwd", "which", "apt-get", "apt", "apk", "useradd",
+    "adduser", "groupadd", "addgroup", "usermod", "rimraf", "cd", "pushd", "popd", "export", "set",
+    "umask", "exit", ":",
+];
+
 /// Places any build may write without the final stage needing the result:
 /// temporary files and the system package managers' lists and caches (a
 /// language's own caches are its template's `cache_dirs`).
@@ -193,7 +206,20 @@ pub fn outside_writes(
                     })
                 }
             };
-            for w in &c.writes {
+            // The system files a program writes at fixed paths
+            // (`update-ca-certificates`), as if it named them.
+            let fixed: Vec<shell::Write> = match crate::system_programs::effect(c) {
+                Some(crate::system_programs::Effect::Writes(paths)) => paths
+                    .iter()
+                    .map(|p| shell::Write {
+                        path: Some(p.clone()),
+                        raw: p.clone(),
+                        kind: WriteKind::Content,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for w in c.writes.iter().chain(&fixed) {
                 let Some(absolute) = w.path.clone() else {
                     if w.kind == WriteKind::Removed {
                         continue;

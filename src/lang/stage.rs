@@ -6,6 +6,8 @@ use crate::assemble::{refused, Stop};
 use crate::codes::{Code, Reason};
 use crate::facts::StageFacts;
 use crate::parse::{ImageRef, Stage};
+use crate::shell::Command;
+use crate::template::Template;
 
 /// The stage's image and its constant `--platform`; a refusal where the
 /// `FROM` cannot be read or builds on `$BUILDPLATFORM`, whose packages are
@@ -61,4 +63,19 @@ pub fn app_dir(facts: &StageFacts) -> Result<String, Stop> {
         )
         .hint("write the path")
     })
+}
+
+/// The stage's commands whose writes the language's rules model, by their
+/// `RUN`'s line and their words: the template's tool programs, and what
+/// `own` says is the language's besides (`python -m pip`).
+pub fn own_commands<R>(
+    facts: &StageFacts,
+    t: &Template<R>,
+    own: impl Fn(&Command) -> bool,
+) -> Vec<(usize, Vec<String>)> {
+    facts
+        .run_commands()
+        .filter(|(_, c)| t.tool_programs.iter().any(|p| p == c.name()) || own(c))
+        .map(|(run, c)| (run.start_line, c.words()))
+        .collect()
 }

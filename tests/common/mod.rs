@@ -3,6 +3,8 @@
 // Each test binary uses a part of these helpers.
 #![allow(dead_code)]
 
+pub mod cases;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

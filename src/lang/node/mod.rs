@@ -114,7 +114,7 @@ fn plan_rewrite<'a>(
 
     // Dependencies and what starts the application.
     let manifest = read_manifest(facts, ctx, t);
-    check_downloads(facts, t, &manifest, &app_dir)?;
+    let downloads = check_downloads(facts, t, &manifest, &app_dir)?;
     let pm = detect_pm(facts, ctx, t);
     let installs = install_runs(facts, pm);
     // No WORKDIR (or `/`): the folder the project was copied to and
@@ -322,8 +322,14 @@ fn plan_rewrite<'a>(
             .collect(),
         cache_dirs: t.cache_dirs.clone(),
         builder_only: Vec::new(),
+        // The package managers, and the bins of the packages they install,
+        // which write in the project they build.
+        own_commands: crate::lang::stage::own_commands(facts, t, |c| {
+            t.rules.package_bins.contains_key(c.name())
+        }),
+        tool_variables: t.tool_variables.clone(),
         tool_copies: Vec::new(),
-        builder_paths: Vec::new(),
+        builder_paths: downloads,
         env: Vec::new(),
         env_line: None,
         cmd,

@@ -314,7 +314,7 @@ pub(super) fn check_downloads(
     t: &NodeTemplate,
     manifest: &Manifest,
     app_dir: &str,
-) -> Result<(), Stop> {
+) -> Result<Vec<String>, Stop> {
     crate::runtime::check_downloads(
         facts,
         &t.rules.install_downloads,

@@ -144,7 +144,7 @@ fn outputs(
     let sub = words.get(1).map(String::as_str);
     let global = words.iter().any(|w| w == "-g" || w == "--global") || sub == Some("global");
     match (name, sub) {
-        _ if crate::replay::FOLLOWED.contains(&name) => Ok(Vec::new()),
+        _ if crate::carry::FOLLOWED.contains(&name) => Ok(Vec::new()),
         // `npx tsc`, `npm exec -- next build`: the package's program.
         ("npx", _) | ("npm", Some("exec" | "x")) => {
             let skip = if name == "npx" { 1 } else { 2 };

@@ -147,7 +147,7 @@ fn plan_rewrite<'a>(
     check_tools(facts, t)?;
     check_tool_commands(facts)?;
     let downloads = nltk_folder_given(facts, t, &app_dir)?;
-    crate::runtime::check_downloads(facts, &downloads, |_| false, &app_dir)?;
+    let downloaded = crate::runtime::check_downloads(facts, &downloads, |_| false, &app_dir)?;
     let dev_server = dev_server(facts, t);
     let keep_dev = dev_server.is_some();
     warnings.extend(dev_server);
@@ -356,6 +356,7 @@ fn plan_rewrite<'a>(
             .into_iter()
             .chain(sync_envs.iter().cloned())
             .filter(|p| !is_within(p, &app_dir))
+            .chain(downloaded)
             .collect();
         (Payload::AppDir(app_dir.clone()), outside)
     };
@@ -385,6 +386,10 @@ fn plan_rewrite<'a>(
         reinstall: Vec::new(),
         cache_dirs: t.cache_dirs.clone(),
         builder_only: tool_installer_steps(facts, t),
+        own_commands: crate::lang::stage::own_commands(facts, t, |c| {
+            pip_args(c).is_some() || is_venv(c)
+        }),
+        tool_variables: t.tool_variables.clone(),
         tool_copies: tool_copies(facts, t, &start_programs),
         builder_paths,
         env_line: first
@@ -664,10 +669,7 @@ fn check_replayable(
     for (run, c) in facts.run_commands() {
         crate::replay::check_removal(run, c, &t.cache_dirs)?;
         let tool = matches!(c.name(), "poetry" | "pipenv" | "uv");
-        if crate::replay::FOLLOWED.contains(&c.name())
-            || pip_args(c).is_some()
-            || is_venv(c)
-            || tool
+        if crate::carry::FOLLOWED.contains(&c.name()) || pip_args(c).is_some() || is_venv(c) || tool
         {
             continue;
         }
