@@ -356,6 +356,54 @@ fn what_a_postinstall_script_writes_outside_the_app_reaches_the_rewrite() {
 
 #[test]
 #[ignore = "builds images with buildah: run by .ci/run after tests/verify/standins.sh"]
+fn a_certificate_update_ca_certificates_adds_is_trusted_in_the_rewrite() {
+    // update-ca-certificates writes the bundle in /etc/ssl/certs, outside
+    // the application: the final stage must copy it, or the company's root
+    // is not trusted there.
+    ready();
+    let dir = tempfile::tempdir().unwrap();
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+        ])
+        .args(["-subj", "/CN=slimfile test root"])
+        .arg("-keyout")
+        .arg(dir.path().join("root.key"))
+        .arg("-out")
+        .arg(dir.path().join("corp-root.crt"))
+        .output()
+        .expect("openssl is installed");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    std::fs::remove_file(dir.path().join("root.key")).unwrap();
+    let files = [
+        (
+            "Dockerfile",
+            "FROM python:3.11-bookworm\nCOPY corp-root.crt /usr/local/share/ca-certificates/corp-root.crt\nRUN update-ca-certificates\nWORKDIR /app\nCOPY server.py .\nEXPOSE 8000\nCMD [\"python\", \"server.py\"]\n",
+        ),
+        (
+            "server.py",
+            "import http.server, ssl\nnames = [c['subject'] for c in ssl.create_default_context().get_ca_certs()]\ntrusted = any(('commonName', 'slimfile test root') in n[0] for n in names)\nclass H(http.server.BaseHTTPRequestHandler):\n    def do_GET(self):\n        self.send_response(200 if trusted else 503); self.end_headers()\nhttp.server.HTTPServer(('', 8000), H).serve_forever()\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let v = verify_running(&dir.path().join("Dockerfile"), |text| text.to_string(), 8);
+    assert_eq!(v.outcome, Outcome::Passed, "{}", v.text());
+    let run = serde_json::to_value(v.run.as_ref().unwrap()).unwrap();
+    // 200: the root is among the certificates Python trusts (503 if not).
+    for image in ["original", "rewrite"] {
+        let answer = run[image]["answer"].as_str().unwrap_or("");
+        assert!(answer.contains(" 200"), "{run:#}");
+    }
+}
+
+#[test]
+#[ignore = "builds images with buildah: run by .ci/run after tests/verify/standins.sh"]
 fn the_cli_verifies_a_python_rewrite_that_builds_runs_and_answers() {
     // The rewrite makes /opt/venv in the builder, copies it to the slim
     // image and puts its bin first on PATH: gunicorn must be found there.

@@ -155,7 +155,7 @@ pub fn assemble(
         lp.glibc_to_musl,
     )?;
     let outside = outside_paths(file, facts, ctx, outside_of, written, &lp.tool_copies)?;
-    let mut kept_paths = outside.clone();
+    let mut kept_paths: Vec<String> = outside.iter().map(|(p, _)| p.clone()).collect();
     kept_paths.extend(lp.builder_paths.iter().cloned());
     if let Payload::Replay(paths) = &lp.payload {
         kept_paths.extend(paths.iter().cloned());
@@ -232,7 +232,7 @@ pub fn assemble(
         Payload::Replay(paths) => paths.clone(),
         _ => Vec::new(),
     };
-    for p in outside {
+    for (p, why) in outside {
         if built.iter().any(|b| is_within(&p, b)) {
             continue;
         }
@@ -243,7 +243,7 @@ pub fn assemble(
                 src: p.clone(),
                 dest: p,
             },
-            "a file the original copied outside the application directory",
+            &why,
         );
     }
     for i in &image_copies {

@@ -81,7 +81,7 @@ pub fn written_outside(
 /// Every path outside the application the final stage copies: what the
 /// original's `COPY`/`ADD` put there, and what its `RUN`s wrote. With no
 /// application directory (`None`), the copies are replayed instead, and only
-/// what the `RUN`s wrote is copied.
+/// what the `RUN`s wrote is copied. Each path comes with why it is copied.
 pub(super) fn outside_paths(
     file: &Dockerfile,
     facts: &StageFacts,
@@ -89,8 +89,15 @@ pub(super) fn outside_paths(
     app_dir: Option<&str>,
     written: Vec<OutsideWrite>,
     tool_copies: &[usize],
-) -> Result<Vec<String>, Stop> {
-    let mut outside: Vec<String> = Vec::new();
+) -> Result<Vec<(String, String)>, Stop> {
+    const COPIED: &str = "a file the original copied outside the application directory";
+    let wrote = |w: &OutsideWrite| {
+        format!(
+            "what the RUN at line {} wrote outside the application directory",
+            w.line
+        )
+    };
+    let mut outside: Vec<(String, String)> = Vec::new();
     let Some(app_dir) = app_dir else {
         // Copies from other stages or images are not replayed: their files
         // come from the builder.
@@ -107,11 +114,12 @@ pub(super) fn outside_paths(
                     "cannot tell which files this COPY --from puts in the image",
                 )
             })?;
-            outside.extend(paths);
+            outside.extend(paths.into_iter().map(|p| (p, COPIED.to_string())));
         }
         for w in written {
-            if !outside.iter().any(|o| is_within(&w.path, o)) {
-                outside.push(w.path);
+            if !outside.iter().any(|(o, _)| is_within(&w.path, o)) {
+                let why = wrote(&w);
+                outside.push((w.path, why));
             }
         }
         return Ok(outside);
@@ -138,14 +146,15 @@ pub(super) fn outside_paths(
             )
         })?;
         for p in paths {
-            if !outside.contains(&p) {
-                outside.push(p);
+            if !outside.iter().any(|(o, _)| *o == p) {
+                outside.push((p, COPIED.to_string()));
             }
         }
     }
     for w in written {
-        if !outside.iter().any(|o| is_within(&w.path, o)) {
-            outside.push(w.path);
+        if !outside.iter().any(|(o, _)| is_within(&w.path, o)) {
+            let why = wrote(&w);
+            outside.push((w.path, why));
         }
     }
     // A destination with a variable slimfile could not resolve would be

@@ -116,7 +116,8 @@ pub fn check(
             line,
             format!(
                 "`{shown}` (in {folder}) is not a step slimfile models: taken to write only \
-                 inside {app_dir}, as no word of it and no ENV names a folder elsewhere"
+                 inside {app_dir} or folders the final stage copies, as no word of it and no \
+                 ENV names another"
             ),
         ));
     }

@@ -386,8 +386,15 @@ fn plan_rewrite<'a>(
         reinstall: Vec::new(),
         cache_dirs: t.cache_dirs.clone(),
         builder_only: tool_installer_steps(facts, t),
+        // pip, virtual environments, and the downloads judged above.
         own_commands: crate::lang::stage::own_commands(facts, t, |c| {
-            pip_args(c).is_some() || is_venv(c)
+            let text = c.words().join(" ");
+            pip_args(c).is_some()
+                || is_venv(c)
+                || t.rules
+                    .downloads
+                    .values()
+                    .any(|d| d.commands.iter().any(|k| text.contains(k.as_str())))
         }),
         tool_variables: t.tool_variables.clone(),
         tool_copies: tool_copies(facts, t, &start_programs),
