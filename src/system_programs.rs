@@ -15,6 +15,7 @@ use crate::shell::Command;
 #[serde(deny_unknown_fields)]
 struct SystemPrograms {
     quiet: Vec<String>,
+    link_data: Vec<String>,
     writes: BTreeMap<String, Writes>,
     refuse: BTreeMap<String, Refusal>,
 }
@@ -85,6 +86,21 @@ pub fn effect(c: &Command) -> Option<Effect> {
     })
 }
 
+/// Whether `ln` makes a link to a data file that a copy may follow (its
+/// target in `/usr/share/zoneinfo`): the copied file reads the same.
+pub fn links_to_data(c: &Command) -> bool {
+    if c.name() != "ln" {
+        return false;
+    }
+    let target = c.args.iter().find(|a| !a.text().starts_with('-'));
+    target.and_then(|a| a.value.as_deref()).is_some_and(|t| {
+        data()
+            .link_data
+            .iter()
+            .any(|d| crate::paths::is_within(&crate::paths::normalize(t), d))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +148,17 @@ mod tests {
             Some(Effect::Quiet)
         );
         assert_eq!(effect(&command(&["python", "manage.py"])), None);
+        assert!(links_to_data(&command(&[
+            "ln",
+            "-snf",
+            "/usr/share/zoneinfo/Europe/Berlin",
+            "/etc/localtime"
+        ])));
+        assert!(!links_to_data(&command(&[
+            "ln",
+            "-s",
+            "/app/node_modules/.bin/tsc",
+            "/usr/local/bin/tsc"
+        ])));
     }
 }

@@ -78,11 +78,15 @@ fn a_program_of_unknown_origin_is_refused() {
     // Installed by the builder: installed again.
     let p = rewrite("FROM node:20\nRUN apt-get update && apt-get install -y tini build-essential\nWORKDIR /app\nRUN npm ci\nCMD [\"tini\", \"--\", \"node\", \"x.js\"]\n");
     let tail = final_stage(&p);
-    assert!(
-        tail.contains("apt-get install -y --no-install-recommends tini &&"),
-        "{tail}"
-    );
+    // With its recommended packages, as the original installed it.
+    assert!(tail.contains("apt-get install -y tini &&"), "{tail}");
     assert!(!tail.contains("build-essential"), "{tail}");
+    let lean = rewrite("FROM node:20\nRUN apt-get update && apt-get install -y --no-install-recommends tini\nWORKDIR /app\nRUN npm ci\nCMD [\"tini\", \"--\", \"node\", \"x.js\"]\n");
+    assert!(
+        final_stage(&lean).contains("apt-get install -y --no-install-recommends tini &&"),
+        "{}",
+        final_stage(&lean)
+    );
     // Seen through a wrapper: a global package the wrapped command runs.
     let p = rewrite("FROM node:20\nRUN apt-get update && apt-get install -y dumb-init\nRUN npm install -g serve@14\nWORKDIR /app\nRUN npm ci\nCMD [\"dumb-init\", \"--\", \"serve\", \"-s\", \"build\"]\n");
     assert!(
@@ -652,7 +656,7 @@ fn quotes_and_variables_keep_their_meaning() {
     );
     let p = rewrite("FROM node:20\nRUN apt-get update && apt-get install -y 'libvips>=8'\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"x.js\"]\n");
     assert!(
-        final_stage(&p).contains("--no-install-recommends 'libvips>=8' &&"),
+        final_stage(&p).contains("install -y 'libvips>=8' &&"),
         "{}",
         final_stage(&p)
     );
@@ -2012,10 +2016,7 @@ fn what_package_scripts_write_and_install_is_carried() {
     );
     assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
     let last = final_stage(&p);
-    assert!(
-        last.contains("install -y --no-install-recommends ffmpeg"),
-        "{last}"
-    );
+    assert!(last.contains("install -y ffmpeg"), "{last}");
     assert!(
         last.contains("COPY --from=builder /srv/www /srv/www"),
         "{last}"

@@ -241,3 +241,27 @@ fn a_download_moved_to_a_folder_of_its_own_is_copied_to_the_final_stage() {
     assert_eq!(code, "download-outside-app");
     assert!(text.contains("installs system packages itself"), "{text}");
 }
+
+#[test]
+fn the_time_zone_link_is_copied_as_the_zone_file_and_other_links_are_refused() {
+    // `ln -snf /usr/share/zoneinfo/$TZ /etc/localtime`: the copy follows the
+    // link and brings the zone file, which glibc reads the same.
+    let p = node(
+        "ENV TZ=Asia/Shanghai\nRUN ln -snf /usr/share/zoneinfo/$TZ /etc/localtime && echo $TZ > /etc/timezone\n",
+    );
+    let f = final_stage(&p);
+    assert!(
+        f.contains("COPY --from=builder /etc/localtime /etc/localtime")
+            && f.contains("COPY --from=builder /etc/timezone /etc/timezone"),
+        "{f}"
+    );
+    // A zone only the build knows cannot be named.
+    let p = node("ARG TZ\nRUN ln -snf /usr/share/zoneinfo/$TZ /etc/localtime\n");
+    assert_eq!(refusal(&p).0, "write-outside-app");
+    // A link to a program would be copied as the file it points at, away
+    // from the folder it finds its own files by.
+    let p = node("RUN ln -s /app/node_modules/.bin/tsc /usr/local/bin/tsc\n");
+    let (code, text) = refusal(&p);
+    assert_eq!(code, "write-outside-app");
+    assert!(text.contains("a symlink (/usr/local/bin/tsc)"), "{text}");
+}

@@ -217,7 +217,7 @@ pub fn assemble(
             "an ARG a carried instruction uses (ARGs do not cross FROM)",
         );
     }
-    stage.installs(&lp);
+    stage.installs(&lp, carry::with_recommends(facts, &lp.packages));
     stage.users(facts, &builder_name, no_shell);
     let app = Application {
         payload: &lp.payload,
@@ -475,12 +475,18 @@ impl Stage {
 
     /// What the final stage installs: run-time system packages, the
     /// programs the `HEALTHCHECK` runs, global packages again.
-    fn installs(&mut self, lp: &LanguagePlan) {
+    fn installs(&mut self, lp: &LanguagePlan, recommends: bool) {
         if !lp.packages.is_empty() {
-            let install = carry::install_command(lp.flavor == Flavor::Alpine, &lp.packages);
+            let install =
+                carry::install_command(lp.flavor == Flavor::Alpine, &lp.packages, recommends);
             self.add(
                 Final::Run(install),
-                "the run-time system packages: the builder's, and those a dependency needs",
+                if recommends {
+                    "the run-time system packages: the builder's, and those a dependency needs; \
+                     with their recommended packages, as the original installed them"
+                } else {
+                    "the run-time system packages: the builder's, and those a dependency needs"
+                },
             );
         }
         for tool in &lp.tools {

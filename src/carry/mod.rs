@@ -236,14 +236,21 @@ pub fn outside_writes(
                     targets.retain(|(t, _)| !is_within(&t.path, &absolute));
                     continue;
                 }
-                let folder = w.kind == WriteKind::Folder;
-                if let Some((target, kind)) = targets
+                // A link to a data file is carried as the file.
+                let kind = if w.kind == WriteKind::Link && crate::system_programs::links_to_data(c)
+                {
+                    WriteKind::Content
+                } else {
+                    w.kind
+                };
+                let folder = kind == WriteKind::Folder;
+                if let Some((target, was)) = targets
                     .iter_mut()
                     .find(|(t, _)| is_within(&absolute, &t.path))
                 {
                     target.folder_only &= folder;
-                    if w.kind == WriteKind::Link && target.path == absolute {
-                        *kind = WriteKind::Link;
+                    if kind == WriteKind::Link && target.path == absolute {
+                        *was = WriteKind::Link;
                     }
                     continue;
                 }
@@ -262,7 +269,7 @@ pub fn outside_writes(
                         line,
                         folder_only: folder,
                     },
-                    w.kind,
+                    kind,
                 ));
             }
         }
@@ -465,16 +472,39 @@ pub fn runtime_packages(facts: &StageFacts, build_only: impl Fn(&str) -> bool) -
     out
 }
 
+/// Whether the original installed one of `packages` with apt's recommended
+/// packages (no `--no-install-recommends`): the final stage then installs
+/// them the same way, since the application may use what came with them
+/// (fonts, certificates).
+pub fn with_recommends(facts: &StageFacts, packages: &[String]) -> bool {
+    facts.run_commands().any(|(_, c)| {
+        let w = c.words();
+        let apt = matches!(c.name(), "apt-get" | "apt") && installs_system_packages(c.name(), &w);
+        let lean = w.iter().any(|x| {
+            x == "--no-install-recommends"
+                || x.starts_with("APT::Install-Recommends=")
+                || x.starts_with("--option=APT::Install-Recommends=")
+        });
+        apt && !lean && w.iter().skip(2).any(|x| packages.contains(x))
+    })
+}
+
 /// The command that installs system packages on a Debian (`apt`) or
-/// Alpine (`apk`) image.
-pub fn install_command(alpine: bool, packages: &[String]) -> String {
+/// Alpine (`apk`) image; on Debian without their recommended packages
+/// unless `recommends`.
+pub fn install_command(alpine: bool, packages: &[String], recommends: bool) -> String {
     // `nodejs>=18` is one word for the package manager, a redirection for sh.
     let names: Vec<String> = packages.iter().map(|p| crate::shell::quote(p)).collect();
     if alpine {
         format!("apk add --no-cache {}", names.join(" "))
     } else {
         format!(
-            "apt-get update && apt-get install -y --no-install-recommends {} && rm -rf /var/lib/apt/lists/*",
+            "apt-get update && apt-get install -y {}{} && rm -rf /var/lib/apt/lists/*",
+            if recommends {
+                ""
+            } else {
+                "--no-install-recommends "
+            },
             names.join(" ")
         )
     }
