@@ -265,3 +265,49 @@ fn the_time_zone_link_is_copied_as_the_zone_file_and_other_links_are_refused() {
     assert_eq!(code, "write-outside-app");
     assert!(text.contains("a symlink (/usr/local/bin/tsc)"), "{text}");
 }
+
+const MSSQL_SOURCE: &str = "RUN curl -fsSL https://packages.microsoft.com/keys/microsoft.asc | gpg --dearmor -o /usr/share/keyrings/microsoft-prod.gpg \\\n && echo \"deb [signed-by=/usr/share/keyrings/microsoft-prod.gpg] https://packages.microsoft.com/debian/12/prod bookworm main\" > /etc/apt/sources.list.d/mssql-release.list \\\n && apt-get update \\\n";
+
+#[test]
+fn a_vendor_repository_and_its_key_come_before_the_final_install() {
+    let p = python(&format!(
+        "{MSSQL_SOURCE} && ACCEPT_EULA=Y apt-get install -y --no-install-recommends msodbcsql18\n"
+    ));
+    let f = final_stage(&p);
+    let at = |s: &str| f.find(s).unwrap_or_else(|| panic!("no `{s}` in:\n{f}"));
+    let key = at("COPY --from=builder /usr/share/keyrings/microsoft-prod.gpg /usr/share/keyrings/microsoft-prod.gpg\n");
+    let list = at("COPY --from=builder /etc/apt/sources.list.d/mssql-release.list /etc/apt/sources.list.d/mssql-release.list\n");
+    let certs = at("COPY --from=builder /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n");
+    // The install's own variables go with it.
+    let install = at("RUN apt-get update && ACCEPT_EULA=Y apt-get install -y --no-install-recommends msodbcsql18 &&");
+    assert!(certs < key && key < list && list < install, "{f}");
+    // Each source is copied once, before the install only.
+    assert_eq!(
+        f.matches("COPY --from=builder /usr/share/keyrings/")
+            .count(),
+        1,
+        "{f}"
+    );
+}
+
+#[test]
+fn the_envs_the_original_install_saw_are_set_before_the_final_one() {
+    let p = python(&format!(
+        "ENV PORT=8000\n{MSSQL_SOURCE} && apt-get install -y --no-install-recommends msodbcsql18\nENV LATER=1\n"
+    ));
+    let f = final_stage(&p);
+    let port = f.find("ENV PORT=8000\n").unwrap();
+    let install = f.find("RUN apt-get update").unwrap();
+    let later = f.find("ENV LATER=1\n").unwrap();
+    assert!(port < install && install < later, "{f}");
+    assert_eq!(f.matches("ENV PORT=8000").count(), 1, "{f}");
+    // A removed source is not copied.
+    let p = python(&format!(
+        "{MSSQL_SOURCE} && apt-get install -y --no-install-recommends msodbcsql18 \\\n && rm /etc/apt/sources.list.d/mssql-release.list\n"
+    ));
+    assert!(
+        !final_stage(&p).contains("mssql-release.list"),
+        "{}",
+        final_stage(&p)
+    );
+}

@@ -171,7 +171,7 @@ pub fn assemble(
     let user_id = final_user(facts, &lp, &mut warnings)?;
     let (builder_name, mut builder_edits) = name_builder(facts);
     builder_edits.extend(std::mem::take(&mut lp.builder_edits));
-    let order = Order::read(facts, &app_dir);
+    let mut order = Order::read(facts, &app_dir);
     checks::check_shell(&order.carried, lp.flavor, no_shell, lp.glibc_to_musl)?;
 
     let mut stage = Stage::default();
@@ -217,7 +217,44 @@ pub fn assemble(
             "an ARG a carried instruction uses (ARGs do not cross FROM)",
         );
     }
-    stage.installs(&lp, carry::with_recommends(facts, &lp.packages));
+    let language_env: Vec<Final> = lp
+        .env
+        .iter()
+        .map(|(name, value)| Final::Env {
+            name: name.clone(),
+            value: value.clone(),
+        })
+        .collect();
+    let mut env_pending = Some(language_env);
+    let env_why = "a variable the language's runtime needs, where the builder sets it";
+    let how = carry::system_install(facts, ctx, &lp.packages);
+    if !lp.packages.is_empty() {
+        // The ENVs the original's install saw (ACCEPT_EULA, a proxy) are set
+        // before the final one, in their order, the language's own among
+        // them where the builder sets those.
+        let before = how.last_line.unwrap_or(0);
+        let early: Vec<&Instruction> = order
+            .carried
+            .iter()
+            .copied()
+            .filter(|i| i.keyword == Keyword::Env && i.start_line < before)
+            .collect();
+        for i in &early {
+            if lp.env_line.is_none_or(|l| i.start_line >= l) {
+                for e in env_pending.take().unwrap_or_default() {
+                    stage.add(e, env_why);
+                }
+            }
+            stage.add(
+                Final::Original(i.text_span.clone()),
+                "the original's runtime configuration, set before the install as the original's install saw it",
+            );
+        }
+        order
+            .carried
+            .retain(|i| !early.iter().any(|e| std::ptr::eq(*e, *i)));
+    }
+    stage.installs(&lp, &how, &builder_name);
     stage.users(facts, &builder_name, no_shell);
     let app = Application {
         payload: &lp.payload,
@@ -233,7 +270,9 @@ pub fn assemble(
         _ => Vec::new(),
     };
     for (p, why) in outside {
-        if built.iter().any(|b| is_within(&p, b)) {
+        // Package sources come before the install, or not at all.
+        let source = carry::PACKAGE_SOURCES.iter().any(|d| is_within(&p, d));
+        if built.iter().any(|b| is_within(&p, b)) || source {
             continue;
         }
         stage.add(
@@ -263,16 +302,6 @@ pub fn assemble(
             "what the language's tools installed outside the application",
         );
     }
-    let language_env: Vec<Final> = lp
-        .env
-        .iter()
-        .map(|(name, value)| Final::Env {
-            name: name.clone(),
-            value: value.clone(),
-        })
-        .collect();
-    let mut env_pending = Some(language_env);
-    let env_why = "a variable the language's runtime needs, where the builder sets it";
     if lp.env_line.is_none() {
         for e in env_pending.take().unwrap_or_default() {
             stage.add(e, env_why);
@@ -475,13 +504,30 @@ impl Stage {
 
     /// What the final stage installs: run-time system packages, the
     /// programs the `HEALTHCHECK` runs, global packages again.
-    fn installs(&mut self, lp: &LanguagePlan, recommends: bool) {
+    fn installs(&mut self, lp: &LanguagePlan, how: &carry::SystemInstall, builder: &str) {
         if !lp.packages.is_empty() {
-            let install =
-                carry::install_command(lp.flavor == Flavor::Alpine, &lp.packages, recommends);
+            let alpine = lp.flavor == Flavor::Alpine;
+            let mut sources = how.sources.clone();
+            // An https source needs the certificates apt checks it with,
+            // which a slim image may lack: the builder's, of the same release.
+            if !sources.is_empty() && !alpine {
+                sources.insert(0, "/etc/ssl/certs/ca-certificates.crt".to_string());
+            }
+            for p in sources {
+                self.add(
+                    Final::CopyFrom {
+                        from: builder.to_string(),
+                        chown: None,
+                        src: p.clone(),
+                        dest: p,
+                    },
+                    "a package source the original added (or what apt checks it with), for the install below",
+                );
+            }
+            let install = carry::install_command(alpine, &lp.packages, how);
             self.add(
                 Final::Run(install),
-                if recommends {
+                if how.recommends {
                     "the run-time system packages: the builder's, and those a dependency needs; \
                      with their recommended packages, as the original installed them"
                 } else {

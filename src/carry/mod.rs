@@ -11,7 +11,9 @@ use crate::parse::{Dockerfile, Instruction, Keyword};
 use crate::paths::is_within;
 use crate::shell::{self, WriteKind};
 
+mod system_install;
 mod users;
+pub use system_install::{install_command, system_install, SystemInstall, PACKAGE_SOURCES};
 pub use users::{app_owner, created_users, dir_owner, user_before_workdir, user_commands};
 
 /// The instructions that configure the image, in their original order: every
@@ -470,44 +472,6 @@ pub fn runtime_packages(facts: &StageFacts, build_only: impl Fn(&str) -> bool) -
         }
     }
     out
-}
-
-/// Whether the original installed one of `packages` with apt's recommended
-/// packages (no `--no-install-recommends`): the final stage then installs
-/// them the same way, since the application may use what came with them
-/// (fonts, certificates).
-pub fn with_recommends(facts: &StageFacts, packages: &[String]) -> bool {
-    facts.run_commands().any(|(_, c)| {
-        let w = c.words();
-        let apt = matches!(c.name(), "apt-get" | "apt") && installs_system_packages(c.name(), &w);
-        let lean = w.iter().any(|x| {
-            x == "--no-install-recommends"
-                || x.starts_with("APT::Install-Recommends=")
-                || x.starts_with("--option=APT::Install-Recommends=")
-        });
-        apt && !lean && w.iter().skip(2).any(|x| packages.contains(x))
-    })
-}
-
-/// The command that installs system packages on a Debian (`apt`) or
-/// Alpine (`apk`) image; on Debian without their recommended packages
-/// unless `recommends`.
-pub fn install_command(alpine: bool, packages: &[String], recommends: bool) -> String {
-    // `nodejs>=18` is one word for the package manager, a redirection for sh.
-    let names: Vec<String> = packages.iter().map(|p| crate::shell::quote(p)).collect();
-    if alpine {
-        format!("apk add --no-cache {}", names.join(" "))
-    } else {
-        format!(
-            "apt-get update && apt-get install -y {}{} && rm -rf /var/lib/apt/lists/*",
-            if recommends {
-                ""
-            } else {
-                "--no-install-recommends "
-            },
-            names.join(" ")
-        )
-    }
 }
 
 /// Folders a copy must not be widened to: copying them whole from the builder

@@ -1,7 +1,7 @@
 //! The files a command writes, as far as its words show: redirections, and
 //! the programs that write where their arguments say (`cp`, `mv`, `install`,
 //! `mkdir`, `touch`, `tee`, `chmod`/`chown`, `sed -i`, `curl -o`, `wget -O`,
-//! `tar -C`, `unzip -d`, `git clone`, `ln`).
+//! `gpg -o`, `tar -C`, `unzip -d`, `git clone`, `ln`).
 
 use serde::Serialize;
 
@@ -197,6 +197,8 @@ pub(super) fn of_program(program: &str, args: &[Arg], dir: Option<&str>) -> Vec<
             };
             out.extend(files.iter().map(|p| raw(p, WriteKind::Content)));
         }
+        // `gpg --dearmor -o /usr/share/keyrings/x.gpg`: a keyring for apt.
+        "gpg" | "gpg2" => out.extend(option_values(args, Some('o'), &["--output"])),
         "curl" => out.extend(curl(args)),
         "wget" => out.extend(wget(args)),
         "tar" => out.extend(tar_writes(args)),
