@@ -2,19 +2,21 @@
 //! `--check`, `--explain`, stdin), what each prints, the summary and the
 //! exit code. The command line (`crate::cli`) only fills [`Settings`].
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use crate::codes::{Code, Reason};
 use crate::context::Context;
 use crate::discover::{discover, Filters, Found};
-use crate::dump::dump_syntax;
 use crate::plan::Flavor;
-use crate::process::{process_bytes, process_path, Options};
-use crate::read::read_dockerfile;
-use crate::report::{json, FileReport, Status, Summary};
+use crate::process::{process_path, Options};
+use crate::report::{FileReport, Status};
 
+mod modes;
+mod output;
 mod verifying;
+use modes::{run_dump_syntax, run_stdin};
+use output::{print_report, use_color, Output};
 use verifying::{Pending, Verifier};
 
 /// When to colour the diff.
@@ -230,144 +232,9 @@ fn options(settings: &mut Settings) -> Result<Options, crate::config::ConfigErro
     })
 }
 
-/// The report at the end of a run: JSON on stdout, or the reasons, the
-/// warnings and the summary on stderr.
-fn print_report<W: Write>(settings: &Settings, reports: &[FileReport], out: &mut Output<W>) {
-    // Errors always print, whatever --quiet and --format say.
-    for r in reports.iter().filter(|r| r.status == Status::Error) {
-        if let Some(reason) = &r.reason {
-            let at = reason.line.map(|l| format!(":{l}")).unwrap_or_default();
-            eprintln!("slimfile: {}{at}: error: {}", r.path, reason.display());
-        }
-    }
-    if settings.format == Format::Json {
-        out.put(format!("{}\n", json(reports)).as_bytes());
-        return;
-    }
-    if settings.quiet {
-        return;
-    }
-    let summary = Summary::of(reports);
-    // Every refused file is named, however many there are; in a bulk run the
-    // unchanged and skipped ones are grouped in the summary and warnings are
-    // counted (their lines are in --format json and --explain).
-    let few = reports.len() <= PER_FILE_DETAIL;
-    for r in reports {
-        let named = match r.status {
-            Status::Refused => true,
-            Status::Unchanged | Status::Skipped => few,
-            // `--check` names each file it would rewrite, as `prettier --check` does.
-            Status::WouldRewrite => settings.check,
-            Status::Rewritten | Status::Error => false,
-        };
-        if !named {
-            continue;
-        }
-        match &r.reason {
-            Some(reason) => {
-                let at = reason.line.map(|l| format!(":{l}")).unwrap_or_default();
-                eprintln!(
-                    "slimfile: {}{at}: {}: {}",
-                    r.path,
-                    r.status.words(1),
-                    reason.display()
-                );
-            }
-            None => eprintln!("slimfile: {}: {}", r.path, r.status.words(1)),
-        }
-    }
-    if few {
-        // A file that ended in an error was not rewritten: its plan's warnings
-        // do not apply.
-        for r in reports.iter().filter(|r| r.status != Status::Error) {
-            for w in &r.warnings {
-                let at = w.line.map(|l| format!(":{l}")).unwrap_or_default();
-                eprintln!("slimfile: {}{at}: warning: {}", r.path, w.display());
-            }
-        }
-    } else {
-        let warned = reports.iter().filter(|r| !r.warnings.is_empty()).count();
-        if warned > 0 {
-            eprintln!("slimfile: {warned} files have warnings (see --format json or --explain)");
-        }
-    }
-    eprint!("{}", summary.text());
-}
-
-/// Whether the diff is coloured: `--color` wins; then `NO_COLOR` (set and
-/// not empty) turns colour off; then `CLICOLOR_FORCE` (set and not `0`)
-/// forces it; otherwise only on a terminal whose `TERM` is not `dumb`.
-fn use_color(asked: Color) -> bool {
-    let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-    match asked {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto if set("NO_COLOR").is_some() => false,
-        Color::Auto if set("CLICOLOR_FORCE").is_some_and(|v| v != "0") => true,
-        Color::Auto => {
-            std::io::stdout().is_terminal() && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
-        }
-    }
-}
-
-/// Standard output as the report goes to it: a closed pipe (`| head -1`)
-/// ends the printing quietly; any other failure (a full disk) is kept, said
-/// once at the end, and fails the run.
-struct Output<W: Write> {
-    inner: W,
-    closed: bool,
-    failed: Option<std::io::Error>,
-}
-
-impl<W: Write> Output<W> {
-    fn new(inner: W) -> Output<W> {
-        Output {
-            inner,
-            closed: false,
-            failed: None,
-        }
-    }
-
-    fn put(&mut self, bytes: &[u8]) {
-        if self.closed || self.failed.is_some() {
-            return;
-        }
-        if let Err(e) = self.inner.write_all(bytes) {
-            self.fail(e);
-        }
-    }
-
-    fn fail(&mut self, e: std::io::Error) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            self.closed = true;
-        } else {
-            self.failed = Some(e);
-        }
-    }
-
-    /// Flushes, and turns a failure into the run's exit code (2, said).
-    fn finish(mut self, code: i32) -> i32 {
-        if !self.closed && self.failed.is_none() {
-            if let Err(e) = self.inner.flush() {
-                self.fail(e);
-            }
-        }
-        match self.failed {
-            Some(e) => {
-                eprintln!("slimfile: cannot write to standard output: {e}");
-                2
-            }
-            None => code,
-        }
-    }
-}
-
 /// How many files are processed between two prints: the bound on the texts
 /// held at once.
 const CHUNK: usize = 256;
-
-/// Runs over at most this many files list each file's reason and warnings.
-const PER_FILE_DETAIL: usize = 20;
 
 /// Runs over this many files show a progress bar on a terminal.
 const PROGRESS_FROM: usize = 300;
@@ -518,142 +385,6 @@ fn exit_code(reports: &[FileReport], check: bool) -> i32 {
     } else {
         0
     }
-}
-
-/// `slimfile -`: the rewritten file (or the input, unchanged) on stdout.
-fn run_stdin(settings: &Settings, opts: Options) -> i32 {
-    let mut bytes = Vec::new();
-    let limit = crate::read::MAX_FILE_BYTES;
-    if let Err(e) = std::io::stdin().take(limit + 1).read_to_end(&mut bytes) {
-        eprintln!("slimfile: <stdin>: cannot read: {e}");
-        return 2;
-    }
-    if bytes.len() as u64 > limit {
-        eprintln!("slimfile: <stdin>: over the {limit}-byte limit for a Dockerfile");
-        return 2;
-    }
-    let ctx = Context::at(settings.context.as_deref().unwrap_or(Path::new(".")));
-    let p = process_bytes(&bytes, "<stdin>", &ctx, opts.clone());
-    let mut out = Output::new(std::io::stdout().lock());
-    let report = p.report.clone();
-    if settings.explain {
-        let original = std::str::from_utf8(&bytes).ok();
-        let text = crate::explain::explain(&report, p.planned.as_ref(), original, &opts.templates);
-        out.put(text.as_bytes());
-    } else if settings.format == Format::Json {
-        out.put(format!("{}\n", json(std::slice::from_ref(&report))).as_bytes());
-    } else {
-        match &p.rewritten {
-            Some(text) => out.put(text.as_bytes()),
-            None => out.put(&bytes),
-        }
-    }
-    if let Some(reason) = &report.reason {
-        let at = reason.line.map(|l| format!(":{l}")).unwrap_or_default();
-        eprintln!(
-            "slimfile: <stdin>{at}: {}: {}",
-            report.status.name(),
-            reason.display()
-        );
-    }
-    for w in &report.warnings {
-        let at = w.line.map(|l| format!(":{l}")).unwrap_or_default();
-        eprintln!("slimfile: <stdin>{at}: warning: {}", w.display());
-    }
-    out.finish(exit_code(&[report], settings.check))
-}
-
-/// `--dump-syntax`: the parser's reading of each file, of stdin (`-`) and of
-/// the Dockerfiles in folders (walked as in every mode).
-fn run_dump_syntax(settings: &Settings) -> i32 {
-    let paths = &settings.paths;
-    if paths.is_empty() {
-        eprintln!("slimfile: --dump-syntax needs at least one PATH");
-        return 2;
-    }
-    let Some(filters) = filters_of(settings) else {
-        return 2;
-    };
-    // `-` stays where it was named; folders give their Dockerfiles.
-    let mut files: Vec<PathBuf> = Vec::new();
-    let mut code = 0;
-    for path in paths {
-        if path.is_dir() {
-            let found: Vec<PathBuf> = discover(std::slice::from_ref(path), &filters)
-                .into_iter()
-                .filter_map(|f| match f {
-                    Found::File { path, .. } => Some(path),
-                    Found::Skipped { .. } => None,
-                })
-                .collect();
-            if found.is_empty() {
-                eprintln!(
-                    "slimfile: {}: error: no Dockerfiles found in this directory",
-                    path.display()
-                );
-                code = 2;
-            }
-            files.extend(found);
-        } else {
-            files.push(path.clone());
-        }
-    }
-    let mut out = Output::new(std::io::stdout().lock());
-    for path in &files {
-        let read = if path == Path::new("-") {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .take(crate::read::MAX_FILE_BYTES + 1)
-                .read_to_end(&mut bytes)
-                .map_err(crate::read::ReadError::from)
-                .and_then(|_| {
-                    crate::parse::Dockerfile::parse_bytes(&bytes)
-                        .map_err(crate::read::ReadError::from)
-                })
-        } else {
-            read_dockerfile(path)
-        };
-        let file = match read {
-            Ok(file) => file,
-            Err(e) => {
-                let at = e.line().map(|l| format!(":{l}")).unwrap_or_default();
-                eprintln!("slimfile: {}{at}: error: {e}", path.display());
-                code = 2;
-                continue;
-            }
-        };
-        if files.len() > 1 {
-            let header = serde_json::json!({ "file": path.display().to_string() });
-            out.put(format!("{header}\n").as_bytes());
-        }
-        out.put(dump_syntax(&file).as_bytes());
-        for p in file.problems() {
-            eprintln!(
-                "slimfile: {}:{}: error: {}",
-                path.display(),
-                p.line,
-                p.message
-            );
-            code = 2;
-        }
-        for p in file.version_dependent() {
-            eprintln!(
-                "slimfile: {}:{}: warning: BuildKit versions differ here: {}",
-                path.display(),
-                p.line,
-                p.message
-            );
-        }
-        for p in file.build_problems() {
-            eprintln!(
-                "slimfile: {}:{}: warning: docker build would reject this: {}",
-                path.display(),
-                p.line,
-                p.message
-            );
-        }
-    }
-    out.finish(code)
 }
 
 /// The `--include`/`--exclude` globs, or `None` after saying which is bad.
