@@ -2182,3 +2182,16 @@ fn a_bare_end_of_life_tag_on_an_archived_release_cannot_install_packages() {
     let p = rewrite_with(&dockerfile.replace("node:14", "node:18"), &prisma, None);
     assert_eq!(p.report.status, Status::WouldRewrite, "{}", reason(&p));
 }
+
+/// Found in review: the final stage's useradd had the ARG's default baked in,
+/// so `--build-arg UID=1001` changed the builder's user only.
+#[test]
+fn a_user_made_from_build_arguments_keeps_them() {
+    let p = rewrite("FROM node:20\nARG UID=1000\nARG NAME\nENV HOME_DIR=/home/app\nRUN useradd -m -d $HOME_DIR -u \"$UID\" ${NAME}\nWORKDIR /app\nCOPY . .\nRUN npm ci\nUSER 1000\nCMD [\"node\", \"x.js\"]\n");
+    let tail = final_stage(&p);
+    assert!(
+        tail.contains("ARG UID=1000\nARG NAME\n")
+            && tail.contains("RUN useradd -m -d /home/app -u \"$UID\" ${NAME}\n"),
+        "{tail}"
+    );
+}

@@ -210,6 +210,9 @@ pub fn assemble(
     let mut arg_users = order.carried.clone();
     arg_users.extend(image_copies.iter().copied());
     arg_users.extend(lp.reinstall.iter().map(|(_, run)| *run));
+    if lp.shell {
+        arg_users.extend(carry::user_runs(facts));
+    }
     if replay {
         arg_users.extend(replayed(facts));
     }

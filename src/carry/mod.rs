@@ -14,7 +14,9 @@ use crate::shell::{self, WriteKind};
 mod system_install;
 mod users;
 pub use system_install::{install_command, system_install, SystemInstall, PACKAGE_SOURCES};
-pub use users::{app_owner, created_users, dir_owner, user_before_workdir, user_commands};
+pub use users::{
+    app_owner, created_users, dir_owner, user_before_workdir, user_commands, user_runs,
+};
 
 /// The instructions that configure the image, in their original order: every
 /// `ENV`, `LABEL`, `EXPOSE`, `VOLUME`, `ONBUILD`, `SHELL` and `MAINTAINER`,

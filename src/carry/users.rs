@@ -2,7 +2,7 @@
 //! comes before `WORKDIR`, the application folder's owner, and the users and
 //! groups the builder created.
 
-use crate::facts::{is_root, unquote, StageFacts};
+use crate::facts::{is_root, unquote, variables, StageFacts};
 use crate::parse::{Instruction, Keyword};
 use crate::paths::{is_within, resolve};
 use crate::shell;
@@ -126,19 +126,53 @@ pub fn dir_owner(facts: &StageFacts, app_dir: &str) -> Option<String> {
 }
 
 /// The user and group commands (`useradd`, `adduser`, `groupadd`,
-/// `addgroup`) the builder ran, quoted again for a `RUN`.
+/// `addgroup`) the builder ran, quoted again for a `RUN`. A word that names
+/// only build arguments (`-u $UID`) is kept as written, for the final stage
+/// declares those `ARG`s too ([`user_runs`]) and a `--build-arg` reaches
+/// both stages; any other word is its value.
 pub fn user_commands(facts: &StageFacts) -> Vec<String> {
     facts
         .run_commands()
-        .filter(|(_, c)| matches!(c.name(), "useradd" | "adduser" | "groupadd" | "addgroup"))
+        .filter(|(_, c)| is_user_command(c))
         .map(|(_, c)| {
-            c.words()
-                .iter()
-                .map(|x| shell::quote(x))
+            std::iter::once(shell::quote(&c.program))
+                .chain(c.args.iter().map(|a| {
+                    if names_only_args(facts, &a.raw) {
+                        a.raw.clone()
+                    } else {
+                        shell::quote(a.text())
+                    }
+                }))
                 .collect::<Vec<_>>()
                 .join(" ")
         })
         .collect()
+}
+
+/// The `RUN`s whose user commands name build arguments: the final stage
+/// declares the `ARG`s they use.
+pub fn user_runs<'a>(facts: &StageFacts<'a>) -> Vec<&'a Instruction> {
+    let mut out: Vec<&'a Instruction> = Vec::new();
+    for (run, c) in facts.run_commands() {
+        let named = is_user_command(c) && c.args.iter().any(|a| names_only_args(facts, &a.raw));
+        if named && !out.iter().any(|r| std::ptr::eq(*r, run)) {
+            out.push(run);
+        }
+    }
+    out
+}
+
+fn is_user_command(c: &shell::Command) -> bool {
+    matches!(c.name(), "useradd" | "adduser" | "groupadd" | "addgroup")
+}
+
+/// Whether `raw` uses variables, all of them build arguments no `ENV` sets.
+fn names_only_args(facts: &StageFacts, raw: &str) -> bool {
+    let vars = variables(raw);
+    !vars.is_empty()
+        && vars
+            .iter()
+            .all(|v| facts.args.contains_key(v) && !facts.env.iter().any(|(k, _, _)| k == v))
 }
 
 /// The names of the users the builder created (`useradd … NAME`,
