@@ -376,21 +376,38 @@ pub fn check_downloads(
         if skipped {
             continue;
         }
-        let folder = download
-            .env
-            .iter()
-            .find_map(|v| set(v).flatten())
-            .filter(|p| p.starts_with('/'))
-            .map(crate::paths::normalize);
-        let always = ran.is_some_and(|(_, c)| c.condition == crate::shell::Condition::Always);
-        match &folder {
-            Some(f) if app_dir != "/" && is_within(f, app_dir) => continue,
-            Some(f) if app_dir != "/" && always => {
-                carried.push(f.clone());
+        // Every folder the variables name (HF_HOME, TRANSFORMERS_CACHE, …):
+        // one outside the application is copied when it is the only one
+        // named and the download always runs; with several, which one the
+        // tool writes depends on its version, and a copy of a folder that is
+        // not there fails the build.
+        let mut folders: Vec<String> = Vec::new();
+        for p in download.env.iter().filter_map(|v| set(v).flatten()) {
+            let p = crate::paths::normalize(p);
+            if p.starts_with('/') && !folders.contains(&p) {
+                folders.push(p);
+            }
+        }
+        let inside = |f: &String| app_dir != "/" && is_within(f, app_dir);
+        let outside: Vec<&String> = folders.iter().filter(|f| !inside(f)).collect();
+        // A download that comes with an install runs with it, unless the
+        // install skips scripts.
+        let always = match ran {
+            Some((_, c)) => c.condition == crate::shell::Condition::Always,
+            None => !facts
+                .run_commands()
+                .any(|(_, c)| c.words().iter().any(|w| w == "--ignore-scripts")),
+        };
+        if !folders.is_empty() && outside.is_empty() {
+            continue;
+        }
+        if let ([f], 1) = (outside.as_slice(), folders.len()) {
+            if app_dir != "/" && always {
+                carried.push((*f).clone());
                 continue;
             }
-            _ => {}
         }
+        let folder = outside.first().map(|f| f.to_string());
         return Err(refused(
             Code::DownloadOutsideApp,
             line,
@@ -403,10 +420,14 @@ pub fn check_downloads(
                 } else {
                     "here"
                 },
-                if folder.is_some() && app_dir != "/" {
-                    " (the step may not run, and a copy of a folder that is not there fails)"
-                } else {
-                    ""
+                match (&folder, folders.len()) {
+                    (Some(_), 2..) =>
+                        " (several variables name folders, and which one it writes \
+                                       depends on its version)",
+                    (Some(_), _) if app_dir != "/" =>
+                        " (the step may not run, and a copy of a \
+                                                     folder that is not there fails)",
+                    _ => "",
                 }
             ),
         )

@@ -24,6 +24,8 @@ struct SystemPrograms {
 #[serde(deny_unknown_fields)]
 struct Writes {
     paths: Vec<String>,
+    #[serde(default)]
+    when: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -32,6 +34,8 @@ struct Refusal {
     when: Vec<String>,
     #[serde(default)]
     unless: Vec<Vec<String>>,
+    #[serde(default)]
+    moved_by: Vec<String>,
     reason: String,
     hint: String,
 }
@@ -51,6 +55,10 @@ pub enum Effect {
     Quiet,
     /// It writes these system paths, which the final stage copies.
     Writes(&'static [String]),
+    /// It installs into the folder its words or variables name
+    /// (`make install PREFIX=/app/local`), which must be one the final
+    /// stage has.
+    InstallsInto(String),
     /// It changes the system in a way no copy carries: why, and what to do.
     Refused {
         reason: &'static str,
@@ -66,16 +74,42 @@ pub fn effect(c: &Command) -> Option<Effect> {
     if d.quiet.iter().any(|q| q == name) {
         return Some(Effect::Quiet);
     }
+    let args: Vec<&str> = c.args.iter().map(|a| a.text()).collect();
     if let Some(w) = d.writes.get(name) {
-        return Some(Effect::Writes(&w.paths));
+        let writes = w.when.is_empty() || args.iter().any(|a| w.when.iter().any(|x| x == a));
+        return Some(if writes {
+            Effect::Writes(&w.paths)
+        } else {
+            Effect::Quiet
+        });
     }
     let r = d.refuse.get(name)?;
-    let args: Vec<&str> = c.args.iter().map(|a| a.text()).collect();
     if r.unless
         .iter()
         .any(|u| u.iter().map(String::as_str).eq(args.iter().copied()))
     {
         return Some(Effect::Quiet);
+    }
+    // `PREFIX=/app/local`, `--prefix /app/local`, `--prefix=…`, or the
+    // variable set for the command.
+    let moved = r.moved_by.iter().find_map(|m| {
+        let in_words = args
+            .iter()
+            .enumerate()
+            .find_map(|(i, a)| match a.split_once('=') {
+                Some((k, v)) if k == m => Some(v.to_string()),
+                None if a == m && m.starts_with("--") => args.get(i + 1).map(|v| v.to_string()),
+                _ => None,
+            });
+        in_words.or_else(|| {
+            c.env
+                .iter()
+                .find(|(k, _)| k == m)
+                .and_then(|(_, v)| v.clone())
+        })
+    });
+    if let Some(to) = moved {
+        return Some(Effect::InstallsInto(to));
     }
     let changes = r.when.is_empty() || args.iter().any(|a| r.when.iter().any(|w| w == a));
     // A program named in the refusals but called another way (`make`,
@@ -86,19 +120,19 @@ pub fn effect(c: &Command) -> Option<Effect> {
     })
 }
 
-/// Whether `ln` makes a link to a data file that a copy may follow (its
+/// The data file `ln` links to where a copy may follow the link (its
 /// target in `/usr/share/zoneinfo`): the copied file reads the same.
-pub fn links_to_data(c: &Command) -> bool {
+pub fn link_data_target(c: &Command) -> Option<String> {
     if c.name() != "ln" {
-        return false;
+        return None;
     }
-    let target = c.args.iter().find(|a| !a.text().starts_with('-'));
-    target.and_then(|a| a.value.as_deref()).is_some_and(|t| {
-        data()
-            .link_data
-            .iter()
-            .any(|d| crate::paths::is_within(&crate::paths::normalize(t), d))
-    })
+    let target = c.args.iter().find(|a| !a.text().starts_with('-'))?;
+    let t = crate::paths::normalize(target.value.as_deref()?);
+    data()
+        .link_data
+        .iter()
+        .any(|d| crate::paths::is_within(&t, d))
+        .then_some(t)
 }
 
 #[cfg(test)]
@@ -134,6 +168,21 @@ mod tests {
             Some(Effect::Refused { .. })
         ));
         assert_eq!(effect(&command(&["make", "-j4"])), None);
+        // Moved into a folder of the caller's: judged by that folder.
+        assert_eq!(
+            effect(&command(&["make", "install", "PREFIX=/app/local"])),
+            Some(Effect::InstallsInto("/app/local".into()))
+        );
+        assert_eq!(
+            effect(&command(&[
+                "cmake",
+                "--install",
+                "build",
+                "--prefix",
+                "/app/native"
+            ])),
+            Some(Effect::InstallsInto("/app/native".into()))
+        );
         assert_eq!(effect(&command(&["crontab", "-l"])), Some(Effect::Quiet));
         assert!(matches!(
             effect(&command(&["crontab", "/etc/app.cron"])),
@@ -148,17 +197,23 @@ mod tests {
             Some(Effect::Quiet)
         );
         assert_eq!(effect(&command(&["python", "manage.py"])), None);
-        assert!(links_to_data(&command(&[
-            "ln",
-            "-snf",
-            "/usr/share/zoneinfo/Europe/Berlin",
-            "/etc/localtime"
-        ])));
-        assert!(!links_to_data(&command(&[
-            "ln",
-            "-s",
-            "/app/node_modules/.bin/tsc",
-            "/usr/local/bin/tsc"
-        ])));
+        assert_eq!(
+            link_data_target(&command(&[
+                "ln",
+                "-snf",
+                "/usr/share/zoneinfo/Europe/Berlin",
+                "/etc/localtime"
+            ])),
+            Some("/usr/share/zoneinfo/Europe/Berlin".into())
+        );
+        assert_eq!(
+            link_data_target(&command(&[
+                "ln",
+                "-s",
+                "/app/node_modules/.bin/tsc",
+                "/usr/local/bin/tsc"
+            ])),
+            None
+        );
     }
 }

@@ -301,12 +301,129 @@ fn the_envs_the_original_install_saw_are_set_before_the_final_one() {
     let later = f.find("ENV LATER=1\n").unwrap();
     assert!(port < install && install < later, "{f}");
     assert_eq!(f.matches("ENV PORT=8000").count(), 1, "{f}");
-    // A removed source is not copied.
+    // A source removed after the install was there for it: copied.
     let p = python(&format!(
         "{MSSQL_SOURCE} && apt-get install -y --no-install-recommends msodbcsql18 \\\n && rm /etc/apt/sources.list.d/mssql-release.list\n"
     ));
+    let f = final_stage(&p);
     assert!(
-        !final_stage(&p).contains("mssql-release.list"),
+        f.contains("COPY --from=builder /etc/apt/sources.list.d/mssql-release.list"),
+        "{f}"
+    );
+    // One removed before it was not.
+    let before = MSSQL_SOURCE.replace(
+        " && apt-get update",
+        " && rm /etc/apt/sources.list.d/mssql-release.list && apt-get update",
+    );
+    let p = python(&format!(
+        "{before} && apt-get install -y --no-install-recommends msodbcsql18\n"
+    ));
+    let f = final_stage(&p);
+    assert!(!f.contains("mssql-release.list"), "{f}");
+}
+
+/// Found in review: each of these lost a key, a variable or an output.
+#[test]
+fn what_the_original_install_saw_comes_before_the_final_one() {
+    // PostgreSQL's documented setup keeps its key outside the keyrings.
+    let p = python("RUN install -d /usr/share/postgresql-common/pgdg \\\n && curl -o /usr/share/postgresql-common/pgdg/apt.postgresql.org.asc --fail https://www.postgresql.org/media/keys/ACCC4CF8.asc \\\n && echo \"deb [signed-by=/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc] https://apt.postgresql.org/pub/repos/apt bookworm-pgdg main\" > /etc/apt/sources.list.d/pgdg.list \\\n && apt-get update && apt-get install -y --no-install-recommends postgresql-client-16\n");
+    let f = final_stage(&p);
+    let key = f
+        .find("COPY --from=builder /usr/share/postgresql-common/pgdg")
+        .unwrap();
+    assert!(key < f.find("RUN apt-get update").unwrap(), "{f}");
+    // apt-key's keyring, and a build argument the install saw.
+    let p = python("ARG ACCEPT_EULA=Y\nRUN wget -qO - https://www.postgresql.org/media/keys/ACCC4CF8.asc | apt-key add - \\\n && echo \"deb http://apt.postgresql.org/pub/repos/apt bookworm-pgdg main\" > /etc/apt/sources.list.d/pgdg.list \\\n && apt-get update && apt-get install -y --no-install-recommends postgresql-client-16\n");
+    let f = final_stage(&p);
+    let arg = f.find("ARG ACCEPT_EULA=Y\n").unwrap();
+    let keyring = f
+        .find("COPY --from=builder /etc/apt/trusted.gpg /etc/apt/trusted.gpg\n")
+        .unwrap();
+    assert!(
+        arg < keyring && keyring < f.find("RUN apt-get update").unwrap(),
+        "{f}"
+    );
+    // The virtual environment's variables, set before the install in the
+    // builder, are set before it in the final stage: a second run of the
+    // stripped output gives the same bytes.
+    let p = python("RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg\n");
+    let f = final_stage(&p);
+    assert!(
+        f.find("ENV VIRTUAL_ENV=/opt/venv").unwrap() < f.find("RUN apt-get update").unwrap(),
+        "{f}"
+    );
+}
+
+#[test]
+fn every_path_a_command_names_and_every_output_variable_counts() {
+    let p = python("RUN python manage.py export --config /etc/app.ini --out /data/out\n");
+    assert!(
+        refusal(&p).1.contains("it names /data/out"),
+        "{}",
+        refusal(&p).1
+    );
+    let p = python("ENV MODEL_PATH=/models\nRUN python manage.py fetch_model\n");
+    assert!(
+        refusal(&p).1.contains("MODEL_PATH=/models"),
+        "{}",
+        refusal(&p).1
+    );
+}
+
+#[test]
+fn an_install_moved_into_the_app_is_judged_by_its_folder() {
+    output(&python(
+        "RUN make -C native install PREFIX=/app/vendor/local\n",
+    ));
+    output(&python("RUN cmake --install build --prefix /app/native\n"));
+    let p = python("RUN make install PREFIX=/usr/local\n");
+    let (code, text) = refusal(&p);
+    assert_eq!(code, "write-outside-app");
+    assert!(text.contains("installs into /usr/local"), "{text}");
+}
+
+#[test]
+fn the_time_zone_file_comes_too_for_programs_that_read_tz() {
+    let p = python("ENV TZ=Europe/Berlin\nRUN ln -snf /usr/share/zoneinfo/$TZ /etc/localtime\n");
+    let f = final_stage(&p);
+    assert!(
+        f.contains("COPY --from=builder /usr/share/zoneinfo/Europe/Berlin /usr/share/zoneinfo/Europe/Berlin"),
+        "{f}"
+    );
+}
+
+#[test]
+fn a_download_named_by_several_variables_is_refused_and_one_with_an_install_is_copied() {
+    let files: Vec<(&str, &str)> = vec![
+        ("requirements.txt", "transformers==4.46.0\n"),
+        ("app.py", ""),
+    ];
+    let p = rewrite_in(
+        &files,
+        "FROM python:3.12\nWORKDIR /app\nENV HF_HOME=/app/.hf TRANSFORMERS_CACHE=/models\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nRUN python -c \"from transformers import AutoModel; AutoModel.from_pretrained('bert-base-uncased')\"\nCMD [\"python\", \"app.py\"]\n",
+        None,
+    );
+    let (code, text) = refusal(&p);
+    assert_eq!(code, "download-outside-app");
+    assert!(text.contains("several variables"), "{text}");
+    let files: Vec<(&str, &str)> = vec![
+        (
+            "package.json",
+            r#"{"name": "pdf", "dependencies": {"puppeteer": "^23.0.0"}}"#,
+        ),
+        (
+            "package-lock.json",
+            r#"{"lockfileVersion": 3, "packages": {"": {}}}"#,
+        ),
+        ("index.js", ""),
+    ];
+    let p = rewrite_in(
+        &files,
+        "FROM node:22\nENV PUPPETEER_CACHE_DIR=/opt/puppeteer\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD [\"node\", \"index.js\"]\n",
+        None,
+    );
+    assert!(
+        final_stage(&p).contains("COPY --from=builder /opt/puppeteer /opt/puppeteer"),
         "{}",
         final_stage(&p)
     );

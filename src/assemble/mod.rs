@@ -157,7 +157,7 @@ pub fn assemble(
         lp.glibc_to_musl,
     )?;
     let outside = outside_paths(file, facts, ctx, outside_of, written, &lp.tool_copies)?;
-    let mut kept_paths: Vec<String> = outside.iter().map(|(p, _)| p.clone()).collect();
+    let mut kept_paths: Vec<String> = outside.iter().map(|o| o.path.clone()).collect();
     kept_paths.extend(lp.builder_paths.iter().cloned());
     if let Payload::Replay(paths) = &lp.payload {
         kept_paths.extend(paths.iter().cloned());
@@ -222,6 +222,28 @@ pub fn assemble(
             "an ARG a carried instruction uses (ARGs do not cross FROM)",
         );
     }
+    let how = carry::system_install(facts, &lp.packages);
+    // The build arguments the original's install saw as variables
+    // (ACCEPT_EULA, DEBIAN_FRONTEND), declared for the final one.
+    let before = how.last_line.filter(|_| !lp.packages.is_empty());
+    for i in facts
+        .instructions
+        .iter()
+        .filter(|i| i.keyword == Keyword::Arg && before.is_some_and(|l| i.start_line < l))
+    {
+        for a in i.arg_decls() {
+            if !stage.arg_names().contains(&a.name) {
+                let default = facts.arg_text.get(&a.name).cloned().flatten();
+                stage.add(
+                    Final::Arg {
+                        name: a.name,
+                        default,
+                    },
+                    "an ARG the original's system install saw, for the final one",
+                );
+            }
+        }
+    }
     let language_env: Vec<Final> = lp
         .env
         .iter()
@@ -232,11 +254,20 @@ pub fn assemble(
         .collect();
     let mut env_pending = Some(language_env);
     let env_why = "a variable the language's runtime needs, where the builder sets it";
-    let how = carry::system_install(facts, ctx, &lp.packages);
     if !lp.packages.is_empty() {
         stage.envs_before_install(&mut order, &lp, &how, &mut env_pending, env_why);
     }
-    stage.installs(&lp, &how, &builder_name);
+    // What the original put outside the application before its install
+    // (a key, a repository list) comes before the final install too.
+    let (before_install, after_install): (Vec<_>, Vec<_>) = outside
+        .into_iter()
+        .filter(|o| !how.sources.iter().any(|s| is_within(&o.path, s)))
+        .partition(|o| {
+            let earlier = how.last_line.is_some_and(|l| o.line < l)
+                || how.written_before.iter().any(|w| is_within(w, &o.path));
+            !lp.packages.is_empty() && earlier
+        });
+    stage.installs(&lp, &how, &builder_name, before_install);
     stage.users(facts, &builder_name, no_shell);
     let app = Application {
         payload: &lp.payload,
@@ -251,20 +282,18 @@ pub fn assemble(
         Payload::Replay(paths) => paths.clone(),
         _ => Vec::new(),
     };
-    for (p, why) in outside {
-        // Package sources come before the install, or not at all.
-        let source = carry::PACKAGE_SOURCES.iter().any(|d| is_within(&p, d));
-        if built.iter().any(|b| is_within(&p, b)) || source {
+    for o in after_install {
+        if built.iter().any(|b| is_within(&o.path, b)) {
             continue;
         }
         stage.add(
             Final::CopyFrom {
                 from: builder_name.clone(),
                 chown: None,
-                src: p.clone(),
-                dest: p,
+                src: o.path.clone(),
+                dest: o.path,
             },
-            &why,
+            &o.why,
         );
     }
     for i in &image_copies {

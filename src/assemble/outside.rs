@@ -78,6 +78,15 @@ pub fn written_outside(
     Ok(written)
 }
 
+/// A path outside the application the final stage copies from the builder.
+pub(super) struct Outside {
+    pub(super) path: String,
+    /// Why it is copied, in words.
+    pub(super) why: String,
+    /// The line of the instruction that put it there.
+    pub(super) line: usize,
+}
+
 /// Every path outside the application the final stage copies: what the
 /// original's `COPY`/`ADD` put there, and what its `RUN`s wrote. With no
 /// application directory (`None`), the copies are replayed instead, and only
@@ -89,7 +98,7 @@ pub(super) fn outside_paths(
     app_dir: Option<&str>,
     written: Vec<OutsideWrite>,
     tool_copies: &[usize],
-) -> Result<Vec<(String, String)>, Stop> {
+) -> Result<Vec<Outside>, Stop> {
     const COPIED: &str = "a file the original copied outside the application directory";
     let wrote = |w: &OutsideWrite| {
         format!(
@@ -97,7 +106,7 @@ pub(super) fn outside_paths(
             w.line
         )
     };
-    let mut outside: Vec<(String, String)> = Vec::new();
+    let mut outside: Vec<Outside> = Vec::new();
     let Some(app_dir) = app_dir else {
         // Copies from other stages or images are not replayed: their files
         // come from the builder.
@@ -114,12 +123,20 @@ pub(super) fn outside_paths(
                     "cannot tell which files this COPY --from puts in the image",
                 )
             })?;
-            outside.extend(paths.into_iter().map(|p| (p, COPIED.to_string())));
+            let line = c.instruction.start_line;
+            outside.extend(paths.into_iter().map(|path| Outside {
+                path,
+                why: COPIED.to_string(),
+                line,
+            }));
         }
         for w in written {
-            if !outside.iter().any(|(o, _)| is_within(&w.path, o)) {
-                let why = wrote(&w);
-                outside.push((w.path, why));
+            if !outside.iter().any(|o| is_within(&w.path, &o.path)) {
+                outside.push(Outside {
+                    why: wrote(&w),
+                    line: w.line,
+                    path: w.path,
+                });
             }
         }
         return Ok(outside);
@@ -146,15 +163,22 @@ pub(super) fn outside_paths(
             )
         })?;
         for p in paths {
-            if !outside.iter().any(|(o, _)| *o == p) {
-                outside.push((p, COPIED.to_string()));
+            if !outside.iter().any(|o| o.path == p) {
+                outside.push(Outside {
+                    path: p,
+                    why: COPIED.to_string(),
+                    line: c.instruction.start_line,
+                });
             }
         }
     }
     for w in written {
-        if !outside.iter().any(|(o, _)| is_within(&w.path, o)) {
-            let why = wrote(&w);
-            outside.push((w.path, why));
+        if !outside.iter().any(|o| is_within(&w.path, &o.path)) {
+            outside.push(Outside {
+                why: wrote(&w),
+                line: w.line,
+                path: w.path,
+            });
         }
     }
     // A destination with a variable slimfile could not resolve would be

@@ -2,11 +2,13 @@
 //! and the parts every language's final stage has — the system packages and
 //! the sources they come from, the users, the application.
 
+use super::outside::Outside;
 use super::{replayed, LanguagePlan, Order, Payload};
 use crate::carry;
 use crate::codes::{Code, Warning};
 use crate::facts::StageFacts;
 use crate::parse::{Instruction, Keyword};
+use crate::paths::is_within;
 use crate::plan::{Final, FinalInstruction, Flavor};
 
 /// What the final stage receives, and where.
@@ -31,6 +33,17 @@ impl Stage {
             instruction,
             why: why.into(),
         });
+    }
+
+    /// The `ARG`s declared so far.
+    pub(super) fn arg_names(&self) -> Vec<String> {
+        self.items
+            .iter()
+            .filter_map(|i| match &i.instruction {
+                Final::Arg { name, .. } => Some(name.clone()),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Sets the `ENV`s the original's install saw (`ACCEPT_EULA`, a proxy)
@@ -62,6 +75,12 @@ impl Stage {
                 "the original's runtime configuration, set before the install as the original's install saw it",
             );
         }
+        // The builder set the language's variables before its install too.
+        if lp.env_line.is_some_and(|l| l < before) {
+            for e in language_env.take().unwrap_or_default() {
+                self.add(e, language_why);
+            }
+        }
         order
             .carried
             .retain(|i| !early.iter().any(|e| std::ptr::eq(*e, *i)));
@@ -74,24 +93,38 @@ impl Stage {
         lp: &LanguagePlan,
         how: &carry::SystemInstall,
         builder: &str,
+        before: Vec<Outside>,
     ) {
         if !lp.packages.is_empty() {
             let alpine = lp.flavor == Flavor::Alpine;
-            let mut sources = how.sources.clone();
+            let copy = |path: &str| Final::CopyFrom {
+                from: builder.to_string(),
+                chown: None,
+                src: path.to_string(),
+                dest: path.to_string(),
+            };
             // An https source needs the certificates apt checks it with,
             // which a slim image may lack: the builder's, of the same release.
-            if !sources.is_empty() && !alpine {
-                sources.insert(0, "/etc/ssl/certs/ca-certificates.crt".to_string());
-            }
-            for p in sources {
+            let sourced = !how.sources.is_empty()
+                || before
+                    .iter()
+                    .any(|o| carry::PACKAGE_SOURCES.iter().any(|d| is_within(&o.path, d)));
+            if sourced && !alpine {
                 self.add(
-                    Final::CopyFrom {
-                        from: builder.to_string(),
-                        chown: None,
-                        src: p.clone(),
-                        dest: p,
-                    },
-                    "a package source the original added (or what apt checks it with), for the install below",
+                    copy("/etc/ssl/certs/ca-certificates.crt"),
+                    "the certificates apt checks the original's package sources with",
+                );
+            }
+            for p in &how.sources {
+                self.add(
+                    copy(p),
+                    "a package source the original added, for the install below",
+                );
+            }
+            for o in before {
+                self.add(
+                    copy(&o.path),
+                    &format!("{}, before the install as in the original", o.why),
                 );
             }
             let install = carry::install_command(alpine, &lp.packages, how);

@@ -22,6 +22,21 @@ const READ_ROOTS: &[&str] = &[
     "/dev", "/run", "/var/run",
 ];
 const READ_VARIABLES: &[&str] = &["HOME", "PWD", "OLDPWD", "SHELL", "TMPDIR", "USER"];
+const SEARCH_PATHS: &[&str] = &[
+    "PATH",
+    "LD_LIBRARY_PATH",
+    "LIBRARY_PATH",
+    "PYTHONPATH",
+    "NODE_PATH",
+    "CLASSPATH",
+    "MANPATH",
+    "PKG_CONFIG_PATH",
+    "CPATH",
+    "C_INCLUDE_PATH",
+    "CPLUS_INCLUDE_PATH",
+    "PERL5LIB",
+    "GEM_PATH",
+];
 
 /// Where the final stage has what a command wrote: the application, the
 /// paths it copies from the builder, and what no one needs (scratch places,
@@ -74,6 +89,28 @@ pub fn check(
                 )
                 .hint(hint))
             }
+            // Moved into a folder: the application's, or one the final
+            // stage copies (system folders are not read here).
+            Some(Effect::InstallsInto(to)) => {
+                let to = crate::paths::resolve(c.dir.as_deref().unwrap_or("/"), &to);
+                let kept_here = kept.app_dir.is_some_and(|d| is_within(&to, d))
+                    || kept.copied.iter().any(|k| is_within(&to, k));
+                if !kept_here {
+                    return Err(refused(
+                        Code::WriteOutsideApp,
+                        line,
+                        format!(
+                            "this RUN runs `{}`, which installs into {to}, outside the \
+                             application directory",
+                            words.join(" ")
+                        ),
+                    )
+                    .hint(
+                        "install into the application directory, or write the final stage by hand",
+                    ));
+                }
+                continue;
+            }
             None => {}
         }
         // With no application directory the language names what each
@@ -82,7 +119,7 @@ pub fn check(
             continue;
         };
         let shown = words.join(" ");
-        if let Some(path) = named_path(c).filter(|p| !kept.keeps(p)) {
+        if let Some(path) = named_paths(c).into_iter().find(|p| !kept.keeps(p)) {
             return Err(refused(
                 Code::WriteOutsideApp,
                 line,
@@ -135,25 +172,26 @@ fn only_asks(c: &Command) -> bool {
         })
 }
 
-/// The first absolute path among the command's words (`/var/www`,
+/// The absolute paths among the command's words (`/var/www`,
 /// `--out=/data`, each part of `/a:/b`).
-fn named_path(c: &Command) -> Option<String> {
+fn named_paths(c: &Command) -> Vec<String> {
     c.args
         .iter()
         .filter_map(|a| a.value.as_deref())
-        .find_map(|v| {
-            let v = v
-                .split_once('=')
-                .map_or(v, |(k, rest)| if k.starts_with('-') { rest } else { v });
+        .flat_map(|v| {
+            let v = v.split_once('=').map_or(v, |(_, rest)| rest);
             v.split(':')
-                .find(|p| p.starts_with('/'))
+                .filter(|p| p.starts_with('/'))
                 .map(crate::paths::normalize)
+                .collect::<Vec<_>>()
         })
+        .collect()
 }
 
 /// An `ENV` in force for the command (or a variable its `RUN` set) whose
 /// value is a folder outside what the final stage keeps: its name, value
-/// and the `ENV`'s line. Search paths (`PYTHONPATH`, `LD_LIBRARY_PATH`), the
+/// and the `ENV`'s line. Search paths (`PYTHONPATH`, `LD_LIBRARY_PATH`; not
+/// any name ending in PATH: `MODEL_PATH=/models` is an output), the
 /// session's variables and the language's tools' own (`PIP_`, `PNPM_HOME`)
 /// are not places a program writes its output.
 fn env_folder(
@@ -179,7 +217,7 @@ fn env_folder(
         in_force.push((name, value, at));
     }
     in_force.into_iter().find_map(|(name, value, at)| {
-        let ignored = name.ends_with("PATH")
+        let ignored = SEARCH_PATHS.contains(&name.as_str())
             || READ_VARIABLES.contains(&name.as_str())
             || name.starts_with("LC_")
             || tool_variables.iter().any(|p| name.starts_with(p.as_str()));

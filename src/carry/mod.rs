@@ -212,17 +212,21 @@ pub fn outside_writes(
             };
             // The system files a program writes at fixed paths
             // (`update-ca-certificates`), as if it named them.
+            // The zone file a time-zone link names comes too, for glibc
+            // reads it by `TZ` where that is set.
+            let linked = crate::system_programs::link_data_target(c);
             let fixed: Vec<shell::Write> = match crate::system_programs::effect(c) {
-                Some(crate::system_programs::Effect::Writes(paths)) => paths
-                    .iter()
-                    .map(|p| shell::Write {
-                        path: Some(p.clone()),
-                        raw: p.clone(),
-                        kind: WriteKind::Content,
-                    })
-                    .collect(),
+                Some(crate::system_programs::Effect::Writes(paths)) => paths.to_vec(),
                 _ => Vec::new(),
-            };
+            }
+            .into_iter()
+            .chain(linked.clone())
+            .map(|p| shell::Write {
+                path: Some(p.clone()),
+                raw: p,
+                kind: WriteKind::Content,
+            })
+            .collect();
             for w in c.writes.iter().chain(&fixed) {
                 let Some(absolute) = w.path.clone() else {
                     if w.kind == WriteKind::Removed {
@@ -241,8 +245,7 @@ pub fn outside_writes(
                     continue;
                 }
                 // A link to a data file is carried as the file.
-                let kind = if w.kind == WriteKind::Link && crate::system_programs::links_to_data(c)
-                {
+                let kind = if w.kind == WriteKind::Link && linked.is_some() {
                     WriteKind::Content
                 } else {
                     w.kind

@@ -3,8 +3,7 @@
 //! apt repository and its key), with the variables its installs saw
 //! (`ACCEPT_EULA=Y`, a proxy), and with or without recommended packages.
 
-use super::{copied_targets, installs_system_packages};
-use crate::context::Context;
+use super::installs_system_packages;
 use crate::facts::StageFacts;
 use crate::paths::is_within;
 use crate::shell::WriteKind;
@@ -29,8 +28,9 @@ pub const PACKAGE_SOURCES: &[&str] = &[
 /// How the final stage's install of `packages` repeats the original's.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SystemInstall {
-    /// The package source files the original wrote or copied, to copy from
-    /// the builder first.
+    /// The package source files the original's commands wrote before its
+    /// install (a later removal does not take them back), to copy from the
+    /// builder first; copied ones come with the copies before the install.
     pub sources: Vec<String>,
     /// Variables the original set on its install commands
     /// (`ACCEPT_EULA=Y apt-get install …`), set on the final one too.
@@ -40,30 +40,54 @@ pub struct SystemInstall {
     /// may use what came with them (fonts, certificates).
     pub recommends: bool,
     /// The last line of an original `RUN` that installs one of them: the
-    /// `ENV`s before it are set before the final install as well.
+    /// `ENV`s and the copies before it come before the final install too.
     pub last_line: Option<usize>,
+    /// The other paths the commands before that install wrote (a key in
+    /// `/usr/share/postgresql-common`), in the same `RUN` or before it.
+    pub written_before: Vec<String>,
 }
 
 /// How the final stage installs `packages`, read from the original's installs.
-pub fn system_install(facts: &StageFacts, ctx: &Context, packages: &[String]) -> SystemInstall {
+pub fn system_install(facts: &StageFacts, packages: &[String]) -> SystemInstall {
     let mut out = SystemInstall::default();
+    // What the commands so far wrote: the state each install saw.
+    let (mut sources, mut written): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     for (run, c) in facts.run_commands() {
         let words = c.words();
-        for w in &c.writes {
-            let Some(path) = w.path.as_deref() else {
-                continue;
+        let fixed = match crate::system_programs::effect(c) {
+            Some(crate::system_programs::Effect::Writes(paths)) => paths.to_vec(),
+            _ => Vec::new(),
+        };
+        let writes = c
+            .writes
+            .iter()
+            .filter_map(|w| Some((w.path.clone()?, w.kind == WriteKind::Removed)))
+            .chain(fixed.into_iter().map(|p| (p, false)));
+        for (path, removed) in writes {
+            let list = if PACKAGE_SOURCES.iter().any(|d| is_within(&path, d)) {
+                &mut sources
+            } else {
+                &mut written
             };
-            if w.kind == WriteKind::Removed {
-                out.sources.retain(|s| !is_within(s, path));
-            } else if PACKAGE_SOURCES.iter().any(|d| is_within(path, d))
-                && !out.sources.iter().any(|s| is_within(path, s))
-            {
-                out.sources.push(path.to_string());
+            if removed {
+                list.retain(|s| !is_within(s, &path));
+            } else if !list.iter().any(|s| is_within(&path, s)) {
+                list.push(path);
             }
         }
         let installs = installs_system_packages(c.name(), &words);
         if !installs || !words.iter().skip(2).any(|x| packages.contains(x)) {
             continue;
+        }
+        for (from, to) in [
+            (&sources, &mut out.sources),
+            (&written, &mut out.written_before),
+        ] {
+            for p in from {
+                if !to.contains(p) {
+                    to.push(p.clone());
+                }
+            }
         }
         out.last_line = Some(run.start_line);
         let apt = matches!(c.name(), "apt-get" | "apt");
@@ -77,15 +101,6 @@ pub fn system_install(facts: &StageFacts, ctx: &Context, packages: &[String]) ->
             if let Some(value) = value {
                 if !out.env.iter().any(|(n, _)| n == name) {
                     out.env.push((name.clone(), value.clone()));
-                }
-            }
-        }
-    }
-    for c in facts.copies.iter().filter(|c| c.from.is_none()) {
-        if PACKAGE_SOURCES.iter().any(|d| is_within(&c.dest, d)) {
-            for p in copied_targets(c, ctx).unwrap_or_default() {
-                if !out.sources.contains(&p) {
-                    out.sources.push(p);
                 }
             }
         }
