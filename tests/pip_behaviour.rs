@@ -19,7 +19,12 @@
 //!   drops the dev group after the build;
 //! - `uv pip install` uses that environment, while `uv sync` makes the
 //!   project's `.venv` (dev group and scripts too), and `uv sync --no-dev`
-//!   drops the dev group.
+//!   drops the dev group;
+//! - poetry's `virtualenvs.in-project` and pipenv's `PIPENV_VENV_IN_PROJECT`
+//!   make the project's `.venv` only where no `VIRTUAL_ENV` is active (pipenv
+//!   also under `PIPENV_IGNORE_VIRTUALENVS`), and poetry's clean-up finds it;
+//! - `uv pip install --system` (and `UV_SYSTEM_PYTHON`) ignores the active
+//!   environment and installs into the interpreter's own prefix.
 //!
 //! The tools are pinned below and come from PyPI. It needs python3 with venv and PyPI. Without them it says so and passes,
 //! except under `CI`, where it fails.
@@ -356,4 +361,145 @@ fn uv_pip_uses_the_active_environment_and_uv_sync_the_project_s_own() {
     // The rewrite's clean-up after the build drops the dev group.
     ok(active(&uv, &venv, &project, &home).args(["sync", "--frozen", "--no-dev"]));
     assert!(imports(&dot_venv, "six") && !imports(&dot_venv, "iniconfig"));
+}
+
+/// A command as a RUN line with no environment active: PATH without one,
+/// no VIRTUAL_ENV.
+fn inactive(program: &Path, cwd: &Path, home: &Path) -> Command {
+    let mut c = Command::new(program);
+    c.current_dir(cwd)
+        .env_remove("VIRTUAL_ENV")
+        .env("HOME", home)
+        .env_remove("PIP_USER")
+        .env_remove("PYTHONUSERBASE");
+    let bundle = Path::new("/etc/ssl/certs/ca-certificates.crt");
+    if bundle.is_file() {
+        c.env("SSL_CERT_FILE", bundle)
+            .env("REQUESTS_CA_BUNDLE", bundle);
+    }
+    c
+}
+
+/// A project folder with `file` written in it, and a home for the tool.
+fn project_with(dir: &Path, file: &str, text: &str) -> (PathBuf, PathBuf) {
+    let home = dir.join("home");
+    let project = dir.join("project");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(project.join(file), text).unwrap();
+    (project, home)
+}
+
+#[test]
+fn poetry_in_project_makes_the_project_s_venv_unless_an_environment_is_active() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (project, home) = project_with(
+        dir.path(),
+        "pyproject.toml",
+        "[tool.poetry]\nname = \"demo\"\nversion = \"0.1.0\"\ndescription = \"\"\nauthors = [\"a <a@example.com>\"]\n\n[tool.poetry.dependencies]\npython = \">=3.9\"\nsix = \"*\"\n\n[tool.poetry.group.dev.dependencies]\niniconfig = \"*\"\n",
+    );
+    let poetry = tool(python, dir.path(), POETRY, "poetry");
+    ok(inactive(&poetry, &project, &home).args(["config", "virtualenvs.in-project", "true"]));
+    ok(inactive(&poetry, &project, &home).args(["lock", "--no-interaction"]));
+    ok(inactive(&poetry, &project, &home).args(["install", "--no-root", "--no-interaction"]));
+    let dot_venv = project.join(".venv");
+    assert!(imports(&dot_venv, "six") && imports(&dot_venv, "iniconfig"));
+    // Its interpreter is the one poetry's python was made from, by path.
+    let cfg = std::fs::read_to_string(dot_venv.join("pyvenv.cfg")).unwrap();
+    let home_line = cfg.lines().find(|l| l.starts_with("home")).unwrap();
+    assert!(
+        !home_line.contains(&dir.path().join("tool").display().to_string()),
+        "{cfg}"
+    );
+    // The rewrite's clean-up, run the same way, finds it again.
+    ok(inactive(&poetry, &project, &home).args([
+        "sync",
+        "--only",
+        "main",
+        "--no-interaction",
+        "--no-root",
+    ]));
+    assert!(imports(&dot_venv, "six") && !imports(&dot_venv, "iniconfig"));
+    assert!(!home.join(".cache/pypoetry/virtualenvs").exists());
+    // The setting from the variable, given to the install alone, does the same.
+    std::fs::remove_dir_all(&dot_venv).unwrap();
+    ok(inactive(&poetry, &project, &home).args(["config", "--unset", "virtualenvs.in-project"]));
+    ok(inactive(&poetry, &project, &home)
+        .env("POETRY_VIRTUALENVS_IN_PROJECT", "true")
+        .args(["install", "--no-root", "--no-interaction"]));
+    assert!(imports(&dot_venv, "six"));
+    // With an environment active, poetry installs into it and makes none.
+    std::fs::remove_dir_all(&dot_venv).unwrap();
+    let venv = venv(python, dir.path());
+    ok(active(&poetry, &venv, &project, &home)
+        .env("POETRY_VIRTUALENVS_IN_PROJECT", "true")
+        .args(["install", "--no-root", "--no-interaction"]));
+    assert!(imports(&venv, "six"));
+    assert!(!dot_venv.exists(), "VIRTUAL_ENV wins over in-project");
+}
+
+#[test]
+fn pipenv_venv_in_project_makes_the_project_s_venv_unless_an_environment_is_active() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (project, home) = project_with(
+        dir.path(),
+        "Pipfile",
+        "[[source]]\nurl = \"https://pypi.org/simple\"\nverify_ssl = true\nname = \"pypi\"\n\n[packages]\nsix = \"*\"\n\n[dev-packages]\niniconfig = \"*\"\n",
+    );
+    let pipenv = tool(python, dir.path(), PIPENV, "pipenv");
+    ok(inactive(&pipenv, &project, &home).arg("lock"));
+    ok(inactive(&pipenv, &project, &home)
+        .env("PIPENV_VENV_IN_PROJECT", "1")
+        .args(["install", "--deploy"]));
+    let dot_venv = project.join(".venv");
+    assert!(imports(&dot_venv, "six") && !imports(&dot_venv, "iniconfig"));
+    std::fs::remove_dir_all(&dot_venv).unwrap();
+    // An active environment wins...
+    let venv = venv(python, dir.path());
+    ok(active(&pipenv, &venv, &project, &home)
+        .env("PIPENV_VENV_IN_PROJECT", "1")
+        .args(["install", "--deploy"]));
+    assert!(imports(&venv, "six") && !dot_venv.exists());
+    // ...unless pipenv is told to ignore it.
+    ok(active(&pipenv, &venv, &project, &home)
+        .env("PIPENV_VENV_IN_PROJECT", "1")
+        .env("PIPENV_IGNORE_VIRTUALENVS", "1")
+        .args(["install", "--deploy"]));
+    assert!(imports(&dot_venv, "six"));
+}
+
+#[test]
+fn uv_pip_system_ignores_the_active_environment() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (project, home) = project_with(dir.path(), "requirements.txt", "six\n");
+    let uv = tool(python, dir.path(), UV, "uv");
+    let venv = venv(python, dir.path());
+    // The interpreter's own prefix: on the official images /usr/local, whose
+    // lib/python3.X/site-packages and bin the final stage copies.
+    let prefix = ok(Command::new(python).args(["-c", "import sys; print(sys.prefix)"]));
+    let prefix = std::fs::canonicalize(prefix.trim()).unwrap();
+    // --dry-run: the machine's own interpreter is not written to.
+    for by_variable in [false, true] {
+        let mut c = active(&uv, &venv, &project, &home);
+        c.args(["pip", "install", "--dry-run", "-r", "requirements.txt"]);
+        if by_variable {
+            c.env("UV_SYSTEM_PYTHON", "1");
+        } else {
+            c.arg("--system");
+        }
+        let out = run(&mut c);
+        assert!(out.status.success(), "{out:?}");
+        let said = String::from_utf8_lossy(&out.stderr).to_string();
+        let at = said
+            .lines()
+            .find_map(|l| {
+                l.split_once("environment at: ")
+                    .map(|(_, p)| p.trim().to_string())
+            })
+            .unwrap_or_else(|| panic!("uv names the environment it installs into: {said}"));
+        assert_eq!(std::fs::canonicalize(&at).unwrap(), prefix, "{said}");
+    }
 }

@@ -323,6 +323,11 @@ fn python_dockerfile() -> impl Strategy<Value = String> {
         "RUN uv sync --frozen\n",
         "RUN pipenv install --system --deploy\n",
         "RUN pip install --user -r requirements.txt\n",
+        "ENV POETRY_VIRTUALENVS_IN_PROJECT=1\n",
+        "RUN poetry install\n",
+        "RUN PIPENV_VENV_IN_PROJECT=1 pipenv install --deploy\n",
+        "RUN uv pip install --system -r requirements.txt\n",
+        "ENV UV_SYSTEM_PYTHON=1\n",
     ]);
     let cmd = prop::sample::select(vec![
         "CMD [\"gunicorn\", \"app:app\"]\n",

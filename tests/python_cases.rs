@@ -614,17 +614,88 @@ fn poetry_installs_into_the_environment_and_its_dev_groups_are_synced_away() {
         None,
     );
     assert_eq!(output(&again), output(&p));
-    // An environment in the project is not rewritten yet.
+    // An environment in the project: poetry makes /app/.venv itself, the
+    // app directory carries it, and the start finds it on PATH.
+    let in_project = dockerfile.replace("virtualenvs.create false", "virtualenvs.in-project true");
     let p = rewrite_with(
-        &dockerfile.replace("virtualenvs.create false", "virtualenvs.in-project true"),
-        &[("pyproject.toml", PYPROJECT_POETRY)],
+        &in_project,
+        &[("pyproject.toml", PYPROJECT_POETRY), ("poetry.lock", "")],
         None,
     );
-    assert_eq!(code_of(&p), "python-tool-not-yet");
+    let b = builder(&p);
+    assert!(!b.contains("/opt/venv"), "{b}");
+    assert!(b.contains("RUN poetry run pytest\nRUN poetry install --sync --only main --no-interaction --no-root\n"), "{b}");
+    let f = final_stage(&p);
+    assert!(f.contains("COPY --from=builder /app /app\n"), "{f}");
+    assert!(f.contains("ENV PATH=/app/.venv/bin:$PATH\n"), "{f}");
+    assert!(f.ends_with("CMD [\"gunicorn\", \"app:app\"]\n"), "{f}");
+    // The same from the variable, given to the install alone: the clean-up
+    // repeats it, or it would look for another environment.
+    let p = rewrite_with(
+        &dockerfile
+            .replace("poetry config virtualenvs.create false && ", "")
+            .replace(
+                "RUN poetry install",
+                "RUN POETRY_VIRTUALENVS_IN_PROJECT=true poetry install",
+            ),
+        &[("pyproject.toml", PYPROJECT_POETRY), ("poetry.lock", "")],
+        None,
+    );
+    assert!(
+        builder(&p)
+            .contains("\nRUN POETRY_VIRTUALENVS_IN_PROJECT=true poetry install --sync --only main"),
+        "{}",
+        builder(&p)
+    );
+    // From a poetry.toml copied before the install; not from one copied after.
+    let local = dockerfile
+        .replace("poetry config virtualenvs.create false && ", "")
+        .replace("poetry.lock ./", "poetry.lock poetry.toml ./");
+    let files = [
+        ("pyproject.toml", PYPROJECT_POETRY),
+        ("poetry.lock", ""),
+        ("poetry.toml", "[virtualenvs]\nin-project = true\n"),
+    ];
+    let p = rewrite_with(&local, &files, None);
+    assert!(!builder(&p).contains("/opt/venv"), "{}", builder(&p));
+    let p = rewrite_with(
+        &dockerfile.replace("poetry config virtualenvs.create false && ", ""),
+        &files,
+        None,
+    );
+    assert!(
+        builder(&p).contains("RUN python -m venv /opt/venv"),
+        "{}",
+        builder(&p)
+    );
+    // With a VIRTUAL_ENV active, poetry uses it and makes none in the project.
+    let p = rewrite_with(
+        &in_project.replace(
+            "WORKDIR /app\n",
+            "WORKDIR /app\nRUN python -m venv /venv\nENV VIRTUAL_ENV=/venv PATH=/venv/bin:$PATH\n",
+        ),
+        &[("pyproject.toml", PYPROJECT_POETRY), ("poetry.lock", "")],
+        None,
+    );
+    assert!(
+        final_stage(&p).contains("COPY --from=builder /venv /venv\n"),
+        "{}",
+        final_stage(&p)
+    );
+    // Other installs would need the rewrite's environment, which poetry would then use.
+    let p = rewrite_with(
+        &in_project.replace(
+            "RUN poetry run pytest",
+            "RUN pip install -r requirements.txt",
+        ),
+        &[("pyproject.toml", PYPROJECT_POETRY), ("poetry.lock", "")],
+        None,
+    );
+    assert_eq!(code_of(&p), "own-virtualenv");
 }
 
 #[test]
-fn pipenv_installs_into_the_environment_and_its_own_is_refused() {
+fn pipenv_installs_into_the_environment_or_its_own_in_the_project() {
     let dockerfile = "FROM python:3.11\nRUN pip install pipenv\nWORKDIR /app\nCOPY Pipfile Pipfile.lock ./\nRUN pipenv install --system --deploy\nCOPY . .\nCMD [\"pipenv\", \"run\", \"python\", \"app.py\"]\n";
     let p = rewrite_with(
         dockerfile,
@@ -637,10 +708,38 @@ fn pipenv_installs_into_the_environment_and_its_own_is_refused() {
         "{b}"
     );
     assert!(final_stage(&p).ends_with("CMD [\"python\", \"app.py\"]\n"));
+    // Its environment in the project: --system installs into the active
+    // environment still; without it pipenv makes /app/.venv.
+    let in_project = dockerfile.replace(
+        "WORKDIR /app\n",
+        "WORKDIR /app\nENV PIPENV_VENV_IN_PROJECT=1\n",
+    );
+    let p = rewrite_with(&in_project, &[], None);
+    assert!(builder(&p).contains("RUN python -m venv /opt/venv"));
+    let p = rewrite_with(&in_project.replace("--system ", ""), &[], None);
+    assert!(!builder(&p).contains("/opt/venv"), "{}", builder(&p));
+    let f = final_stage(&p);
+    assert!(f.contains("ENV PATH=/app/.venv/bin:$PATH\n"), "{f}");
+    assert!(f.ends_with("CMD [\"python\", \"app.py\"]\n"), "{f}");
+    // The Pipfile's folder is the project's.
     let p = rewrite_with(
-        &dockerfile.replace(
+        &in_project.replace("--system ", "").replace(
+            "ENV PIPENV_VENV_IN_PROJECT=1\n",
+            "ENV PIPENV_VENV_IN_PROJECT=1 PIPENV_PIPFILE=/deps/Pipfile\n",
+        ),
+        &[],
+        None,
+    );
+    assert!(
+        final_stage(&p).contains("COPY --from=builder /deps/.venv /deps/.venv\n"),
+        "{}",
+        final_stage(&p)
+    );
+    // Ignoring VIRTUAL_ENV with no environment in the project: ~/.local/share.
+    let p = rewrite_with(
+        &dockerfile.replace("--system ", "").replace(
             "WORKDIR /app\n",
-            "WORKDIR /app\nENV PIPENV_VENV_IN_PROJECT=1\n",
+            "WORKDIR /app\nENV PIPENV_IGNORE_VIRTUALENVS=1\n",
         ),
         &[],
         None,
@@ -656,7 +755,7 @@ fn pipenv_installs_into_the_environment_and_its_own_is_refused() {
 }
 
 #[test]
-fn uv_sync_keeps_the_project_environment_and_uv_pip_system_is_refused() {
+fn uv_sync_keeps_the_project_environment_and_uv_pip_system_the_interpreter_s() {
     let dockerfile = "FROM python:3.12\nRUN pip install uv==0.5.31\nWORKDIR /app\nCOPY . .\nRUN uv sync --frozen\nCMD [\"uv\", \"run\", \"python\", \"main.py\"]\n";
     let p = rewrite(dockerfile);
     let b = builder(&p);
@@ -680,10 +779,37 @@ fn uv_sync_keeps_the_project_environment_and_uv_pip_system_is_refused() {
     // uv pip install uses the environment; --system does not.
     let p = rewrite(&dockerfile.replace("uv sync --frozen", "uv pip install -r requirements.txt"));
     assert!(builder(&p).contains("RUN python -m venv /opt/venv"));
-    let p = rewrite(&dockerfile.replace(
-        "uv sync --frozen",
-        "uv pip install --system -r requirements.txt",
-    ));
+    // --system (or UV_SYSTEM_PYTHON) installs into the interpreter's own
+    // site-packages and the scripts into /usr/local/bin: both copied, the
+    // scripts the start runs by name.
+    let system = dockerfile
+        .replace(
+            "uv sync --frozen",
+            "uv pip install --system -r requirements.txt",
+        )
+        .replace(
+            "CMD [\"uv\", \"run\", \"python\", \"main.py\"]",
+            "CMD gunicorn main:app",
+        );
+    let p = rewrite(&system);
+    assert!(!builder(&p).contains("venv"), "{}", builder(&p));
+    let f = final_stage(&p);
+    assert!(f.contains("COPY --from=builder /usr/local/lib/python3.12/site-packages /usr/local/lib/python3.12/site-packages\nCOPY --from=builder /usr/local/bin/gunicorn /usr/local/bin/gunicorn\n"), "{f}");
+    let by_variable = system
+        .replace("--system ", "")
+        .replace("WORKDIR /app\n", "WORKDIR /app\nENV UV_SYSTEM_PYTHON=1\n");
+    assert!(final_stage(&rewrite(&by_variable)).contains("/usr/local/lib/python3.12/site-packages"));
+    // Root's plain pip goes there too; a user install does not.
+    let p = rewrite(&system.replace("COPY . .\n", "COPY . .\nRUN pip install gunicorn\n"));
+    assert!(
+        final_stage(&p).contains("/usr/local/bin/gunicorn"),
+        "{}",
+        final_stage(&p)
+    );
+    let p = rewrite(&system.replace("COPY . .\n", "COPY . .\nRUN pip install --user gunicorn\n"));
+    assert_eq!(code_of(&p), "pip-outside-venv");
+    // A tag that does not say which 3.X: the folder cannot be named.
+    let p = rewrite(&system.replace("python:3.12", "python:3"));
     assert_eq!(code_of(&p), "pip-outside-venv");
     // Commands slimfile does not follow.
     let p = rewrite(&dockerfile.replace("uv sync --frozen", "uv tool install ruff"));

@@ -197,9 +197,40 @@ def copied_venv(stages):
     return None
 
 
+def makes_project_env(source):
+    """Whether a stage's installs make the project's own `.venv` in the folder they run in:
+    `uv sync` always (uv's docs, "Project environment"); `poetry install` where
+    `virtualenvs.in-project` is on (poetry's docs, "Configuration": the setting, or the
+    POETRY_VIRTUALENVS_IN_PROJECT variable); `pipenv install` without --system where
+    PIPENV_VENV_IN_PROJECT is set (pipenv's docs, "Configuration"). Neither poetry nor pipenv
+    makes one where a VIRTUAL_ENV is active."""
+    env, runs = {}, []
+    for c in source.commands:
+        kind, value = c.cmd.upper(), list(c.value)
+        if kind == "ENV":
+            env.update(zip(value[0::3], value[1::3]))
+        if kind == "RUN":
+            runs.append(" ".join(value))
+    text = "\n".join(runs)
+    truthy = re.compile(r"^['\"]?(1|true|yes|on)['\"]?$", re.I)
+    if re.search(r"(^|[\s;&|])uv\s+sync(\s|$)", text):
+        return True
+    if "VIRTUAL_ENV" in env:
+        return False
+    poetry = re.search(r"(^|[\s;&|])poetry\s+(install|sync)(\s|$)", text)
+    poetry_in_project = truthy.match(env.get("POETRY_VIRTUALENVS_IN_PROJECT", "")) \
+        or re.search(r"poetry\s+config\s+virtualenvs\.in-project\s+true", text) \
+        or re.search(r"POETRY_VIRTUALENVS_IN_PROJECT=(1|true)\s+poetry\s+install", text)
+    pipenv = re.search(r"(^|[\s;&|])pipenv\s+(install|sync)(?![^\n&;|]*--system)", text)
+    pipenv_in_project = truthy.match(env.get("PIPENV_VENV_IN_PROJECT", "")) \
+        or re.search(r"PIPENV_VENV_IN_PROJECT=1\s+pipenv\s+(install|sync)", text)
+    return bool((poetry and poetry_in_project) or (pipenv and pipenv_in_project))
+
+
 def copied_project_env(stages, workdir):
-    """uv's project environment (`<workdir>/.venv`, which `uv sync` makes in the folder it
-    runs in) where the final stage copies that folder whole from the stage that ran it."""
+    """The project's own environment (`<workdir>/.venv`, which `uv sync`, and poetry or pipenv
+    set to, make in the folder they run in) where the final stage copies that folder whole
+    from the stage that ran it."""
     final, names = stages[-1], {s.name: s for s in stages[:-1] if s.name}
     for c in final.all("COPY"):
         value, source = list(c.value), None
@@ -208,7 +239,7 @@ def copied_project_env(stages, workdir):
                 source = names.get(flag[len("--from="):])
         if source is None or len(value) != 2 or value[0] != value[1] or value[0] != workdir:
             continue
-        if any(re.search(r"(^|[\s;&|])uv\s+sync(\s|$)", " ".join(r.value)) for r in source.all("RUN")):
+        if makes_project_env(source):
             return workdir.rstrip("/") + "/.venv"
     return None
 

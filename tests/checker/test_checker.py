@@ -224,6 +224,32 @@ CMD ["celery", "-A", "tasks", "worker"]
         problems = checker.check(original, broken)
         self.assertTrue(any("runs celery" in p for p in problems), problems)
 
+    def test_poetry_in_project_runs_from_the_project_environment_and_not_otherwise(self):
+        original = """FROM python:3.12
+ENV POETRY_VIRTUALENVS_IN_PROJECT=1
+WORKDIR /app
+COPY . .
+RUN pip install poetry && poetry install
+CMD ["poetry", "run", "gunicorn", "app:app"]
+"""
+        final = """
+FROM python:3.12-slim
+WORKDIR /app
+COPY --from=builder /app /app
+ENV VIRTUAL_ENV=/app/.venv
+ENV PATH=/app/.venv/bin:$PATH
+ENV POETRY_VIRTUALENVS_IN_PROJECT=1
+CMD ["gunicorn", "app:app"]
+"""
+        good = original.replace("FROM python:3.12\n", "FROM python:3.12 AS builder\n") + final
+        self.assertEqual(checker.check(original, good), [])
+        # Without the setting, poetry's environment is in ~/.cache, not in /app.
+        plain = original.replace("ENV POETRY_VIRTUALENVS_IN_PROJECT=1\n", "")
+        broken = plain.replace("FROM python:3.12\n", "FROM python:3.12 AS builder\n") \
+            + final.replace("ENV POETRY_VIRTUALENVS_IN_PROJECT=1\n", "")
+        problems = checker.check(plain, broken)
+        self.assertTrue(any("runs gunicorn" in p for p in problems), problems)
+
     def test_a_command_through_uv_runs_from_the_project_environment(self):
         original = """FROM python:3.12
 WORKDIR /app

@@ -158,11 +158,37 @@ fn plan_rewrite<'a>(
     }
     // pip --user, or pip as another user (which falls back to a user
     // install): the packages are in that user's ~/.local, copied whole.
-    let user_base = user_base(facts, &project)?;
-    let venv = if user_base.is_some() {
+    // poetry's or pipenv's environment in the project's .venv, which the
+    // tool makes itself: no environment is made for those installs.
+    let mut in_project: Vec<(&PipInstall, String)> = Vec::new();
+    let mut into_venv: Vec<&PipInstall> = Vec::new();
+    for i in &project {
+        match in_project_env(facts, ctx, i)? {
+            Some(env) => in_project.push((i, env)),
+            None => into_venv.push(i),
+        }
+    }
+    if let (Some((tool, env)), Some(other)) = (in_project.first(), into_venv.first()) {
+        return Err(refused(
+            OWN_VIRTUALENV,
+            other.run.start_line,
+            format!(
+                "{} makes its environment in {env} (line {}), and this {} install needs the virtual environment the rewrite makes, which {} would then use instead",
+                tool.installer.name(),
+                tool.run.start_line,
+                other.installer.name(),
+                tool.installer.name()
+            ),
+        )
+        .hint("install everything with one tool, or write the final stage by hand"));
+    }
+    // `uv pip install --system`: into the interpreter's own site-packages.
+    let system = system_site(facts, &tag, &project)?;
+    let user_base = user_base(facts, &into_venv)?;
+    let venv = if user_base.is_some() || system.is_some() {
         Venv::None
     } else {
-        venv(facts, t, &project)?
+        venv(facts, t, &into_venv)?
     };
     // `uv sync`: the project's own environment, which it makes itself.
     let syncs = uv_syncs(facts, ctx, &tag)?;
@@ -174,10 +200,18 @@ fn plan_rewrite<'a>(
         )
         .hint("make one first (uv venv /opt/venv, ENV VIRTUAL_ENV=/opt/venv), or drop --active"));
     }
+    // The environments the tools make in the project, in order.
     let mut sync_envs: Vec<String> = Vec::new();
-    for s in syncs.iter().filter(|s| !s.active) {
-        if !sync_envs.contains(&s.env) {
-            sync_envs.push(s.env.clone());
+    let made = syncs
+        .iter()
+        .filter(|s| !s.active)
+        .map(|s| (s.run.start_line, &s.env))
+        .chain(in_project.iter().map(|(i, env)| (i.run.start_line, env)));
+    let mut made: Vec<(usize, &String)> = made.collect();
+    made.sort();
+    for (_, env) in made {
+        if !sync_envs.contains(env) {
+            sync_envs.push(env.clone());
         }
     }
 
@@ -207,7 +241,9 @@ fn plan_rewrite<'a>(
     let full = matches!(tag.variant, Variant::Full { .. });
     let start_programs = match start_programs(facts, ctx, &app_dir) {
         Ok(p) => p,
-        Err(e) if full => return Err(e),
+        // The scripts an install into the image's interpreter put in
+        // /usr/local/bin are copied by name: they must be known.
+        Err(e) if full || system.is_some() => return Err(e),
         Err(_) => Vec::new(),
     };
     let mut packages = final_packages(facts, t, flavor, &start_programs);
@@ -266,6 +302,11 @@ fn plan_rewrite<'a>(
         ));
         packages.push("libstdc++".into());
     }
+    // Its console scripts the start runs, from /usr/local/bin.
+    let scripts = match &system {
+        Some(_) => system_scripts(t, flavor, &start_programs, &packages),
+        None => Vec::new(),
+    };
     let copied = carry::copied_files(facts);
     // What the application's installs put on PATH (their console scripts
     // are in the virtual environment's bin, by distribution name at least).
@@ -314,7 +355,7 @@ fn plan_rewrite<'a>(
     let first = if no_isolation {
         installs.first()
     } else {
-        project.first().copied()
+        into_venv.first().copied()
     };
     if let (Venv::Made(path), Some(first)) = (&venv, first) {
         builder_edits.push(venv_edit(file, facts, first.run, path));
@@ -335,37 +376,50 @@ fn plan_rewrite<'a>(
         env.push(("PATH".to_string(), format!("{path}/bin:$PATH")));
     }
     let cmd = start_without_tool(facts, &venv, &sync_envs, &mut env, &mut warnings)?;
-    let outside = venv.path().or(user_base.as_deref());
+    let outside: Vec<String> = venv
+        .path()
+        .or(user_base.as_deref())
+        .or(system.as_deref())
+        .map(String::from)
+        .into_iter()
+        .chain(scripts)
+        .chain(sync_envs.iter().cloned())
+        .collect();
     let (payload, builder_paths) = if app_dir == "/" {
         check_replayable(facts, t, &project)?;
         let known_users = t.flavors.get(flavor).users.as_deref();
         crate::replay::check_replayable(facts, known_users)?;
-        (
-            Payload::Replay(
-                outside
-                    .map(String::from)
-                    .into_iter()
-                    .chain(sync_envs.iter().cloned())
-                    .collect(),
-            ),
-            Vec::new(),
-        )
+        (Payload::Replay(outside), Vec::new())
     } else {
         let outside = outside
-            .map(String::from)
             .into_iter()
-            .chain(sync_envs.iter().cloned())
             .filter(|p| !is_within(p, &app_dir))
             .chain(downloaded)
             .collect();
         (Payload::AppDir(app_dir.clone()), outside)
     };
-    let payload_why = match (venv.path(), &user_base) {
-        (Some(p), _) => format!("the application; its packages are in the virtual environment {p}"),
-        (None, Some(base)) => {
+    let payload_why = match (venv.path(), &user_base, &system) {
+        (Some(p), _, _) => {
+            format!("the application; its packages are in the virtual environment {p}")
+        }
+        (None, Some(base), _) => {
             format!("the application; its packages are in {base}, where pip --user put them")
         }
-        (None, None) => "the application".to_string(),
+        (None, None, Some(site)) => format!(
+            "the application; its packages are in the interpreter's own {site}, where uv pip install --system put them"
+        ),
+        (None, None, None) => match sync_envs
+            .iter()
+            .filter(|e| is_within(e, &app_dir))
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
+            [] => "the application".to_string(),
+            envs => format!(
+                "the application, with the environment its tool made in it ({})",
+                envs.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        },
     };
     Ok(LanguagePlan {
         language: t.language.clone(),
@@ -588,7 +642,8 @@ fn nltk_folder_given(
 /// environment cannot hold.
 fn check_install(i: &PipInstall, app_dir: &str) -> Result<(), Stop> {
     let line = i.run.start_line;
-    if let Some(option) = &i.elsewhere {
+    // `--system` is judged with the other installs (venv::system_site).
+    if let Some(option) = i.elsewhere.as_ref().filter(|o| *o != "--system") {
         let target = option
             .strip_prefix("--target ")
             .or(option.strip_prefix("-t "));

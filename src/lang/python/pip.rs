@@ -264,21 +264,17 @@ pub(super) fn pip_installs<'a>(facts: &StageFacts<'a>) -> Vec<PipInstall<'a>> {
                 _ => {}
             }
         }
+        if installer == Installer::UvPip
+            && install.elsewhere.is_none()
+            && is_true(variable(facts, &c.env, "UV_SYSTEM_PYTHON").as_deref())
+        {
+            install.elsewhere = Some("--system".into());
+        }
         if installer == Installer::Pip {
             // pip's own variables (`ENV PIP_USER=1`, `PIP_TARGET=/deps`) act as
             // its options do.
-            let var = |name: &str| {
-                c.env
-                    .iter()
-                    .find(|(k, _)| k == name)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_else(|| facts.lookup(name))
-            };
-            let on = |v: Option<String>| {
-                v.is_some_and(|v| {
-                    matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
-                })
-            };
+            let var = |name: &str| variable(facts, &c.env, name);
+            let on = |v: Option<String>| is_true(v.as_deref());
             if on(var("PIP_USER")) {
                 install.user_install = true;
             }

@@ -54,15 +54,38 @@ const UV_FOLLOWED: &[&str] = &[
     "-V",
 ];
 
-/// Whether a variable is set to a true value (`1`, `true`, `yes`).
-fn truthy(facts: &StageFacts, c: &Command, name: &str) -> bool {
-    let value = c
-        .env
+/// The value of a variable as a command sees it: set on its own line
+/// (`PIP_USER=1 pip …`), else by the stage's `ENV`s and `ARG`s.
+pub(super) fn variable(
+    facts: &StageFacts,
+    inline: &[(String, Option<String>)],
+    name: &str,
+) -> Option<String> {
+    inline
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.clone())
-        .unwrap_or_else(|| facts.lookup(name));
+        .unwrap_or_else(|| facts.lookup(name))
+}
+
+/// A true value (`1`, `true`, `yes`, `on`), as the tools read their variables.
+pub(super) fn is_true(value: Option<&str>) -> bool {
     value.is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
+}
+
+/// A false value (`0`, `false`, `no`, `off`).
+fn is_false(value: Option<&str>) -> bool {
+    value.is_some_and(|v| {
+        matches!(
+            v.to_ascii_lowercase().as_str(),
+            "0" | "false" | "no" | "off"
+        )
+    })
+}
+
+/// Whether a variable is set to a true value for a command.
+fn truthy(facts: &StageFacts, c: &Command, name: &str) -> bool {
+    is_true(variable(facts, &c.env, name).as_deref())
 }
 
 /// Refuses the commands of poetry, pipenv and uv slimfile does not follow,
@@ -90,57 +113,167 @@ pub(super) fn check_tool_commands(facts: &StageFacts) -> Result<(), Stop> {
             .hint("write the final stage by hand")
         };
         match c.name() {
-            "poetry" => {
-                if !POETRY_FOLLOWED.contains(&sub) {
-                    return Err(not_followed("poetry"));
-                }
-                let in_project = (sub == "config"
-                    && words.iter().any(|w| w == "virtualenvs.in-project")
-                    && words.last().is_some_and(|v| v == "true"))
-                    || (sub == "install" && truthy(facts, c, "POETRY_VIRTUALENVS_IN_PROJECT"));
-                if in_project {
-                    return Err(refused(
-                        TOOL_NOT_YET,
-                        line,
-                        "poetry is set to make its environment in the project (virtualenvs.in-project): slimfile does not rewrite that yet",
-                    )
-                    .hint("let poetry install into the active environment (virtualenvs.create false), or write the final stage by hand"));
-                }
-            }
+            "poetry" if !POETRY_FOLLOWED.contains(&sub) => return Err(not_followed("poetry")),
+            "uv" if !UV_FOLLOWED.contains(&sub) => return Err(not_followed("uv")),
             "pipenv" => {
                 if !PIPENV_FOLLOWED.contains(&sub) {
                     return Err(not_followed("pipenv"));
                 }
-                for v in ["PIPENV_VENV_IN_PROJECT", "PIPENV_IGNORE_VIRTUALENVS"] {
-                    if matches!(sub, "install" | "sync") && truthy(facts, c, v) {
-                        return Err(refused(
-                            TOOL_NOT_YET,
-                            line,
-                            format!("{v} makes pipenv create an environment of its own: slimfile does not rewrite that yet"),
-                        )
-                        .hint("install with `pipenv install --system --deploy`, or write the final stage by hand"));
-                    }
-                }
-            }
-            "uv" => {
-                if !UV_FOLLOWED.contains(&sub) {
-                    return Err(not_followed("uv"));
-                }
-                let system =
-                    words.iter().any(|w| w == "--system") || truthy(facts, c, "UV_SYSTEM_PYTHON");
-                if sub == "pip" && system {
+                // Without an environment in the project it makes one in
+                // ~/.local/share/virtualenvs, whatever VIRTUAL_ENV says.
+                if matches!(sub, "install" | "sync")
+                    && !words.iter().any(|w| w == "--system")
+                    && truthy(facts, c, "PIPENV_IGNORE_VIRTUALENVS")
+                    && !truthy(facts, c, "PIPENV_VENV_IN_PROJECT")
+                {
                     return Err(refused(
-                        PIP_OUTSIDE_VENV,
+                        TOOL_NOT_YET,
                         line,
-                        "uv pip install --system writes into the interpreter's own site-packages and ignores virtual environments, so the packages would stay in the builder",
+                        "PIPENV_IGNORE_VIRTUALENVS makes pipenv create an environment of its own in ~/.local/share/virtualenvs: slimfile does not rewrite that yet",
                     )
-                    .hint("install into a virtual environment (uv venv /opt/venv, then ENV VIRTUAL_ENV=/opt/venv), or write the final stage by hand"));
+                    .hint("install with `pipenv install --system --deploy`, or set PIPENV_VENV_IN_PROJECT=1"));
                 }
             }
             _ => {}
         }
     }
     Ok(())
+}
+
+/// The environment poetry or pipenv makes inside the project, `.venv` in
+/// the folder the install runs in, where the original asks for one; `None`
+/// where the install goes into the active environment instead. Found by
+/// running both (poetry 2.1.3, pipenv 2024.4.1; tests/pip_behaviour.rs): an
+/// active `VIRTUAL_ENV` wins over poetry's `virtualenvs.in-project` and
+/// pipenv's `PIPENV_VENV_IN_PROJECT`, unless `PIPENV_IGNORE_VIRTUALENVS`;
+/// poetry's `virtualenvs.create false` and pipenv's `--system` make none.
+pub(super) fn in_project_env(
+    facts: &StageFacts,
+    ctx: &Context,
+    i: &PipInstall,
+) -> Result<Option<String>, Stop> {
+    let line = i.run.start_line;
+    let inline = |name: &str| variable(facts, &i.env, name);
+    let on = |v: Option<String>| is_true(v.as_deref());
+    let off = |v: Option<String>| is_false(v.as_deref());
+    let active = inline("VIRTUAL_ENV").is_some();
+    let in_project = match i.installer {
+        Installer::Poetry => {
+            let local = poetry_local_settings(facts, ctx, i);
+            let setting = |key: &str, env: &str| -> Option<bool> {
+                let mut value = local.get(key).copied();
+                for (run, c) in facts.run_commands() {
+                    let words = c.words();
+                    if run.start_line > line
+                        || c.name() != "poetry"
+                        || words.get(1).map(String::as_str) != Some("config")
+                    {
+                        continue;
+                    }
+                    if let Some(at) = words.iter().position(|w| w == key) {
+                        if words.iter().any(|w| w == "--unset") {
+                            value = None;
+                        } else if let Some(v) = words.get(at + 1) {
+                            value = Some(matches!(v.as_str(), "true" | "1"));
+                        }
+                    }
+                }
+                let from_env = inline(env);
+                if on(from_env.clone()) {
+                    value = Some(true);
+                } else if off(from_env) {
+                    value = Some(false);
+                }
+                value
+            };
+            let creates = setting("virtualenvs.create", "POETRY_VIRTUALENVS_CREATE") != Some(false);
+            creates
+                && !active
+                && setting("virtualenvs.in-project", "POETRY_VIRTUALENVS_IN_PROJECT") == Some(true)
+        }
+        Installer::Pipenv => {
+            let system = i.words.iter().any(|w| w == "--system");
+            !system
+                && on(inline("PIPENV_VENV_IN_PROJECT"))
+                && (!active || on(inline("PIPENV_IGNORE_VIRTUALENVS")))
+        }
+        _ => false,
+    };
+    if !in_project {
+        return Ok(None);
+    }
+    let Some(cwd) = i.dir.as_deref() else {
+        return Err(refused(
+            OWN_VIRTUALENV,
+            line,
+            format!(
+                "{} makes its environment in the project's .venv, and slimfile cannot tell the folder this install runs in",
+                i.installer.name()
+            ),
+        ));
+    };
+    // pipenv's project is the folder of the Pipfile it is given.
+    let project = match inline("PIPENV_PIPFILE").filter(|_| i.installer == Installer::Pipenv) {
+        Some(file) if file.contains('$') => {
+            return Err(refused(
+                OWN_VIRTUALENV,
+                line,
+                "PIPENV_PIPFILE names a file slimfile cannot tell",
+            ))
+        }
+        Some(file) => {
+            let file = crate::paths::resolve(cwd, &file);
+            file.rsplit_once('/').map_or("/".to_string(), |(d, _)| {
+                if d.is_empty() {
+                    "/".into()
+                } else {
+                    d.into()
+                }
+            })
+        }
+        None => cwd.to_string(),
+    };
+    Ok(Some(crate::paths::resolve(&project, ".venv")))
+}
+
+/// The `[virtualenvs]` settings of a `poetry.toml` copied into the folder
+/// of the install before it runs (`create`, `in-project`).
+fn poetry_local_settings(
+    facts: &StageFacts,
+    ctx: &Context,
+    i: &PipInstall,
+) -> std::collections::BTreeMap<&'static str, bool> {
+    let mut out = std::collections::BTreeMap::new();
+    let Some(dir) = i.dir.as_deref() else {
+        return out;
+    };
+    let copies = facts
+        .copies
+        .iter()
+        .filter(|c| c.from.is_none() && c.instruction.start_line < i.run.start_line)
+        .map(|c| (c.sources.as_slice(), c.dest.as_str()));
+    let copied = crate::scripts::CopiedScripts::new(ctx, copies);
+    let path = crate::paths::resolve(dir, "poetry.toml");
+    let Some(text) = crate::shell::Scripts::script(&copied, &path) else {
+        return out;
+    };
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return out;
+    };
+    let venvs = table.get("virtualenvs").and_then(|v| v.as_table());
+    for key in ["create", "in-project"] {
+        if let Some(b) = venvs.and_then(|t| t.get(key)).and_then(|v| v.as_bool()) {
+            out.insert(
+                if key == "create" {
+                    "virtualenvs.create"
+                } else {
+                    "virtualenvs.in-project"
+                },
+                b,
+            );
+        }
+    }
+    out
 }
 
 /// A `uv sync`: the project's environment it makes, by path.
@@ -280,9 +413,12 @@ pub(super) fn dev_prune(
             .user_name()
             .as_deref()
             .is_none_or(crate::facts::is_root);
-    for i in installs.iter().filter(|i| i.dev) {
-        let already = pruned_later(facts, i.run, i.installer);
-        if already {
+    for (n, i) in installs.iter().enumerate().filter(|(_, i)| i.dev) {
+        // A later one of the same project drops the dev groups for both.
+        let superseded = installs[n + 1..]
+            .iter()
+            .any(|l| l.dev && l.installer == i.installer && l.dir == i.dir);
+        if superseded || pruned_later(facts, i.run, i.installer) {
             continue;
         }
         let command = match i.installer {
@@ -364,6 +500,17 @@ fn poetry_prune(facts: &StageFacts, i: &PipInstall) -> Option<String> {
     };
     if no_root {
         c.push_str(" --no-root");
+    }
+    // The install's own settings (`POETRY_VIRTUALENVS_IN_PROJECT=1 poetry
+    // install`) choose the environment the clean-up must find again.
+    let settings: Vec<String> = i
+        .env
+        .iter()
+        .filter(|(k, _)| k.starts_with("POETRY_"))
+        .map(|(k, v)| v.as_ref().map(|v| format!("{k}={}", shell::quote(v))))
+        .collect::<Option<_>>()?;
+    if !settings.is_empty() {
+        c = format!("{} {c}", settings.join(" "));
     }
     Some(c)
 }

@@ -161,3 +161,100 @@ pub(super) fn venv_edit(
         ),
     }
 }
+
+/// Where `uv pip install --system` (or `UV_SYSTEM_PYTHON`) puts the
+/// application's packages: the image's own interpreter's site-packages,
+/// `/usr/local/lib/python3.X/site-packages` on the official images, with
+/// their console scripts in `/usr/local/bin` (uv ignores virtual
+/// environments there: checked with uv 0.5.31, tests/pip_behaviour.rs).
+/// The final stage's interpreter is the same release at the same path, so
+/// the folder is copied over its own. Every other install of the
+/// application's must go there too, as root's plain pip does: a virtual
+/// environment would not see those packages.
+pub(super) fn system_site(
+    facts: &StageFacts,
+    tag: &PythonTag,
+    project: &[&PipInstall],
+) -> Result<Option<String>, Stop> {
+    let is_system = |i: &PipInstall| i.elsewhere.as_deref() == Some("--system");
+    let Some(first) = project.iter().find(|i| is_system(i)) else {
+        return Ok(None);
+    };
+    for i in project {
+        let plain_pip =
+            i.installer == Installer::Pip && i.elsewhere.is_none() && !i.goes_to_user_site();
+        if !(is_system(i) || plain_pip) {
+            return Err(refused(
+                PIP_OUTSIDE_VENV,
+                i.run.start_line,
+                format!(
+                    "uv pip install --system (line {}) puts the packages in the interpreter's own site-packages, and this {} install puts them elsewhere",
+                    first.run.start_line,
+                    i.installer.name()
+                ),
+            )
+            .hint("install everything the same way, or write the final stage by hand"));
+        }
+    }
+    if let Some((run, _)) = own_venv(facts) {
+        return Err(refused(
+            OWN_VIRTUALENV,
+            run.start_line,
+            "the Dockerfile makes a virtual environment, and uv pip install --system installs outside it",
+        )
+        .hint("install into the environment (drop --system), or write the final stage by hand"));
+    }
+    let release = tag.known_tag.split('-').next().unwrap_or("");
+    let mut parts = release.split('.');
+    let minor = match (parts.next(), parts.next()) {
+        (Some(major), Some(minor))
+            if !major.is_empty()
+                && major.chars().all(|c| c.is_ascii_digit())
+                && !minor.is_empty()
+                && minor.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            format!("{major}.{minor}")
+        }
+        _ => {
+            return Err(refused(
+                PIP_OUTSIDE_VENV,
+                first.run.start_line,
+                format!(
+                    "uv pip install --system installs into /usr/local/lib/python3.X/site-packages, and the tag `{}` does not say which 3.X that is",
+                    tag.known_tag
+                ),
+            )
+            .hint("name the Python release in the tag (python:3.12), or install into a virtual environment"))
+        }
+    };
+    Ok(Some(format!("/usr/local/lib/python{minor}/site-packages")))
+}
+
+/// The console scripts the start command runs that an install into the
+/// image's own interpreter put in `/usr/local/bin`: each program called by
+/// name (or by that path) that neither the runtime image nor a package the
+/// final stage installs has.
+pub(super) fn system_scripts(
+    t: &PythonTemplate,
+    flavor: Flavor,
+    programs: &[String],
+    packages: &[String],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in programs {
+        let name = p.strip_prefix("/usr/local/bin/").unwrap_or(p);
+        if name.contains('/')
+            || is_python(name)
+            || crate::base_images::os_has(flavor, name)
+            || t.base_config.programs.get(flavor).iter().any(|b| b == name)
+            || packages.iter().any(|q| q == name)
+        {
+            continue;
+        }
+        let path = format!("/usr/local/bin/{name}");
+        if !out.contains(&path) {
+            out.push(path);
+        }
+    }
+    out
+}
