@@ -295,6 +295,17 @@ impl<'a> StageFacts<'a> {
         self.args.get(name).cloned().flatten()
     }
 
+    /// The value of a variable as a command sees it: set on its own line
+    /// (`inline`: `CGO_ENABLED=0 go build`, `export`), else by the stage's
+    /// `ENV`s and `ARG`s.
+    pub fn variable(&self, inline: &[(String, Option<String>)], name: &str) -> Option<String> {
+        inline
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| self.lookup(name))
+    }
+
     /// Whether `ENV` sets `name` to `value` before `line`.
     pub fn env_before(&self, name: &str, value: &str, line: usize) -> bool {
         self.env

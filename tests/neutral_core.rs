@@ -69,6 +69,7 @@ impl Rules for Zig {
             tool_variables: Vec::new(),
             tool_copies: Vec::new(),
             builder_paths: Vec::new(),
+            builder_files: Vec::new(),
             env: vec![("ZIG_LOG".into(), "warn only".into())],
             env_line: None,
             cmd: None,

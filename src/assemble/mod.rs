@@ -96,6 +96,10 @@ pub struct LanguagePlan<'a> {
     /// Folders outside the application the language's tools filled in the
     /// builder (a virtual environment), copied to the same paths.
     pub builder_paths: Vec<String>,
+    /// Other files copied from the builder to the same paths, each with
+    /// why: what the runtime image lacks and the program may use (the CA
+    /// bundle, the zone database, the files it reads from its folder).
+    pub builder_files: Vec<(String, String)>,
     /// Variables the language sets for the final stage, after the original's
     /// configuration (`PATH=/opt/venv/bin:$PATH` for a virtual environment).
     pub env: Vec<(String, String)>,
@@ -159,6 +163,7 @@ pub fn assemble(
     let outside = outside_paths(file, facts, ctx, outside_of, written, &lp.tool_copies)?;
     let mut kept_paths: Vec<String> = outside.iter().map(|o| o.path.clone()).collect();
     kept_paths.extend(lp.builder_paths.iter().cloned());
+    kept_paths.extend(lp.builder_files.iter().map(|(p, _)| p.clone()));
     if let Payload::Replay(paths) = &lp.payload {
         kept_paths.extend(paths.iter().cloned());
     }
@@ -267,6 +272,17 @@ pub fn assemble(
                 || how.written_before.iter().any(|w| is_within(w, &o.path));
             !lp.packages.is_empty() && earlier
         });
+    // A built file inside a folder copied whole (`mkdir -p /out && go build
+    // -o /out/`) comes with that folder.
+    if let Payload::Artifacts(paths) = &mut lp.payload {
+        let folders: Vec<&String> = before_install
+            .iter()
+            .chain(after_install.iter())
+            .map(|o| &o.path)
+            .chain(lp.builder_paths.iter())
+            .collect();
+        paths.retain(|p| !folders.iter().any(|f| is_within(p, f)));
+    }
     stage.installs(&lp, &how, &builder_name, before_install);
     stage.users(facts, &builder_name, no_shell);
     let app = Application {
@@ -302,7 +318,13 @@ pub fn assemble(
             "a copy from an image, made again as written",
         );
     }
-    for p in &lp.builder_paths {
+    let tools_why = "what the language's tools installed outside the application";
+    let same_path = lp
+        .builder_paths
+        .iter()
+        .map(|p| (p, tools_why))
+        .chain(lp.builder_files.iter().map(|(p, why)| (p, why.as_str())));
+    for (p, why) in same_path {
         stage.add(
             Final::CopyFrom {
                 from: builder_name.clone(),
@@ -310,7 +332,7 @@ pub fn assemble(
                 src: p.clone(),
                 dest: p.clone(),
             },
-            "what the language's tools installed outside the application",
+            why,
         );
     }
     if lp.env_line.is_none() {

@@ -11,8 +11,10 @@ use crate::parse::{Dockerfile, Instruction, Keyword};
 use crate::paths::is_within;
 use crate::shell::{self, WriteKind};
 
+mod app_files;
 mod system_install;
 mod users;
+pub use app_files::app_files;
 pub use system_install::{install_command, system_install, SystemInstall, PACKAGE_SOURCES};
 pub use users::{
     app_owner, created_users, dir_owner, user_before_workdir, user_commands, user_runs,

@@ -15,6 +15,7 @@ use crate::parse::{Dockerfile, Stage};
 use crate::plan::Flavor;
 use crate::template::{check_section, merge, Template};
 
+pub mod go;
 pub mod node;
 pub mod python;
 pub mod stage;
@@ -99,7 +100,7 @@ pub fn registrations() -> Vec<Registration> {
     vec![
         node::registration(),
         python::registration(),
-        Registration::detected_only("go", include_str!("../../templates/go.toml")),
+        go::registration(),
         Registration::detected_only("java", include_str!("../../templates/java.toml")),
         Registration::detected_only("rust", include_str!("../../templates/rust.toml")),
         Registration::detected_only("bun", include_str!("../../templates/bun.toml")),

@@ -51,6 +51,35 @@ BASES = [
         "workdir": "/", "user": "", "shell": True, "programs": {"nginx", "sh"},
         "users": {"root", "0", "nginx"},
     }),
+    # docker-library/golang's Dockerfile templates and repo-info (repos/golang): ENV
+    # PATH=/go/bin:/usr/local/go/bin:..., GOPATH=/go, GOLANG_VERSION, GOTOOLCHAIN=local;
+    # WORKDIR /go; no ENTRYPOINT, and the CMD of its base (Debian's ["bash"], alpine's
+    # ["/bin/sh"]); Debian's base-passwd and alpine's baselayout users (nobody 65534).
+    (r"^(.*/)?(library/)?golang(:[^@]*)?(@.*)?$", {
+        "entrypoint": [], "cmd": ["bash"], "workdir": "/go", "user": "", "shell": True,
+        "programs": {"go", "gofmt", "sh", "bash"},
+        "users": {"root", "0", "nobody", "65534"},
+    }),
+    # docker-library/repo-info repos/debian (the slim variants): CMD ["bash"], no
+    # ENTRYPOINT, no ca-certificates; base-passwd's users.
+    (r"^(.*/)?(library/)?debian:[a-z]+-slim(@.*)?$", {
+        "entrypoint": [], "cmd": ["bash"], "workdir": "/", "user": "", "shell": True,
+        "programs": {"sh", "bash"},
+        "users": {"root", "0", "nobody", "65534"},
+    }),
+    # alpinelinux/docker-alpine: CMD ["/bin/sh"]; busybox; baselayout's users.
+    (r"^(.*/)?(library/)?alpine:[\d.]+(@.*)?$", {
+        "entrypoint": [], "cmd": ["/bin/sh"], "workdir": "/", "user": "", "shell": True,
+        "programs": {"sh"},
+        "users": {"root", "0", "nobody", "65534"},
+    }),
+    # GoogleContainerTools/distroless base/README.md: static and base have no shell, no
+    # ENTRYPOINT and no CMD, CA certificates and tzdata; users root, nonroot (65532) and
+    # nobody (65534); static has no C library, base has glibc.
+    (r"^(.*/)?gcr\.io/distroless/(static|base|base-nossl)-debian\d+(:.*)?$", {
+        "entrypoint": [], "cmd": [], "workdir": "/", "user": "", "shell": False,
+        "programs": set(), "users": {"root", "0", "nonroot", "65532", "nobody", "65534"},
+    }),
     (r"^scratch$", {
         "entrypoint": [], "cmd": [], "workdir": "/", "user": "", "shell": False,
         "programs": set(), "users": {"root", "0"},
@@ -78,6 +107,14 @@ ALPINE_PATHS = {"/usr/bin/tini": "/sbin/tini"}
 # "the node user", uid 1000; nodejs/docker-node: groupadd --gid 1000 node, useradd --uid
 # 1000), for a runtime image that does not have the name.
 NODE_USER_IDS = {"node": {"1000", "1000:1000"}}
+
+# The users every golang image has by id (Debian's base-passwd, alpine's baselayout),
+# for scratch, which has no /etc/passwd.
+GO_USER_IDS = {"nobody": {"65534", "65534:65534"}, "root": {"0", "0:0"}}
+
+# The PATH the golang images set (docker-library/golang: ENV PATH /usr/local/go/bin:$PATH,
+# then GOPATH /go and PATH $GOPATH/bin:$PATH, on Debian's and alpine's default PATH).
+GO_IMAGE_PATH = "/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 # Variants of node images and what else they carry.
 NODE_EXTRA = [
@@ -120,6 +157,11 @@ ALLOWED = {
                 "stage has no tool",
     "python-user-base": "a user's ~/.local, where the builder's pip --user (or pip as that "
                         "user) installed the packages, copied whole to the same path",
+    "go-image-path": "the PATH the golang image set, set again where the runtime image has "
+                     "none of its own that finds the binary: the same command lookup",
+    "go-zoneinfo": "ZONEINFO naming Go's own zone database (time package docs), copied from "
+                   "the builder, where the builder's image has no tzdata (golang alpine)",
+    "go-static": "CGO_ENABLED=0 on the build of a binary for an image without a C library",
     "python-venv": "a virtual environment the builder makes before its pip installs of the "
                    "application's packages, copied whole to the same path, with VIRTUAL_ENV and "
                    "its bin first on PATH: the programs pip installed are there, not in "
@@ -157,6 +199,10 @@ def base_of(image):
                     base["programs"].add("yarn")
                 base["programs"] |= OS_UTILITIES
                 if "alpine" in tag:
+                    base["programs"] |= ALPINE_ONLY_UTILITIES
+            if base["cmd"] in (["bash"], ["/bin/sh"]):
+                base["programs"] |= OS_UTILITIES
+                if base["cmd"] == ["/bin/sh"] or "alpine" in image:
                     base["programs"] |= ALPINE_ONLY_UTILITIES
             if base["cmd"] == ["python3"]:
                 tag = image.split(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else ""
@@ -242,6 +288,42 @@ def copied_project_env(stages, workdir):
         if makes_project_env(source):
             return workdir.rstrip("/") + "/.venv"
     return None
+
+
+def env_values(stage):
+    """The values a stage's own ENV instructions set, unquoted (later ones win)."""
+    env = {}
+    for c in stage.commands:
+        if c.cmd.upper() == "ENV":
+            value = list(c.value)
+            for k, v in zip(value[0::3], value[1::3]):
+                env[k] = v.strip("'\"")
+    return env
+
+
+def static_problems(builder, final):
+    """A Go binary on an image with no C library (scratch, distroless static) must be built
+    with cgo off (`go help environment`: CGO_ENABLED; cmd/cgo: with cgo on, net and os/user
+    link the C library): every go build or go install of the builder sets CGO_ENABLED=0 on
+    its line, or an ENV does before it."""
+    if not (final.image == "scratch" or re.search(r"distroless/static", final.image)):
+        return []
+    problems, env_off = [], False
+    for c in builder.commands:
+        kind, text = c.cmd.upper(), " ".join(c.value)
+        if kind == "ENV" and env_values_of(c).get("CGO_ENABLED") == "0":
+            env_off = True
+        if kind == "RUN":
+            for m in re.finditer(r"((?:\S+=\S*\s+)*)go\s+(build|install)\b", text):
+                if not env_off and "CGO_ENABLED=0" not in m.group(1):
+                    problems.append(f"line {c.start_line}: `go {m.group(2)}` may link the C "
+                                    f"library (no CGO_ENABLED=0), and {final.image} has none")
+    return problems
+
+
+def env_values_of(c):
+    value = list(c.value)
+    return {k: v.strip("'\"") for k, v in zip(value[0::3], value[1::3])}
 
 
 def copied_user_base(stages):
@@ -484,7 +566,9 @@ def check(original, rewritten, package_json=None):
         used_b.add("alpine-path")
         argv_a = [argv_b[0]] + argv_a[1:]
     same_user_by_id = (a["user"] != b["user"] and "distroless" in final.image
-                       and b["user"] in NODE_USER_IDS.get(a["user"], set()))
+                       and b["user"] in NODE_USER_IDS.get(a["user"], set())) \
+        or (a["user"] != b["user"] and final.image == "scratch" and "golang" in orig.image
+            and b["user"] in GO_USER_IDS.get(a["user"], set()))
     if same_user_by_id:
         used_b.add("user-as-id")
     if argv_a != argv_b:
@@ -504,6 +588,17 @@ def check(original, rewritten, package_json=None):
         if added and added <= {"VIRTUAL_ENV", "PATH"}:
             used_b.add("python-venv")
             b["env"] = b["env"] - added
+    if "golang" in orig.image:
+        final_env = env_values(final)
+        if final_env.get("PATH") == GO_IMAGE_PATH and "PATH" not in a["env"]:
+            used_b.add("go-image-path")
+            b["env"] = b["env"] - {"PATH"}
+        zoneinfo = final_env.get("ZONEINFO")
+        if zoneinfo and zoneinfo.endswith("zoneinfo.zip") and any(
+                c.cmd.upper() == "COPY" and list(c.value)[-1:] == [zoneinfo] for c in final.commands):
+            used_b.add("go-zoneinfo")
+            b["env"] = b["env"] - {"ZONEINFO"}
+        problems += static_problems(after[0], final)
     for key in ("expose", "user", "workdir", "env", "labels", "healthcheck", "volumes", "stopsignal"):
         if key == "user" and same_user_by_id:
             continue
@@ -573,7 +668,14 @@ def check(original, rewritten, package_json=None):
             and program not in base_before["programs"]
         if from_venv and user_on_path and not (venv is not None and on_path):
             used_b.add("python-user-base")
-        if not (program in have or short in have or inside_app or from_venv):
+        # A program inside a folder the final stage copies whole from the builder, whose
+        # RUN wrote into that folder (`go build -o /out/`).
+        in_copied_folder = program.startswith("/") and any(
+            c.cmd.upper() == "COPY" and any(f.startswith("--from=") for f in c.flags)
+            and len(list(c.value)) == 2 and program.startswith(list(c.value)[1].rstrip("/") + "/")
+            and any(list(c.value)[1].rstrip("/") in " ".join(r.value) for r in after[0].all("RUN"))
+            for c in final.commands)
+        if not (program in have or short in have or inside_app or from_venv or in_copied_folder):
             problems.append(f"{name} runs {program}, which the final image does not have")
     user = b["user"].split(":")[0]
     if user not in users and "*" not in users and not user.isdigit():

@@ -273,3 +273,41 @@ CMD ["fastapi", "run", "main.py"]
         # Another command than the tool ran fails.
         problems = checker.check(original, good.replace('CMD ["fastapi", "run", "main.py"]', 'CMD ["fastapi", "dev", "main.py"]'))
         self.assertTrue(any("command differs" in p for p in problems), problems)
+
+
+class GoTest(unittest.TestCase):
+    ORIGINAL = """FROM golang:1.22
+WORKDIR /app
+COPY . .
+RUN go build -o server .
+USER nobody
+CMD ["/app/server"]
+"""
+    GOOD = """FROM golang:1.22 AS builder
+WORKDIR /app
+COPY . .
+RUN CGO_ENABLED=0 go build -o server .
+USER nobody
+CMD ["/app/server"]
+
+FROM scratch
+WORKDIR /app
+COPY --from=builder /app/server /app/server
+COPY --from=builder /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+ENV PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+USER 65534:65534
+CMD ["/app/server"]
+"""
+
+    def test_a_static_binary_on_scratch_with_the_users_id_passes(self):
+        self.assertEqual(checker.check(self.ORIGINAL, self.GOOD), [])
+
+    def test_a_build_that_may_use_cgo_fails_on_scratch(self):
+        problems = checker.check(self.ORIGINAL, self.GOOD.replace("CGO_ENABLED=0 go build", "go build"))
+        self.assertTrue(any("may link the C library" in p for p in problems), problems)
+
+    def test_another_user_id_or_another_path_fails(self):
+        problems = checker.check(self.ORIGINAL, self.GOOD.replace("USER 65534:65534", "USER 1000"))
+        self.assertTrue(any("USER differs" in p for p in problems), problems)
+        problems = checker.check(self.ORIGINAL, self.GOOD.replace("ENV PATH=/go/bin:", "ENV PATH=/opt/bin:"))
+        self.assertTrue(any("ENV differs" in p for p in problems), problems)

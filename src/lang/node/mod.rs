@@ -330,6 +330,7 @@ fn plan_rewrite<'a>(
         tool_variables: t.tool_variables.clone(),
         tool_copies: Vec::new(),
         builder_paths: downloads,
+        builder_files: Vec::new(),
         env: Vec::new(),
         env_line: None,
         cmd,

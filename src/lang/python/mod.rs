@@ -453,6 +453,7 @@ fn plan_rewrite<'a>(
         tool_variables: t.tool_variables.clone(),
         tool_copies: tool_copies(facts, t, &start_programs),
         builder_paths,
+        builder_files: Vec::new(),
         env_line: first
             .map(|i| i.run.start_line)
             .filter(|_| matches!(venv, Venv::Made(_))),

@@ -266,14 +266,14 @@ pub(super) fn pip_installs<'a>(facts: &StageFacts<'a>) -> Vec<PipInstall<'a>> {
         }
         if installer == Installer::UvPip
             && install.elsewhere.is_none()
-            && is_true(variable(facts, &c.env, "UV_SYSTEM_PYTHON").as_deref())
+            && is_true(facts.variable(&c.env, "UV_SYSTEM_PYTHON").as_deref())
         {
             install.elsewhere = Some("--system".into());
         }
         if installer == Installer::Pip {
             // pip's own variables (`ENV PIP_USER=1`, `PIP_TARGET=/deps`) act as
             // its options do.
-            let var = |name: &str| variable(facts, &c.env, name);
+            let var = |name: &str| facts.variable(&c.env, name);
             let on = |v: Option<String>| is_true(v.as_deref());
             if on(var("PIP_USER")) {
                 install.user_install = true;

@@ -54,20 +54,6 @@ const UV_FOLLOWED: &[&str] = &[
     "-V",
 ];
 
-/// The value of a variable as a command sees it: set on its own line
-/// (`PIP_USER=1 pip …`), else by the stage's `ENV`s and `ARG`s.
-pub(super) fn variable(
-    facts: &StageFacts,
-    inline: &[(String, Option<String>)],
-    name: &str,
-) -> Option<String> {
-    inline
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_else(|| facts.lookup(name))
-}
-
 /// A true value (`1`, `true`, `yes`, `on`), as the tools read their variables.
 pub(super) fn is_true(value: Option<&str>) -> bool {
     value.is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on"))
@@ -85,7 +71,7 @@ fn is_false(value: Option<&str>) -> bool {
 
 /// Whether a variable is set to a true value for a command.
 fn truthy(facts: &StageFacts, c: &Command, name: &str) -> bool {
-    is_true(variable(facts, &c.env, name).as_deref())
+    is_true(facts.variable(&c.env, name).as_deref())
 }
 
 /// Refuses the commands of poetry, pipenv and uv slimfile does not follow,
@@ -153,7 +139,7 @@ pub(super) fn in_project_env(
     i: &PipInstall,
 ) -> Result<Option<String>, Stop> {
     let line = i.run.start_line;
-    let inline = |name: &str| variable(facts, &i.env, name);
+    let inline = |name: &str| facts.variable(&i.env, name);
     let on = |v: Option<String>| is_true(v.as_deref());
     let off = |v: Option<String>| is_false(v.as_deref());
     let active = inline("VIRTUAL_ENV").is_some();

@@ -1,0 +1,3 @@
+module git.example.com/infra/relay
+
+go 1.22

@@ -1,0 +1,3 @@
+module github.com/acme/ping-exporter
+
+go 1.23

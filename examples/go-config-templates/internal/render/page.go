@@ -1,0 +1,4 @@
+package render
+
+// Page is what a template is given.
+type Page struct{ Title string }

@@ -1,0 +1,3 @@
+module example.com/devserver
+
+go 1.22

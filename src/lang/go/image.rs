@@ -1,0 +1,143 @@
+//! golang tags: the version, the Debian release or the alpine one, and the
+//! runtime image of each flavour.
+
+use super::*;
+
+/// A golang tag, read.
+#[derive(Debug, Clone)]
+pub(super) struct GoTag {
+    /// The tag with `ARG` defaults substituted.
+    pub(super) known_tag: String,
+    /// The Debian release the tag names, or its version always named.
+    pub(super) codename: Option<String>,
+    /// An alpine builder, with the release its tag names (`alpine3.20` → `3.20`).
+    pub(super) alpine: Option<Option<String>>,
+}
+
+/// Reads the tag of an official golang image, with the `ARG` defaults
+/// before the first `FROM`; or why it cannot be read.
+pub(super) fn read_tag(
+    image: &ImageRef,
+    facts: &StageFacts,
+    t: &GoTemplate,
+) -> Result<GoTag, String> {
+    let raw = image.tag.clone().unwrap_or_else(|| "latest".into());
+    let mut known = raw.clone();
+    for name in variables(&raw) {
+        let Some(Some(default)) = facts.global_args.get(&name) else {
+            return Err(format!(
+                "the image tag uses ${name}, which has no default before the first FROM; give `ARG {name}=<version>` a default"
+            ));
+        };
+        known = known
+            .replace(&format!("${{{name}}}"), default)
+            .replace(&format!("${name}"), default);
+    }
+    if known.contains('$') {
+        return Err(format!("cannot read the image tag `{raw}`"));
+    }
+    let codenames = &t.rules.images.debian_codenames;
+    let is_codename = |p: &str| codenames.iter().any(|c| c == p);
+    let parts: Vec<&str> = known.split('-').collect();
+    let is_version = |p: &str| p.chars().next().is_some_and(|c| c.is_ascii_digit());
+    let (version, rest) = if is_version(parts[0]) {
+        (Some(parts[0]), &parts[1..])
+    } else if parts[0] == "latest" {
+        (None, &parts[1..])
+    } else {
+        (None, &parts[..])
+    };
+    // `1.22rc1` and `1.22.3` both belong to 1.22.
+    let minor = version.map(|v| {
+        let v: String = v
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        v.split('.').take(2).collect::<Vec<_>>().join(".")
+    });
+    let (codename, alpine) = match rest {
+        [] => (
+            minor
+                .as_ref()
+                .and_then(|m| t.rules.images.default_codenames.get(m).cloned()),
+            None,
+        ),
+        [c] if is_codename(c) => (Some(c.to_string()), None),
+        [a] if a.starts_with("alpine") => {
+            let release = a.trim_start_matches("alpine");
+            (
+                None,
+                Some((!release.is_empty()).then(|| release.to_string())),
+            )
+        }
+        _ => return Err(format!("unknown golang image variant `{known}`")),
+    };
+    Ok(GoTag {
+        known_tag: known,
+        codename,
+        alpine,
+    })
+}
+
+/// The runtime image of a flavour, or why there is none.
+pub(super) fn runtime_image(
+    tag: &GoTag,
+    flavor: Flavor,
+    cgo: bool,
+    t: &GoTemplate,
+    line: usize,
+) -> Result<String, Stop> {
+    match flavor {
+        Flavor::Scratch if cgo => Err(refused(
+            CGO_NEEDS_LIBC,
+            line,
+            "the build uses cgo, so the binary links the C library, and scratch has none",
+        )
+        .hint("use --flavor slim, or build without cgo (CGO_ENABLED=0)")),
+        Flavor::Scratch => Ok("scratch".into()),
+        Flavor::Distroless if cgo && tag.alpine.is_some() => Err(refused(
+            CGO_NEEDS_LIBC,
+            line,
+            "the build uses cgo on alpine, so the binary links musl, and distroless has glibc",
+        )
+        .hint("use --flavor alpine")),
+        Flavor::Distroless if cgo => Ok(t.rules.distroless_cgo.clone()),
+        Flavor::Distroless => Ok(t.flavors.distroless.image.clone()),
+        Flavor::Slim if cgo && tag.alpine.is_some() => Err(refused(
+            Code::MuslToGlibc,
+            line,
+            "the build uses cgo on alpine, so the binary links musl, and debian slim has glibc",
+        )
+        .hint("use --flavor alpine")),
+        Flavor::Slim => match &tag.codename {
+            Some(c) => Ok(format!("debian:{c}-slim")),
+            None => Err(refused(
+                Code::UnknownTag,
+                line,
+                format!(
+                    "the tag `{}` does not say which Debian release the builder is, and the slim runtime must be the same one",
+                    tag.known_tag
+                ),
+            )
+            .hint("name the release in the tag (golang:1.22-bookworm)")),
+        },
+        Flavor::Alpine if cgo && tag.alpine.is_none() => Err(refused(
+            Code::NativeOnMusl,
+            line,
+            "the build uses cgo on a glibc builder, so the binary links glibc, and alpine has musl",
+        )
+        .hint("use --flavor slim")),
+        Flavor::Alpine => match tag.alpine.clone().flatten() {
+            Some(release) => Ok(format!("alpine:{release}")),
+            None => Err(refused(
+                Code::UnknownTag,
+                line,
+                format!(
+                    "the tag `{}` does not say which alpine release to run on",
+                    tag.known_tag
+                ),
+            )
+            .hint("name the alpine release in the tag (golang:1.22-alpine3.20), or use scratch")),
+        },
+    }
+}

@@ -1,0 +1,608 @@
+//! The Go logic that the template's data cannot express, and the plan it
+//! leads to: the builder's `go build` writes a binary, which the final stage
+//! receives with the CA certificates, the zone database and the files the
+//! program may read from its folder; on scratch where the build can be
+//! static (`CGO_ENABLED=0` on the build's own line), else on the builder's
+//! Debian release or alpine. `image` reads golang tags, `build` the builds
+//! and their binaries. Every refusal says why and where.
+
+use crate::assemble::{refused, LanguagePlan, Payload, Stop};
+use crate::codes::Code;
+use crate::context::Context;
+use crate::facts::{variables, StageFacts};
+use crate::lang::{Input, Registration, Rules};
+use crate::parse::{Dockerfile, Form, ImageRef, Instruction, Stage};
+use crate::plan::{BuilderEdit, Flavor};
+use crate::shell;
+use crate::template::{check_section, typed};
+
+mod build;
+mod image;
+mod rules;
+
+pub use rules::{GoRules, GoTemplate};
+
+use build::*;
+use image::*;
+
+/// The binary the start command runs cannot be told.
+const GO_BUILD_NOT_FOLLOWED: Code = Code::Language {
+    name: "go-build-not-followed",
+    description:
+        "slimfile cannot tell which binary the Go build writes, or that the start command runs it",
+};
+
+/// cgo links the C library: no scratch, no distroless static.
+const CGO_NEEDS_LIBC: Code = Code::Language {
+    name: "cgo-needs-libc",
+    description:
+        "the build uses cgo, so the binary needs a C library the chosen runtime image lacks",
+};
+
+/// The default flavour could not be scratch, and why.
+const NOT_SCRATCH: Code = Code::Language {
+    name: "runtime-not-scratch",
+    description: "the final stage is not scratch, which a static Go binary could run on, for the reason given",
+};
+
+/// The application directory's other files come along with the binary.
+const APP_FILES_COPIED: Code = Code::Language {
+    name: "app-files-copied",
+    description:
+        "files of the application directory come along with the binary, which may read them",
+};
+
+/// Go in the registry: its template, its rules, and the check of a user's
+/// override with the rules' own types.
+pub fn registration() -> Registration {
+    Registration {
+        id: "go",
+        template: include_str!("../../../templates/go.toml"),
+        load: Some(|table| {
+            Ok(Box::new(Go {
+                t: typed::<GoRules>(table)?,
+            }))
+        }),
+        check: check_section::<GoTemplate>,
+        codes: &[
+            GO_BUILD_NOT_FOLLOWED,
+            CGO_NEEDS_LIBC,
+            NOT_SCRATCH,
+            APP_FILES_COPIED,
+        ],
+    }
+}
+
+/// The Go rules with their template.
+struct Go {
+    t: GoTemplate,
+}
+
+impl Rules for Go {
+    fn plan<'a>(&self, input: &Input<'a>) -> Result<LanguagePlan<'a>, Stop> {
+        plan_rewrite(
+            input.file,
+            input.stage,
+            input.facts,
+            input.ctx,
+            &self.t,
+            input.flavor,
+        )
+    }
+}
+
+/// The Go plan: the decisions that are Go's own, in neutral terms.
+fn plan_rewrite<'a>(
+    file: &Dockerfile,
+    stage: &Stage,
+    facts: &'a StageFacts<'a>,
+    ctx: &Context,
+    t: &GoTemplate,
+    asked: Option<Flavor>,
+) -> Result<LanguagePlan<'a>, Stop> {
+    let line = facts.from.start_line;
+    let mut warnings = Vec::new();
+    let (image, platform) = crate::lang::stage::builder_image(stage, facts)?;
+    if image.official_name() != "golang" {
+        return Err(refused(
+            Code::UnofficialImage,
+            line,
+            format!(
+                "the base image `{}` is not the official golang image; slimfile maps only golang images to their runtime counterparts",
+                image.raw
+            ),
+        )
+        .hint("build FROM golang:<version>, or write the final stage by hand"));
+    }
+    let tag = read_tag(image, facts, t).map_err(|e| refused(Code::UnknownTag, line, e))?;
+    crate::lang::stage::check_starts(facts, "Go toolchain")?;
+    let app_dir = crate::lang::stage::app_dir(facts)?;
+
+    // The binary the start command runs, and the build that writes it.
+    let builds = go_builds(facts, ctx, t);
+    let start = start_argv(facts)?;
+    let (binary, build) = started_binary(facts, &builds, &start, t)?;
+
+    // cgo: on where the original turns it on or the code needs it.
+    let cgo = cgo_reason(facts, ctx, t, build);
+    // What keeps the final stage from having no shell and no tools.
+    let needs_shell = needs_shell(facts, &start, &builds, t);
+    let default = match (&cgo, &needs_shell, &tag.alpine) {
+        (Some(_), _, Some(_)) | (None, Some(_), Some(_)) => Flavor::Alpine,
+        (Some(_), _, None) | (None, Some(_), None) => Flavor::Slim,
+        (None, None, _) => Flavor::Scratch,
+    };
+    let flavor = asked.unwrap_or(default);
+    if asked.is_none() && default != Flavor::Scratch {
+        let why = cgo.clone().or(needs_shell.clone()).unwrap_or_default();
+        warnings.push(crate::codes::Warning::new(
+            NOT_SCRATCH,
+            None,
+            format!("{why}: the final stage is {}", flavor.name()),
+        ));
+    }
+    if let (Some(why), Flavor::Scratch | Flavor::Distroless) = (&needs_shell, flavor) {
+        return Err(refused(
+            Code::ShellFormNoShell,
+            start.line,
+            format!("{why}, and {} has no shell", flavor.name()),
+        )
+        .hint("use --flavor slim, or write the start command in exec form"));
+    }
+    let runtime_image = runtime_image(&tag, flavor, cgo.is_some(), t, line)?;
+
+    // The builder's edit: a static build, on the build's own line.
+    let mut builder_edits = Vec::new();
+    if cgo.is_none() {
+        builder_edits.extend(static_edit(file, facts, build));
+    }
+
+    // What the final stage receives: the binary, the files the program may
+    // read from its folder, the certificates and the zone database.
+    let payload = vec![binary.clone()];
+    let runs_from_app = facts.workdir.as_deref() == Some(app_dir.as_str()) && app_dir != "/";
+    let files = if runs_from_app {
+        crate::carry::app_files(facts, ctx, &app_dir, &t.rules.source_files)
+    } else {
+        Vec::new()
+    };
+    let files: Vec<String> = files
+        .into_iter()
+        .filter(|f| !crate::paths::is_within(&binary, f))
+        .collect();
+    if !files.is_empty() {
+        warnings.push(crate::codes::Warning::new(
+            APP_FILES_COPIED,
+            None,
+            format!(
+                "the program runs in {app_dir}, and may read the files the original had there: {} come along",
+                files.join(", ")
+            ),
+        ));
+    }
+    let mut builder_files: Vec<(String, String)> = files
+        .into_iter()
+        .map(|f| {
+            (
+                f,
+                format!(
+                    "a file the original had in {app_dir}, where the program runs: it may read it"
+                ),
+            )
+        })
+        .collect();
+    let mut env = Vec::new();
+    if flavor != Flavor::Distroless {
+        builder_files.push((
+            t.rules.ca_bundle.clone(),
+            format!(
+                "the builder's CA certificates, which {} lacks: the program may call HTTPS",
+                flavor.name()
+            ),
+        ));
+        let zones = if tag.alpine.is_some() {
+            env.push(("ZONEINFO".to_string(), t.rules.alpine_zoneinfo.clone()));
+            &t.rules.alpine_zoneinfo
+        } else {
+            &t.rules.zoneinfo
+        };
+        builder_files.push((
+            zones.clone(),
+            format!(
+                "the builder's time zone database, which {} lacks: the program may load a zone",
+                flavor.name()
+            ),
+        ));
+    }
+    // The PATH the golang image set, under which the original's commands
+    // were found (a program `go install` put in /go/bin, called by name):
+    // the runtime image does not have it.
+    if facts.lookup("PATH").is_none() {
+        env.push(("PATH".to_string(), t.rules.image_path.clone()));
+    }
+    let cmd = exec_cmd(facts, flavor, t);
+    let tools = crate::runtime::healthcheck_tools(
+        facts,
+        ctx,
+        flavor,
+        t,
+        &[
+            binary.rsplit('/').next().unwrap_or(&binary),
+            binary.as_str(),
+        ],
+        &crate::carry::copied_files(facts),
+        false,
+        &mut warnings,
+    )?;
+    let packages = if matches!(flavor, Flavor::Slim | Flavor::Alpine) && cgo.is_some() {
+        let mut packages = Vec::new();
+        crate::carry::add_dev_libraries(
+            facts,
+            t,
+            |p| t.build_only(p),
+            |lib| Some(lib.to_string()),
+            &mut packages,
+            &mut warnings,
+        );
+        packages
+    } else {
+        Vec::new()
+    };
+    let flavor_entry = t.flavors.get(flavor);
+    let payload_why = match build {
+        Some(b) => format!(
+            "the binary `go {}` writes at line {}",
+            b.sub, b.run.start_line
+        ),
+        None => "the binary".to_string(),
+    };
+    Ok(LanguagePlan {
+        language: t.language.clone(),
+        flavor,
+        runtime_image,
+        shell: matches!(flavor, Flavor::Slim | Flavor::Alpine),
+        known_users: flavor_entry.users.clone(),
+        user_ids: t.base_config.user_ids.clone(),
+        program_paths: Default::default(),
+        builder_image: image.raw.clone(),
+        platform,
+        glibc_to_musl: false,
+        builder_edits,
+        payload: Payload::Artifacts(payload),
+        payload_why,
+        packages,
+        tools,
+        reinstall: Vec::new(),
+        cache_dirs: t.cache_dirs.clone(),
+        builder_only: Vec::new(),
+        own_commands: crate::lang::stage::own_commands(facts, t, |_| false),
+        tool_variables: t.tool_variables.clone(),
+        tool_copies: Vec::new(),
+        builder_paths: Vec::new(),
+        builder_files,
+        env_line: None,
+        env,
+        cmd,
+        warnings,
+    })
+}
+
+/// The start command: its program and where it is written.
+struct Start {
+    program: String,
+    line: usize,
+    /// It needs a shell to run as written (shell form beyond plain words).
+    shell: bool,
+}
+
+/// The program the start command runs: `ENTRYPOINT`'s first word, else
+/// `CMD`'s.
+fn start_argv(facts: &StageFacts) -> Result<Start, Stop> {
+    let i = facts
+        .entrypoint
+        .or(facts.cmd)
+        .expect("check_starts found a CMD or ENTRYPOINT");
+    let (words, shell) = match &i.form {
+        Some(Form::Exec(argv)) => (argv.clone(), false),
+        Some(Form::Shell(s)) => match shell::plain_words(s) {
+            Some(w) => (w, false),
+            None => (s.split_whitespace().map(String::from).collect(), true),
+        },
+        None => (Vec::new(), false),
+    };
+    let program = words.first().cloned().ok_or_else(|| {
+        refused(
+            GO_BUILD_NOT_FOLLOWED,
+            i.start_line,
+            "the start command is empty",
+        )
+    })?;
+    if program == "go" {
+        return Err(refused(
+            GO_BUILD_NOT_FOLLOWED,
+            i.start_line,
+            format!(
+                "the start command runs `go {}`, which needs the Go toolchain at run time: slimfile does not turn it into a build step yet",
+                words.get(1).map(String::as_str).unwrap_or("")
+            ),
+        )
+        .hint("build the binary in a RUN (go build -o /app/server .) and run it, or write the final stage by hand"));
+    }
+    Ok(Start {
+        program,
+        line: i.start_line,
+        shell,
+    })
+}
+
+/// The binary the start program is, among those the builds write, with its
+/// build; a refusal where none is.
+fn started_binary<'b, 'a>(
+    facts: &StageFacts,
+    builds: &'b [GoBuild<'a>],
+    start: &Start,
+    t: &GoTemplate,
+) -> Result<(String, Option<&'b GoBuild<'a>>), Stop> {
+    if start.shell {
+        // `sh -c "…"` or a script: what it runs is not one binary.
+        return Err(refused(
+            GO_BUILD_NOT_FOLLOWED,
+            start.line,
+            "the start command needs a shell to run as written, and slimfile cannot tell which binary it starts",
+        )
+        .hint("run the binary itself, in exec form (CMD [\"/app/server\"])"));
+    }
+    let workdir = facts.workdir.clone().unwrap_or_else(|| "/".into());
+    let p = &start.program;
+    let path_dirs: Vec<String> = facts
+        .lookup("PATH")
+        .unwrap_or_else(|| t.rules.image_path.clone())
+        .split(':')
+        .map(|d| d.trim_end_matches('/').to_string())
+        .collect();
+    let found = builds.iter().rev().find(|b| {
+        b.binary.as_deref().is_some_and(|bin| {
+            if p.contains('/') {
+                crate::paths::resolve(&workdir, p) == bin
+            } else {
+                bin.rsplit_once('/')
+                    .is_some_and(|(dir, name)| name == p && path_dirs.iter().any(|d| d == dir))
+            }
+        })
+    });
+    if let Some(b) = found {
+        let bin = b.binary.clone().expect("found by its binary");
+        // A later RUN that moves or removes it is not followed.
+        let later_touch = facts.run_commands().any(|(run, c)| {
+            run.start_line > b.run.start_line
+                && matches!(
+                    c.name(),
+                    "mv" | "rm" | "cp" | "strip" | "upx" | "chmod" | "chown"
+                )
+                && c.words().iter().any(|w| {
+                    c.dir
+                        .as_deref()
+                        .is_some_and(|d| crate::paths::resolve(d, w) == bin)
+                })
+        });
+        if later_touch {
+            return Err(refused(
+                GO_BUILD_NOT_FOLLOWED,
+                start.line,
+                format!("a RUN after the build changes or moves {bin}, which slimfile does not follow yet"),
+            )
+            .hint("write the binary where it runs from with go build -o"));
+        }
+        return Ok((bin, Some(b)));
+    }
+    let unknown = builds.iter().find_map(|b| {
+        b.unknown
+            .as_ref()
+            .map(|why| format!("the `go {}` at line {}: {why}", b.sub, b.run.start_line))
+    });
+    let why = match unknown {
+        Some(u) => {
+            format!("the start command runs `{p}`, and slimfile cannot tell the binary of {u}")
+        }
+        None if builds.is_empty() => format!(
+            "the start command runs `{p}`, and no RUN builds it with go build or go install"
+        ),
+        None => format!(
+            "the start command runs `{p}`, which none of the stage's go build or go install writes"
+        ),
+    };
+    Err(refused(GO_BUILD_NOT_FOLLOWED, start.line, why).hint(
+        "build it with go build -o <path> and run that path, or write the final stage by hand",
+    ))
+}
+
+/// Why the build uses cgo, if it does: `CGO_ENABLED=1`, a build flag that
+/// needs it, a module that needs it, `import "C"` in the sources, or the
+/// headers of a C library installed for it.
+fn cgo_reason(
+    facts: &StageFacts,
+    ctx: &Context,
+    t: &GoTemplate,
+    build: Option<&GoBuild>,
+) -> Option<String> {
+    let inline = build.and_then(|b| b.cgo_inline.clone());
+    let set = inline.or_else(|| facts.lookup("CGO_ENABLED"));
+    match set.as_deref().map(str::trim) {
+        Some("0") => return None,
+        Some("1") => return Some("the build sets CGO_ENABLED=1".into()),
+        _ => {}
+    }
+    if let Some(flag) = build.and_then(|b| b.needs_cgo.clone()) {
+        return Some(format!("the build's `{flag}` needs cgo"));
+    }
+    if let Some(go_mod) = ctx.read("go.mod") {
+        if let Some(m) = t.rules.cgo_modules.iter().find(|m| {
+            go_mod
+                .lines()
+                .any(|l| l.split_whitespace().any(|w| w == m.as_str()))
+        }) {
+            return Some(format!("go.mod requires {m}, which needs cgo"));
+        }
+    }
+    if let Some(file) = imports_c(ctx) {
+        return Some(format!("{file} imports \"C\" (cgo)"));
+    }
+    let libs: Vec<String> = crate::carry::runtime_packages(facts, |_| false)
+        .into_iter()
+        .filter(|p| {
+            (p.ends_with("-dev") || p.ends_with("-devel"))
+                && !matches!(
+                    p.as_str(),
+                    "musl-dev" | "libc-dev" | "libc6-dev" | "linux-headers"
+                )
+        })
+        .collect();
+    if let Some(lib) = libs.first() {
+        return Some(format!(
+            "the builder installs {lib}, a C library's headers for cgo"
+        ));
+    }
+    None
+}
+
+/// The first Go source of the context that imports "C", searched through
+/// a bounded number of files.
+fn imports_c(ctx: &Context) -> Option<String> {
+    let root = ctx.dir()?;
+    let mut found = None;
+    let skip = |name: &str| matches!(name, ".git" | "node_modules" | "testdata");
+    go_sources(root, skip, |path, text| {
+        let imports = text
+            .lines()
+            .take_while(|l| !l.starts_with("func "))
+            .any(|l| {
+                let l = l.trim();
+                l == "import \"C\"" || l == "\"C\""
+            });
+        if imports {
+            found = Some(
+                path.strip_prefix(root)
+                    .unwrap_or(path)
+                    .display()
+                    .to_string(),
+            );
+        }
+        imports
+    });
+    found
+}
+
+/// Why the final stage needs a shell or tools, if it does: a start command
+/// or health check in shell form, or a health check that runs a program
+/// that is not one of the binaries.
+fn needs_shell(
+    facts: &StageFacts,
+    start: &Start,
+    builds: &[GoBuild],
+    _t: &GoTemplate,
+) -> Option<String> {
+    if start.shell {
+        return Some(format!(
+            "the start command at line {} needs a shell",
+            start.line
+        ));
+    }
+    let h = facts.healthcheck?;
+    let Some(crate::parse::HealthcheckArgs::Cmd(form)) = h.healthcheck() else {
+        return None;
+    };
+    let argv = match &form {
+        Form::Exec(argv) => argv.clone(),
+        Form::Shell(s) => match shell::plain_words(s) {
+            Some(w) => w,
+            None => {
+                return Some(format!(
+                    "the HEALTHCHECK at line {} needs a shell",
+                    h.start_line
+                ))
+            }
+        },
+    };
+    let program = argv.first()?;
+    let workdir = facts.workdir.clone().unwrap_or_else(|| "/".into());
+    let ours = builds
+        .iter()
+        .filter_map(|b| b.binary.as_deref())
+        .any(|bin| {
+            crate::paths::resolve(&workdir, program) == bin
+                || bin.rsplit('/').next() == Some(program.as_str())
+        });
+    (!ours).then(|| {
+        format!(
+            "the HEALTHCHECK at line {} runs {program}, which is not the program's own binary",
+            h.start_line
+        )
+    })
+}
+
+/// The builder edit that makes the build static: `CGO_ENABLED=0` on the
+/// build command's own line, where its text can be found; else an `ENV`
+/// before its `RUN`. None where the build already sets it.
+fn static_edit(
+    file: &Dockerfile,
+    facts: &StageFacts,
+    build: Option<&GoBuild>,
+) -> Option<BuilderEdit> {
+    let b = build?;
+    if b.cgo_inline.as_deref() == Some("0") || facts.lookup("CGO_ENABLED").as_deref() == Some("0") {
+        return None;
+    }
+    let span = b.run.text_span.clone();
+    let text = file.text(span.clone());
+    let needle = format!("go {}", b.sub);
+    let at = text.match_indices(&needle).map(|(i, _)| i).find(|&i| {
+        let before = text[..i].chars().last();
+        let after = text[i + needle.len()..].chars().next();
+        before.is_some_and(char::is_whitespace) && after.is_none_or(char::is_whitespace)
+    });
+    let why = "a static binary (no cgo), which the runtime image needs: it has no C library of the builder's";
+    let exec_form = matches!(b.run.form, Some(Form::Exec(_)));
+    match (at, exec_form) {
+        (Some(i), false) => Some(BuilderEdit {
+            range: span.start + i..span.start + i,
+            text: "CGO_ENABLED=0 ".into(),
+            why: why.into(),
+        }),
+        _ => {
+            let eol = file.line_ending();
+            let before = facts
+                .instructions
+                .iter()
+                .position(|i| std::ptr::eq(*i, b.run))
+                .and_then(|at| at.checked_sub(1))
+                .map_or(facts.from, |at| facts.instructions[at]);
+            let end = before.text_span.end;
+            Some(BuilderEdit {
+                range: end..end,
+                text: format!("{eol}ENV CGO_ENABLED=0"),
+                why: why.into(),
+            })
+        }
+    }
+}
+
+/// A `CMD` in shell form of plain words, in exec form for a final stage
+/// with no shell (the same program and arguments, without `sh -c`).
+fn exec_cmd(facts: &StageFacts, flavor: Flavor, _t: &GoTemplate) -> Option<(Vec<String>, String)> {
+    if matches!(flavor, Flavor::Slim | Flavor::Alpine) || facts.entrypoint.is_some() {
+        return None;
+    }
+    let i = facts.cmd?;
+    let Some(Form::Shell(s)) = &i.form else {
+        return None;
+    };
+    let words = shell::plain_words(s)?;
+    Some((
+        words,
+        format!(
+            "the original's CMD in exec form: {} has no shell to run `{}`",
+            flavor.name(),
+            s.trim()
+        ),
+    ))
+}
