@@ -219,10 +219,13 @@ pub fn programs_run(
         Form::Shell(s) => shell::read(s, scope, scripts),
     };
     let mut programs: Vec<String> = Vec::new();
-    let mut add = |p: &str| {
-        // Shell keywords that are not programs on the image.
-        if !matches!(p, "exec" | "command" | "builtin" | "time") && !programs.iter().any(|x| x == p)
-        {
+    // Exec form runs its first word itself; everything else runs in a shell,
+    // whose builtins are not programs on the image.
+    let mut in_shell = matches!(form, Form::Shell(_));
+    let mut add = |p: &str, in_shell: bool| {
+        let keyword = matches!(p, "exec" | "command" | "builtin" | "time");
+        let builtin = in_shell && SHELL_BUILTINS.contains(&p);
+        if !keyword && !builtin && !programs.iter().any(|x| x == p) {
             programs.push(p.to_string());
         }
     };
@@ -231,15 +234,15 @@ pub fn programs_run(
             Step::Run(c) => {
                 c.via
                     .iter()
-                    .for_each(|v| add(v.split(' ').next().unwrap_or(v)));
-                add(&c.program);
+                    .for_each(|v| add(v.split(' ').next().unwrap_or(v), in_shell));
+                add(&c.program, in_shell || !c.via.is_empty());
             }
             Step::Unknown(u) => match &u.program {
                 Some(p) => {
                     u.via
                         .iter()
-                        .for_each(|v| add(v.split(' ').next().unwrap_or(v)));
-                    add(p)
+                        .for_each(|v| add(v.split(' ').next().unwrap_or(v), in_shell));
+                    add(p, in_shell || !u.via.is_empty())
                 }
                 None => {
                     return Err(refused(
@@ -250,9 +253,20 @@ pub fn programs_run(
                 }
             },
         }
+        in_shell = true;
     }
     Ok(programs)
 }
+
+/// The builtins of every `/bin/sh` a runtime image has (dash on Debian,
+/// busybox ash on alpine; bash too): POSIX's special and regular builtins,
+/// and `echo`, `printf`, `test`, `pwd`, `local`, which all three build in.
+pub const SHELL_BUILTINS: &[&str] = &[
+    ":", ".", "break", "continue", "eval", "exec", "exit", "export", "readonly", "return", "set",
+    "shift", "times", "trap", "unset", "alias", "unalias", "bg", "fg", "cd", "command", "false",
+    "true", "getopts", "hash", "jobs", "kill", "read", "type", "ulimit", "umask", "wait", "echo",
+    "printf", "test", "[", "pwd", "local",
+];
 
 /// The Debian release a slim final stage stands on, as a language reads it
 /// from the builder's tag.

@@ -272,6 +272,16 @@ pub fn outside_writes(
                 if carried {
                     continue;
                 }
+                // Written on one branch only (`if [ arm ]; then … > /etc/x;
+                // fi`): where it was not, the final stage's copy would fail.
+                if c.condition == shell::Condition::Branch {
+                    return Err(Uncarried::Write {
+                        line,
+                        what: format!(
+                            "{absolute} on one branch only (an `if`, `case`, `&&` after a test or `||`; a copy of it fails where it was not written)"
+                        ),
+                    });
+                }
                 targets.push((
                     OutsideWrite {
                         path: absolute,
@@ -337,6 +347,71 @@ pub struct OutsideWrite {
 
 /// Whether a command (its program's name and its words) is `apt-get
 /// install`, `apt install` or `apk add`.
+/// Fetchers (`curl`, `wget`) the builder installs and no later `RUN` runs:
+/// installed for run time (an orchestrator's health check, `docker exec`),
+/// not for the build, so they are carried like any run-time package. Other
+/// build-only packages may be used without being named (a compiler by
+/// node-gyp or pip, git by npm), so only these are judged by use.
+pub fn unused_fetchers(facts: &StageFacts) -> Vec<String> {
+    const FETCHERS: &[&str] = &["curl", "wget"];
+    let mut out: Vec<String> = Vec::new();
+    for (run, c) in facts.run_commands() {
+        let w = package_words(c);
+        if !installs_system_packages(c.name(), &w) {
+            continue;
+        }
+        for f in FETCHERS {
+            let installed = w[2..].iter().any(|p| p.split(['=', ':']).next() == Some(f));
+            let used_later = facts.run_commands().any(|(later, d)| {
+                later.start_line >= run.start_line
+                    && (d.name() == *f || d.via.iter().any(|v| v.split(' ').next() == Some(f)))
+            });
+            if installed && !used_later && !out.iter().any(|o| o == f) {
+                out.push(f.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// A system package manager's words with its subcommand second, where
+/// options came before it (`apt-get -y install x`, `apt-get -qq -o
+/// Dpkg::Options::=--force-confold install x`, `apk --no-cache add x`), so
+/// the readers below see `apt-get install -y x`. Other commands' words as
+/// they are.
+pub fn package_words(c: &crate::shell::Command) -> Vec<String> {
+    // Options of apt-get and apk before the subcommand that take a value.
+    const VALUED: &[&str] = &[
+        "-o",
+        "--option",
+        "-c",
+        "--config-file",
+        "-t",
+        "--target-release",
+        "-X",
+        "--repository",
+        "-p",
+        "--root",
+    ];
+    let mut w = c.words();
+    if !matches!(c.name(), "apt-get" | "apt" | "apk" | "aptitude") {
+        return w;
+    }
+    let mut i = 1;
+    while i < w.len() && w[i].starts_with('-') {
+        i += if VALUED.contains(&w[i].as_str()) {
+            2
+        } else {
+            1
+        };
+    }
+    if i > 1 && i < w.len() {
+        let sub = w.remove(i);
+        w.insert(1, sub);
+    }
+    w
+}
+
 fn installs_system_packages(name: &str, words: &[String]) -> bool {
     matches!(
         (name, words.get(1).map(String::as_str)),
@@ -350,7 +425,7 @@ fn installs_system_packages(name: &str, words: &[String]) -> bool {
 /// command, where there is one.
 pub fn local_package_install(facts: &StageFacts) -> Option<(usize, String)> {
     facts.run_commands().find_map(|(i, c)| {
-        let w = c.words();
+        let w = package_words(c);
         let installs = installs_system_packages(c.name(), &w);
         let from_file = (c.name() == "dpkg" && w.iter().any(|x| x == "-i" || x == "--install"))
             || (installs
@@ -374,7 +449,7 @@ pub fn package_source_option(facts: &StageFacts) -> Option<(usize, String)> {
     ];
     const APT: &[&str] = &["-t", "--target-release", "--default-release"];
     facts.run_commands().find_map(|(i, c)| {
-        let w = c.words();
+        let w = package_words(c);
         let source = match (c.name(), w.get(1).map(String::as_str)) {
             ("apt-get" | "apt", Some("install")) => APT,
             ("apk", Some("add")) => APK,
@@ -393,7 +468,7 @@ pub fn package_source_option(facts: &StageFacts) -> Option<(usize, String)> {
 pub fn dev_packages(facts: &StageFacts) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (_, c) in facts.run_commands() {
-        let w = c.words();
+        let w = package_words(c);
         if !installs_system_packages(c.name(), &w) {
             continue;
         }
@@ -432,7 +507,7 @@ pub fn runtime_packages(facts: &StageFacts, build_only: impl Fn(&str) -> bool) -
     // apk's virtual packages (`apk add --virtual .gyp python3 make`), by name.
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for (_, c) in facts.run_commands() {
-        let w = c.words();
+        let w = package_words(c);
         let (manager, sub) = (c.name(), w.get(1).map(String::as_str));
         let installs = installs_system_packages(manager, &w);
         let removes = matches!(

@@ -53,7 +53,7 @@ pub fn system_install(facts: &StageFacts, packages: &[String]) -> SystemInstall 
     // What the commands so far wrote: the state each install saw.
     let (mut sources, mut written): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     for (run, c) in facts.run_commands() {
-        let words = c.words();
+        let words = super::package_words(c);
         let fixed = match crate::system_programs::effect(c) {
             Some(crate::system_programs::Effect::Writes(paths)) => paths.to_vec(),
             _ => Vec::new(),

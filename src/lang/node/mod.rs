@@ -25,6 +25,7 @@ mod needs;
 mod project;
 mod prune;
 mod replay;
+mod requires;
 mod rules;
 mod start;
 
@@ -156,6 +157,7 @@ fn plan_rewrite<'a>(
         .iter()
         .any(|r| installs_dev(r, facts, pm, &manifest));
     dev_dependencies_kept(
+        facts,
         dev_installed,
         &mut start,
         pm,

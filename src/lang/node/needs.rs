@@ -125,7 +125,9 @@ pub(super) fn final_packages(
 ) -> Result<Vec<String>, Stop> {
     let line = facts.from.start_line;
     let distroless = flavor == Flavor::Distroless;
-    let mut packages = carry::runtime_packages(facts, |p| t.build_only(p));
+    let unused = carry::unused_fetchers(facts);
+    let mut packages =
+        carry::runtime_packages(facts, |p| t.build_only(p) && !unused.iter().any(|u| u == p));
     // apt's names on a Debian builder; apk needs alpine's.
     if glibc_to_musl {
         packages = crate::assemble::alpine_packages(&packages, &t.package_names, line)?;

@@ -7,6 +7,7 @@ use super::*;
 /// runs, or a yarn berry before 4, which cannot prune without a plugin), with
 /// a warning.
 pub(super) fn dev_dependencies_kept(
+    facts: &StageFacts,
     dev_installed: bool,
     start: &mut StartCommand,
     pm: Option<&PackageManager>,
@@ -14,6 +15,19 @@ pub(super) fn dev_dependencies_kept(
     installs: &[PmRun],
     warnings: &mut Vec<Warning>,
 ) {
+    if let (true, None, Some((line, added, why))) =
+        (dev_installed, &start.dev_dependency, added_then_lost(facts))
+    {
+        warnings.push(Warning::new(
+            Code::DevDependenciesKept,
+            Some(line),
+            format!(
+                "`{added}` installs packages that package.json does not list {why}, so a prune would remove or re-resolve them: dev dependencies are kept"
+            ),
+        ));
+        start.dev_dependency = Some(added);
+        return;
+    }
     let berry_cannot_prune = pm.is_some_and(|p| {
         p.name == "yarn" && manifest.yarn_berry && berry_prune(p, manifest).is_none()
     });
@@ -42,10 +56,18 @@ pub(super) fn dev_dependencies_kept(
         ));
         start.dev_dependency = Some("yarn berry".into());
     } else if let (true, Some(dep)) = (dev_installed, &start.dev_dependency) {
+        let why = match &start.build_at_start {
+            Some(build) if dep.starts_with("the build") => format!(
+                "the start command runs the build again (`{build}`), which uses dev dependencies: they are kept"
+            ),
+            _ => format!(
+                "the start command needs `{dep}`, a dev dependency: dev dependencies are kept"
+            ),
+        };
         warnings.push(Warning::new(
             Code::DevDependenciesKept,
             Some(start.line),
-            format!("the start command needs `{dep}`, a dev dependency: dev dependencies are kept"),
+            why,
         ));
     }
 }
@@ -254,4 +276,59 @@ fn prune_point<'a>(
                     && crate::base_images::os_has(Flavor::Alpine, c.name())
             });
     only_utilities.then_some(own_last)
+}
+
+/// An install of named packages the manifest the prune reads does not list:
+/// `npm install --no-save x`, or `npm install x` / `yarn add x` / `pnpm add
+/// x` followed by a copy of package.json from the context over the one it
+/// changed. npm's prune removes them as extraneous, yarn's re-resolves the
+/// tree. The line, the command and why.
+fn added_then_lost(facts: &StageFacts) -> Option<(usize, String, &'static str)> {
+    for (run, c) in facts.run_commands() {
+        let words = c.words();
+        let sub = words.get(1).map(String::as_str);
+        let adds = match c.name() {
+            "npm" => matches!(sub, Some("install" | "i" | "add")),
+            "yarn" | "pnpm" => sub == Some("add"),
+            _ => false,
+        };
+        let global = words
+            .iter()
+            .any(|w| matches!(w.as_str(), "-g" | "--global" | "--location=global"));
+        let named = words
+            .get(2..)
+            .unwrap_or_default()
+            .iter()
+            .any(|w| !w.starts_with('-') && !w.starts_with('.') && !w.starts_with('/'));
+        if !adds || global || !named {
+            continue;
+        }
+        let text = words.join(" ");
+        if words.iter().any(|w| w == "--no-save") {
+            return Some((run.start_line, text, "(--no-save)"));
+        }
+        let Some(dir) = c.dir.as_deref() else {
+            continue;
+        };
+        let overwritten = facts.copies.iter().any(|copy| {
+            copy.from.is_none()
+                && copy.instruction.start_line > run.start_line
+                && crate::paths::normalize(&copy.dest) == dir
+                && copy.sources.iter().any(|s| {
+                    let s = s.trim_start_matches("./").trim_end_matches('/');
+                    s.is_empty()
+                        || s == "."
+                        || s == "package.json"
+                        || (s.starts_with("package") && s.contains('*'))
+                })
+        });
+        if overwritten {
+            return Some((
+                run.start_line,
+                text,
+                "once a later COPY brings the project's own package.json back",
+            ));
+        }
+    }
+    None
 }

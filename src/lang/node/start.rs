@@ -33,6 +33,15 @@ pub(super) struct StartCommand {
     /// The programs run inside package-manager scripts, where the
     /// dependencies' programs are on `PATH`.
     pub(super) script_programs: Vec<String>,
+    /// The files `node` runs, by their path in the image.
+    pub(super) node_files: Vec<String>,
+    /// The scripts the Dockerfile's `RUN`s run (`npm run build`).
+    build_scripts: Vec<String>,
+    /// A build the start command runs again (`npm run build && npm start`,
+    /// `next build`): it needs the dev dependencies a build uses.
+    pub(super) build_at_start: Option<String>,
+    /// The working folder at the end, where package scripts run.
+    workdir: String,
 }
 
 impl StartCommand {
@@ -83,6 +92,8 @@ impl StartCommand {
             text,
             line,
             cmd,
+            build_scripts: build_scripts(facts),
+            workdir: facts.workdir.clone().unwrap_or_else(|| "/".into()),
             ..StartCommand::default()
         };
         // An entrypoint script copied from the build context is read: what it
@@ -136,6 +147,19 @@ impl StartCommand {
                 .map(|(_, (_, peer))| peer);
             start.dev_dependency = peers.chain(config).find(|p| dev_only(p)).cloned();
         }
+        // What the files node runs require, followed through their relative
+        // requires (`require('dotenv')` of a dev dependency).
+        let required = super::requires::required_packages(&scripts, &start.node_files);
+        if let Some(p) = required
+            .iter()
+            .find(|p| dev_only(p))
+            .filter(|_| start.dev_dependency.is_none())
+        {
+            start.dev_dependency = Some(p.clone());
+        }
+        if let (None, Some(build)) = (&start.dev_dependency, &start.build_at_start) {
+            start.dev_dependency = Some(format!("the build `{build}` the start command runs"));
+        }
         Ok(start)
     }
 
@@ -165,7 +189,14 @@ impl StartCommand {
                     self.programs.push(name.to_string());
                 }
             }
-            self.programs.push(program.clone());
+            // A shell's builtins (`trap`, `wait`, `command -v`) are no programs.
+            if !crate::runtime::SHELL_BUILTINS.contains(&program.as_str()) {
+                self.programs.push(program.clone());
+            }
+            if let Step::Run(c) = step {
+                let dir = c.dir.clone().unwrap_or_else(|| self.workdir.clone());
+                self.read_run_at_start(c, &dir);
+            }
             if let Step::Run(c) = step {
                 self.read_runner(c)?;
                 self.dev_command(c, t)?;
@@ -180,6 +211,53 @@ impl StartCommand {
             }
         }
         Ok(())
+    }
+
+    /// What one command the start runs says about what it needs: the file
+    /// `node` runs, and a build (`next build`, `tsc`) run again at start.
+    fn read_run_at_start(&mut self, c: &crate::shell::Command, dir: &str) {
+        let words = c.words();
+        let first = words[1..].iter().find(|w| !w.starts_with('-'));
+        let builds = match c.name() {
+            "next" | "vite" | "nuxt" | "astro" => first.is_some_and(|f| f == "build"),
+            "tsc" | "webpack" | "rollup" | "esbuild" | "tsup" => true,
+            _ => false,
+        };
+        if builds && self.build_at_start.is_none() {
+            self.build_at_start = Some(words.join(" "));
+        }
+        self.read_node_file(c, dir);
+    }
+
+    /// The file a `node` command runs (`node --enable-source-maps
+    /// dist/main.js`), by its path in the image, from the folder it runs in.
+    fn read_node_file(&mut self, c: &crate::shell::Command, dir: &str) {
+        if c.name() != "node" {
+            return;
+        }
+        let words = c.words();
+        let mut rest = words[1..].iter();
+        while let Some(w) = rest.next() {
+            match w.as_str() {
+                "-e" | "--eval" | "-p" | "--print" | "-" => return,
+                "-r"
+                | "--require"
+                | "--loader"
+                | "--import"
+                | "--experimental-loader"
+                | "--env-file"
+                | "--title"
+                | "-C"
+                | "--conditions" => {
+                    rest.next();
+                }
+                w if w.starts_with('-') => {}
+                file => {
+                    self.node_files.push(crate::paths::resolve(dir, file));
+                    return;
+                }
+            }
+        }
     }
 
     /// A development server run directly (`react-scripts start`, `next
@@ -324,6 +402,11 @@ impl StartCommand {
                 format!("cannot tell which script `{said}` runs"),
             ));
         };
+        if (script == "build" || self.build_scripts.contains(&script))
+            && self.build_at_start.is_none()
+        {
+            self.build_at_start = Some(said.clone());
+        }
         if t.rules.run_hints.dev_scripts.iter().any(|d| d == &script) {
             return Err(refused(
                 Code::DevServer,
@@ -368,6 +451,9 @@ impl StartCommand {
             self.script_programs.extend(script_programs(&steps));
             for step in &steps {
                 if let Step::Run(c) = step {
+                    // Package scripts run in the package's folder.
+                    let dir = self.workdir.clone();
+                    self.read_run_at_start(c, &dir);
                     self.read_runner(c)?;
                     self.dev_command(c, t)?;
                     // A script that runs another (`prestart`: `npm run build`).
@@ -416,4 +502,27 @@ fn script_programs(steps: &[Step]) -> Vec<String> {
             Step::Unknown(u) => u.program.clone().unwrap_or(u.text.clone()),
         })
         .collect()
+}
+
+/// The package scripts the stage's `RUN`s run (`npm run build`, `yarn
+/// build`, `pnpm run compile`): the build, which a start command running
+/// one of them again repeats.
+fn build_scripts(facts: &StageFacts) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, c) in facts.run_commands() {
+        let words = c.words();
+        let script = match (c.name(), words.get(1).map(String::as_str)) {
+            ("npm" | "pnpm" | "yarn", Some("run" | "run-script")) => words.get(2).cloned(),
+            ("yarn" | "pnpm", Some(s))
+                if !s.starts_with('-') && !shell::PACKAGE_MANAGER_COMMANDS.contains(&s) =>
+            {
+                Some(s.to_string())
+            }
+            _ => None,
+        };
+        if let Some(s) = script.filter(|s| !out.contains(s)) {
+            out.push(s);
+        }
+    }
+    out
 }

@@ -376,6 +376,29 @@ fn plan_rewrite<'a>(
         env.push(("PATH".to_string(), format!("{path}/bin:$PATH")));
     }
     let cmd = start_without_tool(facts, &venv, &sync_envs, &mut env, &mut warnings)?;
+    // A tool the start runs some other way (`sh -c "poetry run …"`, `poetry
+    // run a & poetry run b`): the final stage does not have it.
+    if cmd.is_none() {
+        let copied_tools = carry::copied_files(facts);
+        if let Some(tool) = start_programs.iter().find(|p| {
+            let name = p.rsplit('/').next().unwrap_or(p);
+            t.tool_programs.iter().any(|t| t == name)
+                && !copied_tools
+                    .iter()
+                    .any(|c| c.ends_with(&format!("/{name}")))
+        }) {
+            let i = facts
+                .entrypoint
+                .or(facts.cmd)
+                .expect("a start command ran it");
+            return Err(refused(
+                TOOL_NOT_YET,
+                i.start_line,
+                format!("the start command runs {tool}, which the final stage does not have, and slimfile cannot run its command directly here"),
+            )
+            .hint(format!("run the program itself (CMD [\"python\", \"main.py\"]), or `{tool} run X` alone in exec form")));
+        }
+    }
     let outside: Vec<String> = venv
         .path()
         .or(user_base.as_deref())
@@ -709,7 +732,10 @@ fn final_packages(
             .iter()
             .any(|s| s.rsplit('/').next() == Some(p))
     };
-    carry::runtime_packages(facts, |p| t.build_only(p) && !run_at_start(p))
+    let unused = carry::unused_fetchers(facts);
+    carry::runtime_packages(facts, |p| {
+        t.build_only(p) && !run_at_start(p) && !unused.iter().any(|u| u == p)
+    })
 }
 
 /// With no `WORKDIR` the final stage replays the context's copies and takes

@@ -28,6 +28,8 @@ pub struct PythonRules {
     /// Programs the full python images have (from buildpack-deps) and the
     /// slim ones lack: a start command that runs one needs it installed.
     pub full_image_programs: Vec<String>,
+    /// The packages that bring each of those programs.
+    pub program_packages: BTreeMap<String, Vec<String>>,
     /// Debian packages a distribution needs at run time that the full
     /// python images have and slim lacks (`psycopg2` links `libpq5`).
     pub full_image_libraries: BTreeMap<String, Vec<String>>,

@@ -26,8 +26,9 @@ pub(super) fn start_programs(
 
 /// A program the start command runs (or a script of the app's that it runs)
 /// that the full python image has and slim lacks (`curl`, `git`, `ps`) is
-/// refused where no package the final stage installs may bring it: the
-/// original had it from its base image, not from pip. What pip installed is
+/// refused where no package the final stage installs brings it (by the
+/// template's `program_packages`): the original had it from its base
+/// image, not from pip. What pip installed is
 /// all in the environment, transitive dependencies' console scripts too.
 pub(super) fn check_start_programs(
     facts: &StageFacts,
@@ -45,9 +46,12 @@ pub(super) fn check_start_programs(
         let copied_here = copied
             .iter()
             .any(|c| c == p || c.ends_with(&format!("/{name}")));
-        // A package of its name, or any the final stage installs (which may
-        // bring it), or a copy of it.
-        let brought = packages.iter().any(|q| q == name || !t.build_only(q)) || copied_here;
+        // A package of its name or one that brings it, or a copy of it.
+        let bringers = t.rules.program_packages.get(name);
+        let brought = packages.iter().any(|q| {
+            let q = q.split(['=', ':']).next().unwrap_or(q);
+            q == name || bringers.is_some_and(|b| b.iter().any(|b| b == q))
+        }) || copied_here;
         if t.rules.full_image_programs.iter().any(|f| f == name) && !brought {
             return Err(refused(
                 Code::UnknownProgram,
