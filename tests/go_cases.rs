@@ -163,8 +163,8 @@ fn a_binary_that_cannot_be_told_is_refused_with_the_reason() {
         ),
         (
             "RUN go build -o api .",
-            "CMD [\"go\", \"run\", \".\"]",
-            "go run",
+            "CMD go run . 2>&1 | tee log",
+            "cannot turn it into a build step",
         ),
         (
             "RUN go build -o api .",
@@ -180,6 +180,45 @@ fn a_binary_that_cannot_be_told_is_refused_with_the_reason() {
         assert!(text.contains(says), "{run}: {text}");
     }
     let p = go("FROM golang:1.22\nWORKDIR /app\nCOPY . .\nRUN go build -o api .\nRUN strip api\nCMD [\"./api\"]\n");
+    assert_eq!(code(&p), "go-build-not-followed");
+}
+
+#[test]
+fn go_run_at_start_becomes_a_build_in_the_builder() {
+    let files = [
+        ("go.mod", GO_MOD),
+        ("main.go", MAIN),
+        ("cmd/api/main.go", MAIN),
+    ];
+    let p = go_with(
+        &files,
+        "FROM golang:1.22\nWORKDIR /app\nCOPY . .\nEXPOSE 8080\nCMD [\"go\", \"run\", \"-tags\", \"prod\", \"./cmd/api\", \"--port\", \"8080\"]\n",
+        None,
+    );
+    assert!(
+        builder(&p).contains(
+            "COPY . .\nRUN CGO_ENABLED=0 go build -tags prod -o /usr/local/bin/api ./cmd/api\n"
+        ),
+        "{}",
+        builder(&p)
+    );
+    let f = final_stage(&p);
+    assert!(
+        f.contains("COPY --from=builder /usr/local/bin/api /usr/local/bin/api\n"),
+        "{f}"
+    );
+    assert!(
+        f.ends_with("CMD [\"/usr/local/bin/api\", \"--port\", \"8080\"]\n"),
+        "{f}"
+    );
+    // A second run recognises its own build.
+    let again = go_with(&files, builder(&p), None);
+    assert_eq!(output(&again), output(&p));
+    // `go run main.go`, shell form.
+    let p = go("FROM golang:1.22\nWORKDIR /app\nCOPY . .\nCMD go run main.go\n");
+    assert!(final_stage(&p).ends_with("CMD [\"/usr/local/bin/main\"]\n"));
+    // Through an ENTRYPOINT: refused.
+    let p = go("FROM golang:1.22\nWORKDIR /app\nCOPY . .\nENTRYPOINT [\"go\", \"run\", \".\"]\n");
     assert_eq!(code(&p), "go-build-not-followed");
 }
 

@@ -33,6 +33,7 @@ fn ready() {
         "docker.io/library/node:20",
         "docker.io/library/python:3.11-slim-bookworm",
         "docker.io/library/python:3.11-bookworm",
+        "docker.io/library/golang:1.19-bookworm",
     ] {
         let have = Command::new("buildah")
             .args(["inspect", "--type", "image", image])
@@ -478,6 +479,62 @@ fn the_cli_verifies_a_python_rewrite_that_builds_runs_and_answers() {
         );
     }
     assert_eq!(run["original"]["answer"], run["rewrite"]["answer"]);
+    assert_nothing_left();
+}
+
+#[test]
+#[ignore = "builds images with buildah: run by .ci/run after tests/verify/standins.sh"]
+fn the_cli_verifies_a_go_binary_on_scratch_that_runs_and_answers() {
+    // A static binary (CGO_ENABLED=0 on the build's line) on scratch, with
+    // the builder's passwd for its user, the CA bundle and the zone
+    // database: it starts and answers as the original does.
+    ready();
+    let dir = example_copy("go-healthcheck", |text| {
+        text.replace("FROM golang:1.23\n", "FROM golang:1.19-bookworm\n")
+    });
+    let go_mod = dir.path().join("go.mod");
+    let text = std::fs::read_to_string(&go_mod).unwrap();
+    std::fs::write(&go_mod, text.replace("go 1.23", "go 1.19")).unwrap();
+    let dockerfile = dir.path().join("Dockerfile");
+    let out = Command::new(env!("CARGO_BIN_EXE_slimfile"))
+        .args(["--verify", "--engine", "buildah", "--format", "json"])
+        .args(["--verify-run", "6", "--verify-port", "8080"])
+        .arg(&dockerfile)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let file = &report["files"][0];
+    assert_eq!(file["flavor"], "scratch", "{file:#}");
+    let v = &file["verification"];
+    assert_eq!(v["outcome"], "passed", "{v:#}\n{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let (before, after) = (
+        v["original"]["size_bytes"].as_u64().unwrap(),
+        v["rewrite"]["size_bytes"].as_u64().unwrap(),
+    );
+    assert!(after * 20 < before, "{before} → {after}");
+    let field = |name: &str| {
+        v["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["field"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} compared: {v:#}"))
+    };
+    for name in ["Cmd", "User", "Healthcheck", "Env.PATH"] {
+        assert_ne!(field(name)["verdict"], "differs", "{name}: {v:#}");
+    }
+    let run = &v["run"];
+    for which in ["original", "rewrite"] {
+        assert_eq!(run[which]["running"], true, "{run:#}");
+    }
+    assert_eq!(
+        run["original"]["answer"], run["rewrite"]["answer"],
+        "{run:#}"
+    );
     assert_nothing_left();
 }
 

@@ -319,8 +319,16 @@ fn run_builds(
     let base = |name: &str| {
         resolve_image(name, &opts.build_args, job).and_then(|n| engine.inspect(&n).ok())
     };
-    let (builder_base, runtime_base) =
-        (base(&job.plan.builder_image), base(&job.plan.runtime_image));
+    // scratch is no image to inspect: it sets nothing.
+    let runtime_base = if job.plan.runtime_image == "scratch" {
+        Some(engine::Image {
+            size: 0,
+            config: Default::default(),
+        })
+    } else {
+        base(&job.plan.runtime_image)
+    };
+    let builder_base = base(&job.plan.builder_image);
     let bases = Bases {
         builder: builder_base.as_ref(),
         runtime: runtime_base.as_ref(),

@@ -162,6 +162,8 @@ ALLOWED = {
     "go-zoneinfo": "ZONEINFO naming Go's own zone database (time package docs), copied from "
                    "the builder, where the builder's image has no tzdata (golang alpine)",
     "go-static": "CGO_ENABLED=0 on the build of a binary for an image without a C library",
+    "go-run-built": "`go run FLAGS PACKAGE ARGS` at start, as `BINARY ARGS` where the builder "
+                    "has `go build FLAGS -o BINARY PACKAGE`: the same program, compiled once",
     "python-venv": "a virtual environment the builder makes before its pip installs of the "
                    "application's packages, copied whole to the same path, with VIRTUAL_ENV and "
                    "its bin first on PATH: the programs pip installed are there, not in "
@@ -287,6 +289,35 @@ def copied_project_env(stages, workdir):
             continue
         if makes_project_env(source):
             return workdir.rstrip("/") + "/.venv"
+    return None
+
+
+# `go help build`: the build flags that take a value (`go run` takes the same).
+GO_VALUED_FLAGS = {"-o", "-p", "-C", "-asmflags", "-buildmode", "-buildvcs", "-compiler",
+                   "-gccgoflags", "-gcflags", "-installsuffix", "-ldflags", "-mod", "-modfile",
+                   "-overlay", "-pgo", "-pkgdir", "-tags", "-toolexec", "-exec"}
+
+
+def go_run_built(words, binary, builder):
+    """`go run [build flags] PACKAGE [ARGS]` (`go help run`) run as `binary ARGS`, where the
+    builder has a `go build` with the same flags and package writing `-o binary`: the
+    program's ARGS, or None where no such build is there."""
+    flags, rest = [], list(words)
+    while rest and rest[0].startswith("-"):
+        flag = rest.pop(0)
+        flags.append(flag)
+        if flag.split("=")[0] in GO_VALUED_FLAGS and "=" not in flag and rest:
+            flags.append(rest.pop(0))
+    package = []
+    while rest and rest[0].endswith(".go"):
+        package.append(rest.pop(0))
+    if not package and rest:
+        package.append(rest.pop(0))
+    wanted = flags + ["-o", binary] + package
+    for c in builder.all("RUN"):
+        for m in re.finditer(r"go\s+build\s+([^&;|\n]*)", " ".join(c.value)):
+            if shlex.split(m.group(1)) == wanted:
+                return rest
     return None
 
 
@@ -571,6 +602,11 @@ def check(original, rewritten, package_json=None):
             and b["user"] in GO_USER_IDS.get(a["user"], set()))
     if same_user_by_id:
         used_b.add("user-as-id")
+    if argv_a[:2] == ["go", "run"] and argv_b:
+        built = go_run_built(argv_a[2:], argv_b[0], after[0])
+        if built is not None:
+            used_b.add("go-run-built")
+            argv_a = [argv_b[0]] + built
     if argv_a != argv_b:
         problems.append(f"the command differs: {a['argv']} runs {argv_a}, the rewrite {b['argv']} runs {argv_b}")
     venv = copied_venv(after) or copied_project_env(after, b["workdir"])

@@ -311,3 +311,17 @@ CMD ["/app/server"]
         self.assertTrue(any("USER differs" in p for p in problems), problems)
         problems = checker.check(self.ORIGINAL, self.GOOD.replace("ENV PATH=/go/bin:", "ENV PATH=/opt/bin:"))
         self.assertTrue(any("ENV differs" in p for p in problems), problems)
+
+    def test_go_run_at_start_passes_only_as_the_binary_its_build_writes(self):
+        original = "FROM golang:1.22\nWORKDIR /app\nCOPY . .\nCMD [\"go\", \"run\", \"-tags\", \"prod\", \".\", \"--port\", \"80\"]\n"
+        good = original.replace("FROM golang:1.22\n", "FROM golang:1.22 AS builder\n").replace(
+            "COPY . .\n", "COPY . .\nRUN CGO_ENABLED=0 go build -tags prod -o /usr/local/bin/api .\n") + """
+FROM scratch
+WORKDIR /app
+COPY --from=builder /usr/local/bin/api /usr/local/bin/api
+ENV PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+CMD ["/usr/local/bin/api", "--port", "80"]
+"""
+        self.assertEqual(checker.check(original, good), [])
+        problems = checker.check(original, good.replace("go build -tags prod", "go build"))
+        self.assertTrue(any("command differs" in p for p in problems), problems)

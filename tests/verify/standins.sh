@@ -3,8 +3,8 @@
 # (tests/verify_builds.rs), under the official names the examples use, in a
 # buildah storage of their own. Nothing is pulled from an image registry:
 # Debian comes from its package mirror (debootstrap) and Node.js from the npm
-# registry, the registries this machine reaches; Python is Debian's own
-# (bookworm's python3 is 3.11), from the same mirror.
+# registry, the registries this machine reaches; Python and Go are Debian's
+# own (bookworm's python3 is 3.11, its golang 1.19), from the same mirror.
 #
 #   tests/verify/standins.sh WORK
 #
@@ -156,6 +156,31 @@ RUN $py_apt gcc g++ make libc6-dev pkg-config python3-dev git curl >/dev/null &&
 DF
   echo "standins: python:3.11-bookworm"
   buildah bud --quiet --format docker --pull=never -t docker.io/library/python:3.11-bookworm "$ctx" >/dev/null
+fi
+# Go as the official golang images lay it out where it matters: the
+# toolchain at /usr/local/go (Debian's golang-1.19, linked there), GOPATH
+# /go with its bin first on PATH, WORKDIR /go, gcc and libc6-dev for cgo as
+# the official image installs them, the CA bundle and tzdata; no node user.
+if ! have docker.io/library/golang:1.19-bookworm; then
+  rootfs
+  rm -rf "$ctx" && mkdir -p "$ctx"
+  cp "$work/rootfs.tar" "$ctx/rootfs.tar"
+  cat > "$ctx/Dockerfile" <<DF
+FROM scratch
+ADD rootfs.tar /
+RUN userdel --remove node 2>/dev/null \\
+ && $py_apt golang-1.19-go gcc libc6-dev make pkg-config tzdata >/dev/null \\
+ && $py_clean \\
+ && ln -s /usr/lib/go-1.19 /usr/local/go \\
+ && mkdir -p /go/src /go/bin && chmod -R 1777 /go
+ENV GOLANG_VERSION=1.19.8
+ENV GOPATH=/go
+ENV PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+WORKDIR /go
+CMD ["bash"]
+DF
+  echo "standins: golang:1.19-bookworm"
+  buildah bud --quiet --format docker --pull=never -t docker.io/library/golang:1.19-bookworm "$ctx" >/dev/null
 fi
 rm -rf "$ctx"
 buildah images --format '{{.Name}}:{{.Tag}} {{.Size}}'

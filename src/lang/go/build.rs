@@ -25,6 +25,7 @@ pub(super) struct GoBuild<'a> {
 }
 
 /// `go build` flags that take a value (from `go help build`).
+pub(super) const BUILD_FLAGS_WITH_VALUE: &[&str] = VALUED;
 const VALUED: &[&str] = &[
     "-o",
     "-p",
@@ -286,7 +287,7 @@ fn last_element(path: &str) -> String {
 }
 
 /// The default binary name of the package a build names (`.` where none).
-fn default_name(
+pub(super) fn default_name(
     facts: &StageFacts,
     ctx: &Context,
     cwd: &str,

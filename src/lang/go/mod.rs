@@ -121,7 +121,20 @@ fn plan_rewrite<'a>(
     // The binary the start command runs, and the build that writes it.
     let builds = go_builds(facts, ctx, t);
     let start = start_argv(facts)?;
-    let (binary, build) = started_binary(facts, &builds, &start, t)?;
+    let workdir = facts.workdir.clone().unwrap_or_else(|| "/".into());
+    let (binary, build) = match &start.go_run {
+        Some(run) => {
+            let name = default_name(facts, ctx, &workdir, &run.package).map_err(|why| {
+                refused(
+                    GO_BUILD_NOT_FOLLOWED,
+                    start.line,
+                    format!("the start command's `go run` builds a binary whose name slimfile cannot tell: {why}"),
+                )
+            })?;
+            (format!("/usr/local/bin/{name}"), None)
+        }
+        None => started_binary(facts, &builds, &start, t)?,
+    };
 
     // cgo: on where the original turns it on or the code needs it.
     let cgo = cgo_reason(facts, ctx, t, build);
@@ -153,7 +166,16 @@ fn plan_rewrite<'a>(
 
     // The builder's edit: a static build, on the build's own line.
     let mut builder_edits = Vec::new();
-    if cgo.is_none() {
+    if let Some(run) = &start.go_run {
+        builder_edits.extend(go_run_edit(
+            file,
+            facts,
+            &builds,
+            run,
+            &binary,
+            cgo.is_none(),
+        ));
+    } else if cgo.is_none() {
         builder_edits.extend(static_edit(file, facts, build));
     }
 
@@ -220,7 +242,16 @@ fn plan_rewrite<'a>(
     if facts.lookup("PATH").is_none() {
         env.push(("PATH".to_string(), t.rules.image_path.clone()));
     }
-    let cmd = exec_cmd(facts, flavor, t);
+    let cmd = match &start.go_run {
+        Some(run) => Some((
+            std::iter::once(binary.clone())
+                .chain(run.args.iter().cloned())
+                .collect(),
+            "the program `go run` ran, built in the builder: the final stage has no Go toolchain"
+                .to_string(),
+        )),
+        None => exec_cmd(facts, flavor, t),
+    };
     let tools = crate::runtime::healthcheck_tools(
         facts,
         ctx,
@@ -249,12 +280,13 @@ fn plan_rewrite<'a>(
         Vec::new()
     };
     let flavor_entry = t.flavors.get(flavor);
-    let payload_why = match build {
-        Some(b) => format!(
+    let payload_why = match (build, &start.go_run) {
+        (_, Some(_)) => "the binary of the `go build` added to the builder".to_string(),
+        (Some(b), None) => format!(
             "the binary `go {}` writes at line {}",
             b.sub, b.run.start_line
         ),
-        None => "the binary".to_string(),
+        (None, None) => "the binary".to_string(),
     };
     Ok(LanguagePlan {
         language: t.language.clone(),
@@ -293,6 +325,17 @@ struct Start {
     line: usize,
     /// It needs a shell to run as written (shell form beyond plain words).
     shell: bool,
+    /// `go run …`, built in the builder instead.
+    go_run: Option<GoRun>,
+}
+
+/// A `go run` of the start command.
+struct GoRun {
+    flags: Vec<String>,
+    /// The package, or the files (`main.go`).
+    package: Vec<String>,
+    /// The program's own arguments.
+    args: Vec<String>,
 }
 
 /// The program the start command runs: `ENTRYPOINT`'s first word, else
@@ -317,21 +360,73 @@ fn start_argv(facts: &StageFacts) -> Result<Start, Stop> {
             "the start command is empty",
         )
     })?;
-    if program == "go" {
-        return Err(refused(
-            GO_BUILD_NOT_FOLLOWED,
-            i.start_line,
-            format!(
-                "the start command runs `go {}`, which needs the Go toolchain at run time: slimfile does not turn it into a build step yet",
-                words.get(1).map(String::as_str).unwrap_or("")
-            ),
-        )
-        .hint("build the binary in a RUN (go build -o /app/server .) and run it, or write the final stage by hand"));
-    }
+    let go_run = if program == "go" {
+        let sub = words.get(1).map(String::as_str).unwrap_or("");
+        let run = (sub == "run" && !shell && facts.entrypoint.is_none())
+            .then(|| go_run(&words[2..]))
+            .flatten();
+        if run.is_none() {
+            return Err(refused(
+                GO_BUILD_NOT_FOLLOWED,
+                i.start_line,
+                format!(
+                    "the start command runs `go {sub}`, which needs the Go toolchain at run time, and slimfile cannot turn it into a build step"
+                ),
+            )
+            .hint("build the binary in a RUN (go build -o /app/server .) and run it, or write the final stage by hand"));
+        }
+        run
+    } else {
+        None
+    };
     Ok(Start {
         program,
         line: i.start_line,
         shell,
+        go_run,
+    })
+}
+
+/// A `CMD go run [build flags] PACKAGE [ARGS]`: the flags, the package (or
+/// the `.go` files) and the program's arguments; `None` where it cannot be
+/// read (`-exec`, a flag slimfile does not know takes a value).
+fn go_run(words: &[String]) -> Option<GoRun> {
+    let mut flags = Vec::new();
+    let mut rest = words.iter().peekable();
+    while let Some(w) = rest.peek() {
+        if !w.starts_with('-') {
+            break;
+        }
+        let w = rest.next()?.clone();
+        let name = w.trim_start_matches('-');
+        let (name, inline) = match name.split_once('=') {
+            Some((n, _)) => (n, true),
+            None => (name, false),
+        };
+        if name == "exec" {
+            return None;
+        }
+        let valued = BUILD_FLAGS_WITH_VALUE.contains(&format!("-{name}").as_str());
+        flags.push(w.clone());
+        if valued && !inline {
+            flags.push(rest.next()?.clone());
+        }
+    }
+    let mut package = Vec::new();
+    while let Some(w) = rest.peek() {
+        if w.ends_with(".go") {
+            package.push(rest.next()?.clone());
+        } else {
+            break;
+        }
+    }
+    if package.is_empty() {
+        package.push(rest.next()?.clone());
+    }
+    Some(GoRun {
+        flags,
+        package,
+        args: rest.cloned().collect(),
     })
 }
 
@@ -584,6 +679,50 @@ fn static_edit(
             })
         }
     }
+}
+
+/// The builder edit that builds what the start command's `go run` ran:
+/// `go build` with its flags into `binary`, after the last step that
+/// changes files (where `go run` would have seen them all); none where the
+/// builder already has it (a second run).
+fn go_run_edit(
+    file: &Dockerfile,
+    facts: &StageFacts,
+    builds: &[GoBuild],
+    run: &GoRun,
+    binary: &str,
+    static_build: bool,
+) -> Option<BuilderEdit> {
+    if builds.iter().any(|b| b.binary.as_deref() == Some(binary)) {
+        return None;
+    }
+    let last = facts.instructions.iter().rev().find(|i| {
+        matches!(
+            i.keyword,
+            crate::parse::Keyword::Run
+                | crate::parse::Keyword::Copy
+                | crate::parse::Keyword::Add
+                | crate::parse::Keyword::Workdir
+        )
+    })?;
+    let eol = file.line_ending();
+    let words: Vec<String> = run
+        .flags
+        .iter()
+        .chain(["-o".to_string(), binary.to_string()].iter())
+        .chain(run.package.iter())
+        .map(|w| shell::quote(w))
+        .collect();
+    let cgo = if static_build { "CGO_ENABLED=0 " } else { "" };
+    let end = last.text_span.end;
+    Some(BuilderEdit {
+        range: end..end,
+        text: format!("{eol}RUN {cgo}go build {}", words.join(" ")),
+        why: format!(
+            "the program the start command's `go run` ran, built once here{}",
+            if static_build { ", static" } else { "" }
+        ),
+    })
 }
 
 /// A `CMD` in shell form of plain words, in exec form for a final stage
