@@ -237,6 +237,9 @@ pub fn programs_run(
                     .for_each(|v| add(v.split(' ').next().unwrap_or(v), in_shell));
                 add(&c.program, in_shell || !c.via.is_empty());
             }
+            // `exec "$@"` at the end of an entrypoint script runs the CMD,
+            // which is read on its own.
+            Step::Unknown(u) if u.text.contains("$@") => {}
             Step::Unknown(u) => match &u.program {
                 Some(p) => {
                     u.via

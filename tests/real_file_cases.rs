@@ -196,3 +196,35 @@ fn a_start_program_is_judged_by_the_packages_that_bring_it() {
     let p = python(&dockerfile.replace("install -y ffmpeg", "install -y ffmpeg curl"));
     assert!(final_stage(&p).contains("curl"), "{}", final_stage(&p));
 }
+
+#[test]
+fn a_relative_venv_pip_and_an_entrypoint_s_exec_are_followed() {
+    let p = python("FROM python:3.11\nWORKDIR /opt/app\nCOPY requirements.txt ./\nRUN python -m venv venv && venv/bin/pip install -r requirements.txt\nCOPY . ./\nCMD [\"/opt/app/venv/bin/gunicorn\", \"app:app\"]\n");
+    let f = final_stage(&p);
+    assert!(f.contains("COPY --from=builder /opt/app /opt/app\n"), "{f}");
+    assert!(!output(&p).contains("/opt/venv"), "{}", output(&p));
+    let p = rewrite_in(
+        &[
+            ("requirements.txt", "flask==3.0.3\ngunicorn==23.0.0\n"),
+            ("entrypoint.sh", "#!/bin/sh\nset -e\nexec \"$@\"\n"),
+        ],
+        "FROM python:3.11\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nENTRYPOINT [\"/app/entrypoint.sh\"]\nCMD [\"gunicorn\", \"app:app\"]\n",
+        None,
+    );
+    assert!(
+        final_stage(&p)
+            .ends_with("ENTRYPOINT [\"/app/entrypoint.sh\"]\nCMD [\"gunicorn\", \"app:app\"]\n"),
+        "{}",
+        final_stage(&p)
+    );
+    // What the CMD runs is judged too: curl, which slim lacks.
+    let p = rewrite_in(
+        &[
+            ("requirements.txt", "flask==3.0.3\n"),
+            ("entrypoint.sh", "#!/bin/sh\nexec \"$@\"\n"),
+        ],
+        "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nENTRYPOINT [\"/app/entrypoint.sh\"]\nCMD [\"curl\", \"http://example.com\"]\n",
+        None,
+    );
+    assert_eq!(refusal(&p).0, "unknown-program");
+}

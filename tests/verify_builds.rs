@@ -109,6 +109,24 @@ fn verify_opts(
     verify(engine.as_ref(), &job, opts, &watch)
 }
 
+/// `slimfile --verify --engine buildah --format json` on one file, with
+/// more options: what it printed, its error output and its JSON report.
+fn cli_verify(
+    dockerfile: &Path,
+    options: &[&str],
+) -> (std::process::Output, String, serde_json::Value) {
+    let out = Command::new(env!("CARGO_BIN_EXE_slimfile"))
+        .args(["--verify", "--engine", "buildah", "--format", "json"])
+        .args(options)
+        .arg(dockerfile)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let report: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    (out, stderr, report)
+}
+
 /// A copy of an example in a temporary folder, its Dockerfile changed.
 fn example_copy(name: &str, change: impl Fn(&str) -> String) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -412,16 +430,7 @@ fn the_cli_verifies_a_python_rewrite_that_builds_runs_and_answers() {
     let dir = example_copy("python-requirements-gunicorn", |text| {
         text.replace("FROM python:3.12\n", "FROM python:3.11-bookworm\n")
     });
-    let dockerfile = dir.path().join("Dockerfile");
-    let out = Command::new(env!("CARGO_BIN_EXE_slimfile"))
-        .args(["--verify", "--engine", "buildah", "--format", "json"])
-        .args(["--verify-run", "8"])
-        .arg(&dockerfile)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let report: serde_json::Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let (out, stderr, report) = cli_verify(&dir.path().join("Dockerfile"), &["--verify-run", "8"]);
     let v = &report["files"][0]["verification"];
     assert_eq!(v["outcome"], "passed", "{v:#}\n{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -495,16 +504,10 @@ fn the_cli_verifies_a_go_binary_on_scratch_that_runs_and_answers() {
     let go_mod = dir.path().join("go.mod");
     let text = std::fs::read_to_string(&go_mod).unwrap();
     std::fs::write(&go_mod, text.replace("go 1.23", "go 1.19")).unwrap();
-    let dockerfile = dir.path().join("Dockerfile");
-    let out = Command::new(env!("CARGO_BIN_EXE_slimfile"))
-        .args(["--verify", "--engine", "buildah", "--format", "json"])
-        .args(["--verify-run", "6", "--verify-port", "8080"])
-        .arg(&dockerfile)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let report: serde_json::Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let (out, stderr, report) = cli_verify(
+        &dir.path().join("Dockerfile"),
+        &["--verify-run", "6", "--verify-port", "8080"],
+    );
     let file = &report["files"][0];
     assert_eq!(file["flavor"], "scratch", "{file:#}");
     let v = &file["verification"];

@@ -13,15 +13,24 @@ pub(super) fn start_programs(
     ctx: &Context,
     app_dir: &str,
 ) -> Result<Vec<String>, Stop> {
-    let Some(i) = facts.entrypoint.or(facts.cmd) else {
-        return Ok(Vec::new());
-    };
-    let Some(form) = &i.form else {
-        return Ok(Vec::new());
-    };
     let scripts = facts.context_files(ctx);
     let scope = shell::Scope::at(app_dir, "root");
-    crate::runtime::programs_run(form, i.start_line, &scope, &scripts)
+    let mut programs: Vec<String> = Vec::new();
+    // An exec-form ENTRYPOINT runs the CMD as its arguments (an entrypoint
+    // script's `exec "$@"`): both are read.
+    let cmd = match facts.entrypoint.and_then(|e| e.form.as_ref()) {
+        Some(Form::Shell(_)) => None,
+        _ => facts.cmd,
+    };
+    for i in [facts.entrypoint, cmd].into_iter().flatten() {
+        let Some(form) = &i.form else { continue };
+        for p in crate::runtime::programs_run(form, i.start_line, &scope, &scripts)? {
+            if !programs.contains(&p) {
+                programs.push(p);
+            }
+        }
+    }
+    Ok(programs)
 }
 
 /// A program the start command runs (or a script of the app's that it runs)

@@ -63,8 +63,13 @@ pub(super) fn venv(
             || i.env
                 .iter()
                 .any(|(k, v)| k == "VIRTUAL_ENV" && v.as_deref() == Some(&path));
+        // `venv/bin/pip` under the WORKDIR names the environment's pip too.
+        let program = match &i.dir {
+            Some(d) if i.program.contains('/') => crate::paths::resolve(d, &i.program),
+            _ => i.program.clone(),
+        };
         let uses = match i.installer {
-            Installer::Pip => i.program.starts_with(&format!("{bin}/")) || on_path || activated,
+            Installer::Pip => program.starts_with(&format!("{bin}/")) || on_path || activated,
             Installer::UvPip => {
                 named
                     || activated
