@@ -435,3 +435,24 @@ fn not_golang_or_a_base_image_is_left_with_the_reason() {
     let p = go("FROM golang:1.22-windowsservercore\nWORKDIR /app\nCOPY . .\nRUN go build -o server .\nCMD [\"/app/server\"]\n");
     assert_eq!(code(&p), "unknown-tag");
 }
+
+#[test]
+fn a_builder_on_the_build_platform_cross_compiles_for_the_target() {
+    let dockerfile = "FROM --platform=$BUILDPLATFORM golang:1.22\nARG TARGETOS TARGETARCH\nWORKDIR /src\nCOPY . .\nRUN GOOS=$TARGETOS GOARCH=$TARGETARCH go build -o /out/api .\nENTRYPOINT [\"/out/api\"]\n";
+    let p = go(dockerfile);
+    let f = final_stage(&p);
+    assert!(
+        f.starts_with("FROM scratch\n"),
+        "the target's platform, not the builder's: {f}"
+    );
+    assert!(f.contains("COPY --from=builder /out/api /out/api\n"), "{f}");
+    // From an ENV, too.
+    let p = go(&dockerfile.replace(
+        "RUN GOOS=$TARGETOS GOARCH=$TARGETARCH go build",
+        "ENV GOOS=$TARGETOS GOARCH=${TARGETARCH}\nRUN go build",
+    ));
+    assert!(final_stage(&p).starts_with("FROM scratch\n"));
+    // A build for the build machine: refused.
+    let p = go(&dockerfile.replace("GOOS=$TARGETOS GOARCH=$TARGETARCH ", ""));
+    assert_eq!(code(&p), "build-platform");
+}

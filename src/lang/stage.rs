@@ -18,13 +18,7 @@ pub fn builder_image<'s>(
 ) -> Result<(&'s ImageRef, Option<String>), Stop> {
     let from = facts.from;
     let line = from.start_line;
-    let image = stage.base.as_ref().ok_or_else(|| {
-        refused(
-            Code::UnreadableFrom,
-            line,
-            "cannot read the FROM instruction",
-        )
-    })?;
+    let image = base_image(stage, facts)?;
     let platform = from.from_args().and_then(|a| a.platform);
     if let Some(p) = platform.as_ref().filter(|p| p.contains("BUILDPLATFORM")) {
         return Err(refused(
@@ -35,6 +29,17 @@ pub fn builder_image<'s>(
         .hint("drop --platform or use $TARGETPLATFORM"));
     }
     Ok((image, platform))
+}
+
+/// The stage's image, or a refusal where the `FROM` cannot be read.
+pub fn base_image<'s>(stage: &'s Stage, facts: &StageFacts) -> Result<&'s ImageRef, Stop> {
+    stage.base.as_ref().ok_or_else(|| {
+        refused(
+            Code::UnreadableFrom,
+            facts.from.start_line,
+            "cannot read the FROM instruction",
+        )
+    })
 }
 
 /// No `CMD` and no `ENTRYPOINT`: a base that other Dockerfiles build

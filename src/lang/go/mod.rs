@@ -102,7 +102,21 @@ fn plan_rewrite<'a>(
 ) -> Result<LanguagePlan<'a>, Stop> {
     let line = facts.from.start_line;
     let mut warnings = Vec::new();
-    let (image, platform) = crate::lang::stage::builder_image(stage, facts)?;
+    // A builder on the build platform cross-compiles where its build takes
+    // the target from TARGETOS/TARGETARCH: the final stage is the target's.
+    let cross = facts
+        .from
+        .from_args()
+        .and_then(|a| a.platform)
+        .filter(|p| p.contains("BUILDPLATFORM"));
+    let (image, platform) = match &cross {
+        Some(p) => {
+            let image = crate::lang::stage::base_image(stage, facts)?;
+            check_cross_build(file, facts, p, line)?;
+            (image, None)
+        }
+        None => crate::lang::stage::builder_image(stage, facts)?,
+    };
     if image.official_name() != "golang" {
         return Err(refused(
             Code::UnofficialImage,
@@ -317,6 +331,46 @@ fn plan_rewrite<'a>(
         cmd,
         warnings,
     })
+}
+
+/// A builder on `$BUILDPLATFORM` writes a binary for the target platform
+/// only where its build takes the target from `TARGETOS`/`TARGETARCH` (or
+/// `TARGETPLATFORM`), on the build's line or in an `ENV`; otherwise the
+/// binary is for the build machine, and the file is refused.
+fn check_cross_build(
+    file: &Dockerfile,
+    facts: &StageFacts,
+    platform: &str,
+    line: usize,
+) -> Result<(), Stop> {
+    let targets = |text: &str| {
+        ["TARGETARCH", "TARGETPLATFORM"]
+            .iter()
+            .any(|v| text.contains(&format!("${v}")) || text.contains(&format!("${{{v}}}")))
+    };
+    let in_env = facts.env.iter().any(|(k, _, at)| {
+        k == "GOARCH"
+            && facts
+                .instructions
+                .iter()
+                .find(|i| i.start_line == *at)
+                .is_some_and(|i| targets(file.text(i.text_span.clone())))
+    });
+    let on_build = facts.runs().any(|r| {
+        let text = file.text(r.text_span.clone());
+        (text.contains("go build") || text.contains("go install"))
+            && text.contains("GOARCH")
+            && targets(text)
+    });
+    if in_env || on_build {
+        return Ok(());
+    }
+    Err(refused(
+        Code::BuildPlatform,
+        line,
+        format!("FROM --platform={platform}: the build does not take its target from TARGETARCH, so the binary is for the build machine, not the platform it runs on"),
+    )
+    .hint("build with GOOS=$TARGETOS GOARCH=$TARGETARCH (ARG TARGETOS TARGETARCH), or drop --platform"))
 }
 
 /// The start command: its program and where it is written.

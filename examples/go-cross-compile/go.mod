@@ -1,0 +1,3 @@
+module github.com/acme/xsvc
+
+go 1.22
