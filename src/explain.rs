@@ -116,6 +116,11 @@ fn rewrite(
                 for l in text.lines() {
                     let _ = writeln!(out, "        {l}");
                 }
+            } else if let Some(was) = original
+                .and_then(|t| t.get(e.range.clone()))
+                .filter(|w| !w.is_empty())
+            {
+                let _ = writeln!(out, "    - {at}: `{was}` becomes `{text}` — {}", e.why);
             } else {
                 let _ = writeln!(out, "    - {at}: add `{text}` — {}", e.why);
             }

@@ -166,7 +166,10 @@ pub(super) fn outside_paths(
         for p in paths {
             // Removed by a later RUN (`pip install -r /tmp/req.txt && rm
             // /tmp/req.txt`): not in the builder to copy.
-            if removed_after(facts, line).iter().any(|r| is_within(&p, r)) {
+            if carry::removed_after(facts, line)
+                .iter()
+                .any(|r| is_within(&p, r))
+            {
                 continue;
             }
             if !outside.iter().any(|o| o.path == p) {
@@ -202,21 +205,4 @@ pub(super) fn outside_paths(
         ));
     }
     Ok(outside)
-}
-
-/// The paths the `RUN`s after `line` remove (`rm -rf /tmp`), where known.
-fn removed_after(facts: &StageFacts, line: usize) -> Vec<String> {
-    facts
-        .run_steps
-        .iter()
-        .filter(|r| r.instruction.start_line > line)
-        .flat_map(|r| &r.steps)
-        .filter_map(|s| match s {
-            crate::shell::Step::Run(c) if c.condition == crate::shell::Condition::Always => Some(c),
-            _ => None,
-        })
-        .flat_map(|c| &c.writes)
-        .filter(|w| w.kind == crate::shell::WriteKind::Removed)
-        .filter_map(|w| w.path.clone())
-        .collect()
 }

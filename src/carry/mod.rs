@@ -14,7 +14,7 @@ use crate::shell::{self, WriteKind};
 mod app_files;
 mod system_install;
 mod users;
-pub use app_files::app_files;
+pub use app_files::{app_files, matches};
 pub use system_install::{install_command, system_install, SystemInstall, PACKAGE_SOURCES};
 pub use users::{
     app_owner, created_users, dir_owner, user_before_workdir, user_commands, user_runs,
@@ -347,6 +347,104 @@ pub struct OutsideWrite {
 
 /// Whether a command (its program's name and its words) is `apt-get
 /// install`, `apt install` or `apk add`.
+/// The paths the `RUN`s after `line` remove (`rm -rf /tmp`), where known.
+pub fn removed_after(facts: &StageFacts, line: usize) -> Vec<String> {
+    facts
+        .run_steps
+        .iter()
+        .filter(|r| r.instruction.start_line > line)
+        .flat_map(|r| &r.steps)
+        .filter_map(|s| match s {
+            shell::Step::Run(c) if c.condition == shell::Condition::Always => Some(c),
+            _ => None,
+        })
+        .flat_map(|c| &c.writes)
+        .filter(|w| w.kind == WriteKind::Removed)
+        .filter_map(|w| w.path.clone())
+        .collect()
+}
+
+/// The line of a `RUN` that removes files it does not name (`ls | xargs rm
+/// -rf`, `rm -rf $DIR/*`), where one does.
+pub fn unnamed_removal(facts: &StageFacts) -> Option<usize> {
+    facts.run_steps.iter().find_map(|r| {
+        r.steps
+            .iter()
+            .any(|s| match s {
+                shell::Step::Run(c) => {
+                    c.writes
+                        .iter()
+                        .any(|w| w.kind == WriteKind::Removed && w.path.is_none())
+                        || (c.name() == "xargs" && c.words().iter().any(|w| w == "rm"))
+                }
+                _ => false,
+            })
+            .then_some(r.instruction.start_line)
+    })
+}
+
+/// What the `RUN`s wrote inside `dir` (`cp -R templates /app`), by the
+/// top-level path under it (`/app/templates`; `dir` itself where a write
+/// names it), on every branch; removals taken back in order. Paths `skip`
+/// says are the build's own are left out.
+pub fn written_inside(facts: &StageFacts, dir: &str, skip: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in facts
+        .run_steps
+        .iter()
+        .flat_map(|r| &r.steps)
+        .filter_map(|s| match s {
+            shell::Step::Run(c) => Some(c),
+            _ => None,
+        })
+    {
+        for w in &c.writes {
+            let Some(path) = w.path.as_deref() else {
+                continue;
+            };
+            // `mkdir -p /app` makes the folder itself, nothing in it.
+            if !is_within(path, dir) || skip(path) || (path == dir && w.kind == WriteKind::Folder) {
+                continue;
+            }
+            // `cp -R templates static /app`: what lands is each source's
+            // name inside the folder.
+            if path == dir
+                && matches!(c.name(), "cp" | "mv" | "rsync")
+                && w.kind != WriteKind::Removed
+            {
+                let args: Vec<String> = c.words()[1..]
+                    .iter()
+                    .filter(|a| !a.starts_with('-'))
+                    .cloned()
+                    .collect();
+                if let Some((_, sources)) = args.split_last() {
+                    for src in sources {
+                        let name = src.trim_end_matches('/').rsplit('/').next().unwrap_or(src);
+                        let top = crate::paths::normalize(&format!("{dir}/{name}"));
+                        if !name.is_empty() && !skip(&top) && !out.contains(&top) {
+                            out.push(top);
+                        }
+                    }
+                    continue;
+                }
+            }
+            let top = if path == dir {
+                dir.to_string()
+            } else {
+                let rest = path[dir.len()..].trim_start_matches('/');
+                let first = rest.split('/').next().unwrap_or(rest);
+                crate::paths::normalize(&format!("{dir}/{first}"))
+            };
+            if w.kind == WriteKind::Removed {
+                out.retain(|o| !is_within(o, path));
+            } else if !out.contains(&top) {
+                out.push(top);
+            }
+        }
+    }
+    out
+}
+
 /// Fetchers (`curl`, `wget`) the builder installs and no later `RUN` runs:
 /// installed for run time (an orchestrator's health check, `docker exec`),
 /// not for the build, so they are carried like any run-time package. Other

@@ -12,6 +12,11 @@ pub(super) struct GoTag {
     pub(super) codename: Option<String>,
     /// An alpine builder, with the release its tag names (`alpine3.20` → `3.20`).
     pub(super) alpine: Option<Option<String>>,
+    /// The release to pin the builder to where its tag names none and its
+    /// release moved (`1.24` → `trixie`), and the tag's own text.
+    pub(super) pin: Option<String>,
+    /// The tag as written has no variable (it can be edited in place).
+    pub(super) literal: bool,
 }
 
 /// Reads the tag of an official golang image, with the `ARG` defaults
@@ -55,6 +60,12 @@ pub(super) fn read_tag(
             .collect();
         v.split('.').take(2).collect::<Vec<_>>().join(".")
     });
+    // `1.24.3` is 1.24's; `1`, `latest` and no tag float.
+    let key = minor.clone().unwrap_or_else(|| parts[0].to_string());
+    let pin = rest
+        .is_empty()
+        .then(|| t.rules.images.pin_codenames.get(&key).cloned())
+        .flatten();
     let (codename, alpine) = match rest {
         [] => (
             minor
@@ -73,9 +84,11 @@ pub(super) fn read_tag(
         _ => return Err(format!("unknown golang image variant `{known}`")),
     };
     Ok(GoTag {
+        literal: !raw.contains('$') && image.tag.is_some() && image.digest.is_none(),
         known_tag: known,
         codename,
         alpine,
+        pin,
     })
 }
 
@@ -109,7 +122,7 @@ pub(super) fn runtime_image(
             "the build uses cgo on alpine, so the binary links musl, and debian slim has glibc",
         )
         .hint("use --flavor alpine")),
-        Flavor::Slim => match &tag.codename {
+        Flavor::Slim => match tag.codename.as_ref().or(tag.pin.as_ref().filter(|_| tag.literal)) {
             Some(c) => Ok(format!("debian:{c}-slim")),
             None => Err(refused(
                 Code::UnknownTag,
@@ -140,4 +153,28 @@ pub(super) fn runtime_image(
             .hint("name the alpine release in the tag (golang:1.22-alpine3.20), or use scratch")),
         },
     }
+}
+
+/// The builder edit that pins a tag whose Debian release moved to the one
+/// the slim runtime is made for (`golang:1.24` → `golang:1.24-trixie`): the
+/// tag's own text, with the codename added.
+pub(super) fn pin_edit(
+    file: &Dockerfile,
+    facts: &StageFacts,
+    image: &ImageRef,
+    codename: &str,
+) -> Option<BuilderEdit> {
+    let span = facts.from.text_span.clone();
+    let text = file.text(span.clone());
+    let at = span.start + text.find(&image.raw)?;
+    // The image's text replaced (not an insertion at its end, where
+    // ` AS builder` goes too).
+    Some(BuilderEdit {
+        range: at..at + image.raw.len(),
+        text: format!("{}-{codename}", image.raw),
+        why: format!(
+            "`{}` has pointed at more than one Debian release: pinned to {codename}, the release of the slim runtime",
+            image.raw
+        ),
+    })
 }

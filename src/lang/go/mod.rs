@@ -180,6 +180,9 @@ fn plan_rewrite<'a>(
 
     // The builder's edit: a static build, on the build's own line.
     let mut builder_edits = Vec::new();
+    if let (Flavor::Slim, None, Some(pin)) = (flavor, &tag.codename, &tag.pin) {
+        builder_edits.extend(pin_edit(file, facts, image, pin));
+    }
     if let Some(run) = &start.go_run {
         builder_edits.extend(go_run_edit(
             file,
@@ -197,15 +200,44 @@ fn plan_rewrite<'a>(
     // read from its folder, the certificates and the zone database.
     let payload = vec![binary.clone()];
     let runs_from_app = facts.workdir.as_deref() == Some(app_dir.as_str()) && app_dir != "/";
-    let files = if runs_from_app {
+    let mut files = if runs_from_app {
         crate::carry::app_files(facts, ctx, &app_dir, &t.rules.source_files)
     } else {
         Vec::new()
     };
+    // What a later RUN removed is not there (`RUN rm docker-compose.yml`).
+    let removed = crate::carry::removed_after(facts, 0);
+    files.retain(|f| !removed.iter().any(|r| crate::paths::is_within(f, r)));
+    // What the RUNs wrote where the program runs (`cp -R templates /app`),
+    // besides the binary and the go tool's own output.
+    if runs_from_app {
+        let source = |p: &str| {
+            let name = p.rsplit('/').next().unwrap_or(p);
+            t.rules
+                .source_files
+                .iter()
+                .any(|pat| crate::carry::matches(pat, name))
+        };
+        for w in crate::carry::written_inside(facts, &app_dir, |p| p == binary || source(p)) {
+            if !files.iter().any(|f| crate::paths::is_within(&w, f)) {
+                files.retain(|f| !crate::paths::is_within(f, &w));
+                files.push(w);
+            }
+        }
+        files.sort();
+    }
     let files: Vec<String> = files
         .into_iter()
         .filter(|f| !crate::paths::is_within(&binary, f))
         .collect();
+    if let (false, Some(at)) = (files.is_empty(), crate::carry::unnamed_removal(facts)) {
+        return Err(refused(
+            GO_BUILD_NOT_FOLLOWED,
+            at,
+            format!("this RUN removes files it does not name, so slimfile cannot tell which of the files the program may read in {app_dir} are left"),
+        )
+        .hint("name the files it removes, or write the final stage by hand"));
+    }
     if !files.is_empty() {
         warnings.push(crate::codes::Warning::new(
             APP_FILES_COPIED,
@@ -524,10 +556,9 @@ fn started_binary<'b, 'a>(
         // A later RUN that moves or removes it is not followed.
         let later_touch = facts.run_commands().any(|(run, c)| {
             run.start_line > b.run.start_line
-                && matches!(
-                    c.name(),
-                    "mv" | "rm" | "cp" | "strip" | "upx" | "chmod" | "chown"
-                )
+                // chmod, chown, strip and upx change it in place, which the
+                // copy from the builder takes as it is.
+                && matches!(c.name(), "mv" | "rm")
                 && c.words().iter().any(|w| {
                     c.dir
                         .as_deref()
@@ -584,17 +615,24 @@ fn cgo_reason(
     if let Some(flag) = build.and_then(|b| b.needs_cgo.clone()) {
         return Some(format!("the build's `{flag}` needs cgo"));
     }
-    if let Some(go_mod) = ctx.read("go.mod") {
-        if let Some(m) = t.rules.cgo_modules.iter().find(|m| {
-            go_mod
-                .lines()
-                .any(|l| l.split_whitespace().any(|w| w == m.as_str()))
-        }) {
-            return Some(format!("go.mod requires {m}, which needs cgo"));
+    // go.sum and vendor/modules.txt name the modules a go.mod reaches only
+    // through another (go-sqlite3 through gorm's sqlite dialect).
+    for file in ["go.mod", "go.sum", "vendor/modules.txt"] {
+        let Some(text) = ctx.read(file) else {
+            continue;
+        };
+        let names = |m: &str| {
+            text.lines().any(|l| {
+                l.split_whitespace()
+                    .any(|w| w == m || w.strip_prefix(m).is_some_and(|r| r.starts_with('/')))
+            })
+        };
+        if let Some(m) = t.rules.cgo_modules.iter().find(|m| names(m)) {
+            return Some(format!("{file} names {m}, which needs cgo"));
         }
     }
-    if let Some(file) = imports_c(ctx) {
-        return Some(format!("{file} imports \"C\" (cgo)"));
+    if let Some((file, what)) = imports_c(ctx, &t.rules.cgo_modules) {
+        return Some(format!("{file} imports {what}, which needs cgo"));
     }
     let libs: Vec<String> = crate::carry::runtime_packages(facts, |_| false)
         .into_iter()
@@ -614,29 +652,37 @@ fn cgo_reason(
     None
 }
 
-/// The first Go source of the context that imports "C", searched through
-/// a bounded number of files.
-fn imports_c(ctx: &Context) -> Option<String> {
+/// The first Go source of the context that imports "C", or a package of a
+/// module that needs cgo, searched through a bounded number of files.
+fn imports_c(ctx: &Context, cgo_modules: &[String]) -> Option<(String, String)> {
     let root = ctx.dir()?;
     let mut found = None;
     let skip = |name: &str| matches!(name, ".git" | "node_modules" | "testdata");
     go_sources(root, skip, |path, text| {
-        let imports = text
+        let imported = text
             .lines()
             .take_while(|l| !l.starts_with("func "))
-            .any(|l| {
+            .find_map(|l| {
                 let l = l.trim();
-                l == "import \"C\"" || l == "\"C\""
+                if l == "import \"C\"" || l == "\"C\"" {
+                    return Some("\"C\"".to_string());
+                }
+                cgo_modules
+                    .iter()
+                    .find(|m| l.contains(&format!("\"{m}\"")) || l.contains(&format!("\"{m}/")))
+                    .cloned()
             });
-        if imports {
-            found = Some(
+        if let Some(what) = imported {
+            found = Some((
                 path.strip_prefix(root)
                     .unwrap_or(path)
                     .display()
                     .to_string(),
-            );
+                what,
+            ));
+            return true;
         }
-        imports
+        false
     });
     found
 }

@@ -40,4 +40,6 @@ pub struct GoImages {
     /// The Debian release a version's tag without a codename names, where
     /// it never moved.
     pub default_codenames: BTreeMap<String, String>,
+    /// The release to pin a tag whose release moved to, for a slim runtime.
+    pub pin_codenames: BTreeMap<String, String>,
 }
