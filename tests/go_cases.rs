@@ -357,6 +357,27 @@ fn the_start_command_runs_without_a_shell_or_the_final_stage_has_one() {
         f.contains("apt-get install -y --no-install-recommends curl"),
         "{f}"
     );
+    // A second binary the health check runs comes too.
+    let p = go_with(
+        &[
+            ("go.mod", GO_MOD),
+            ("main.go", MAIN),
+            ("cmd/health/main.go", MAIN),
+        ],
+        &CLASSIC
+            .replace(
+                "RUN go build -o server .\n",
+                "RUN go build -o server . && go build -o /usr/local/bin/health ./cmd/health\n",
+            )
+            .replace("CMD", "HEALTHCHECK CMD [\"health\"]\nCMD"),
+        None,
+    );
+    let f = final_stage(&p);
+    assert!(
+        f.contains("COPY --from=builder /usr/local/bin/health /usr/local/bin/health\n"),
+        "{f}"
+    );
+    assert!(f.starts_with("FROM scratch\n"), "{f}");
     // The binary's own health check stays on scratch.
     let p = go(&CLASSIC.replace("CMD", "HEALTHCHECK CMD [\"/app/server\", \"-health\"]\nCMD"));
     assert!(final_stage(&p).starts_with("FROM scratch\n"));

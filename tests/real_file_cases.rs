@@ -228,3 +228,28 @@ fn a_relative_venv_pip_and_an_entrypoint_s_exec_are_followed() {
     );
     assert_eq!(refusal(&p).0, "unknown-program");
 }
+
+#[test]
+fn an_old_pnpm_whose_prune_reruns_postinstall_keeps_the_dev_dependencies() {
+    let package = r#"{"name": "x", "packageManager": "pnpm@8.6.0", "scripts": {"build": "tsc", "postinstall": "prisma generate"}, "dependencies": {"@prisma/client": "5.16.1"}, "devDependencies": {"prisma": "5.16.1", "typescript": "5.4.5"}}"#;
+    let dockerfile = "FROM node:20\nWORKDIR /app\nCOPY . .\nRUN corepack enable && corepack prepare pnpm@8.6.0 --activate\nRUN pnpm install --frozen-lockfile\nRUN pnpm build\nCMD [\"node\", \"dist/index.js\"]\n";
+    let files = [
+        ("package.json", package),
+        ("pnpm-lock.yaml", "lockfileVersion: '6.0'\n"),
+    ];
+    let p = rewrite_in(&files, dockerfile, None);
+    assert!(!output(&p).contains("pnpm prune"), "{}", output(&p));
+    assert!(kept(&p));
+    // pnpm 9 skips them: pruned.
+    let package9 = package.replace("pnpm@8.6.0", "pnpm@9.6.0");
+    let files = [
+        ("package.json", package9.as_str()),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+    ];
+    let p = rewrite_in(
+        &files,
+        &dockerfile.replace("pnpm@8.6.0", "pnpm@9.6.0"),
+        None,
+    );
+    assert!(output(&p).contains("pnpm prune"), "{}", output(&p));
+}

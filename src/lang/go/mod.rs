@@ -198,7 +198,9 @@ fn plan_rewrite<'a>(
 
     // What the final stage receives: the binary, the files the program may
     // read from its folder, the certificates and the zone database.
-    let payload = vec![binary.clone()];
+    let mut payload = vec![binary.clone()];
+    // A second binary the health check runs (`/app/healthcheck`).
+    payload.extend(healthcheck_binary(facts, &builds).filter(|h| *h != binary));
     let runs_from_app = facts.workdir.as_deref() == Some(app_dir.as_str()) && app_dir != "/";
     let mut files = if runs_from_app {
         crate::carry::app_files(facts, ctx, &app_dir, &t.rules.source_files)
@@ -303,10 +305,10 @@ fn plan_rewrite<'a>(
         ctx,
         flavor,
         t,
-        &[
-            binary.rsplit('/').next().unwrap_or(&binary),
-            binary.as_str(),
-        ],
+        &payload
+            .iter()
+            .flat_map(|b| [b.rsplit('/').next().unwrap_or(b), b.as_str()])
+            .collect::<Vec<&str>>(),
         &crate::carry::copied_files(facts),
         false,
         &mut warnings,
@@ -687,6 +689,30 @@ fn imports_c(ctx: &Context, cgo_modules: &[String]) -> Option<(String, String)> 
     found
 }
 
+/// The binary one of the builds writes that `program` names: by its path
+/// (from the final working folder) or, called by name, by its file name.
+fn binary_named(facts: &StageFacts, builds: &[GoBuild], program: &str) -> Option<String> {
+    let workdir = facts.workdir.clone().unwrap_or_else(|| "/".into());
+    builds.iter().filter_map(|b| b.binary.clone()).find(|bin| {
+        crate::paths::resolve(&workdir, program) == *bin
+            || (!program.contains('/') && bin.rsplit('/').next() == Some(program))
+    })
+}
+
+/// The binary the `HEALTHCHECK` runs in exec form (or plain words), where
+/// one of the builds writes it: the final stage needs it too.
+fn healthcheck_binary(facts: &StageFacts, builds: &[GoBuild]) -> Option<String> {
+    let h = facts.healthcheck?;
+    let Some(crate::parse::HealthcheckArgs::Cmd(form)) = h.healthcheck() else {
+        return None;
+    };
+    let argv = match &form {
+        Form::Exec(argv) => argv.clone(),
+        Form::Shell(s) => shell::plain_words(s)?,
+    };
+    binary_named(facts, builds, argv.first()?)
+}
+
 /// Why the final stage needs a shell or tools, if it does: a start command
 /// or health check in shell form, or a health check that runs a program
 /// that is not one of the binaries.
@@ -719,14 +745,7 @@ fn needs_shell(
         },
     };
     let program = argv.first()?;
-    let workdir = facts.workdir.clone().unwrap_or_else(|| "/".into());
-    let ours = builds
-        .iter()
-        .filter_map(|b| b.binary.as_deref())
-        .any(|bin| {
-            crate::paths::resolve(&workdir, program) == bin
-                || bin.rsplit('/').next() == Some(program.as_str())
-        });
+    let ours = binary_named(facts, builds, program).is_some();
     (!ours).then(|| {
         format!(
             "the HEALTHCHECK at line {} runs {program}, which is not the program's own binary",

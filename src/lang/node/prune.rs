@@ -142,6 +142,20 @@ pub(super) fn prune_edit(
     for run in installs {
         // `pnpm prune` takes no filter: it would reinstall the whole workspace;
         // and at a workspace's root it removes nothing.
+        // pnpm before 8.15.6 runs the project's own install scripts again on
+        // `prune` (pnpm/pnpm#5030), with the dev dependencies they may need
+        // already gone.
+        if pm.name == "pnpm" && install_scripts(manifest).is_some() && old_pnpm(facts, manifest) {
+            warnings.push(Warning::new(
+                Code::DevDependenciesKept,
+                Some(run.instruction.start_line),
+                format!(
+                    "this pnpm is older than 8.15.6, whose `pnpm prune` runs the project's `{}` script again after removing the dev dependencies it may need: dev dependencies are kept",
+                    install_scripts(manifest).unwrap_or_default()
+                ),
+            ));
+            continue;
+        }
         if pnpm_filtered(run) || (pm.name == "pnpm" && manifest.pnpm_workspace) {
             warnings.push(Warning::new(
                 Code::DevDependenciesKept,
@@ -331,4 +345,30 @@ fn added_then_lost(facts: &StageFacts) -> Option<(usize, String, &'static str)> 
         }
     }
     None
+}
+
+/// Whether the pnpm the build uses is older than 8.15.6, from package.json's
+/// `packageManager` or a `pnpm@X` the Dockerfile installs or prepares.
+fn old_pnpm(facts: &StageFacts, manifest: &Manifest) -> bool {
+    let named = manifest
+        .package_manager
+        .iter()
+        .cloned()
+        .chain(facts.run_commands().flat_map(|(_, c)| c.words()))
+        .filter_map(|w| w.strip_prefix("pnpm@").map(String::from))
+        .last();
+    let Some(version) = named else {
+        return false;
+    };
+    let parts: Vec<u32> = version
+        .split(['.', '+', '-'])
+        .take(3)
+        .map_while(|p| p.parse().ok())
+        .collect();
+    match parts.as_slice() {
+        [major, minor, patch] => (*major, *minor, *patch) < (8, 15, 6),
+        [major, minor] => (*major, *minor) < (8, 15),
+        [major] => *major < 8,
+        _ => false,
+    }
 }
