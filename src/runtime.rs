@@ -138,6 +138,14 @@ pub fn healthcheck_tools<R>(
         let installed = crate::carry::runtime_packages(facts, |_| false)
             .iter()
             .any(|q| q == name || (name == "nc" && q.starts_with("netcat")));
+        // A package of its name the final stage installs again, as the
+        // builder's run-time packages are (`apk add bash`).
+        if crate::carry::runtime_packages(facts, |q| t.build_only(q))
+            .iter()
+            .any(|q| q == name)
+        {
+            continue;
+        }
         if same_image && !installed {
             warnings.push(Warning::new(
                 Code::HealthcheckToolAbsent,

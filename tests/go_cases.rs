@@ -166,11 +166,6 @@ fn a_binary_that_cannot_be_told_is_refused_with_the_reason() {
             "CMD go run . 2>&1 | tee log",
             "cannot turn it into a build step",
         ),
-        (
-            "RUN go build -o api .",
-            "CMD ./api && echo done",
-            "needs a shell",
-        ),
     ] {
         let p = go(&format!(
             "FROM golang:1.22\nWORKDIR /app\nCOPY . .\n{run}\n{cmd}\n"
@@ -372,6 +367,13 @@ fn the_start_command_runs_without_a_shell_or_the_final_stage_has_one() {
             .replace("CMD", "HEALTHCHECK CMD [\"health\"]\nCMD"),
         None,
     );
+    assert!(
+        builder(&p).contains(
+            "CGO_ENABLED=0 go build -o server . && CGO_ENABLED=0 go build -o /usr/local/bin/health"
+        ),
+        "both static: {}",
+        builder(&p)
+    );
     let f = final_stage(&p);
     assert!(
         f.contains("COPY --from=builder /usr/local/bin/health /usr/local/bin/health\n"),
@@ -530,4 +532,44 @@ fn what_real_go_dockerfiles_do_is_followed() {
     // chmod or strip after the build change the binary in place.
     let p = go("FROM golang:1.22\nWORKDIR /app\nCOPY . .\nRUN go build -o api .\nRUN chmod +x api && strip api\nCMD [\"./api\"]\n");
     assert!(final_stage(&p).contains("COPY --from=builder /app/api /app/api\n"));
+}
+
+#[test]
+fn a_start_through_a_shell_or_a_script_gets_slim_with_the_binaries_it_runs() {
+    let files = [
+        ("go.mod", GO_MOD),
+        ("main.go", MAIN),
+        ("cmd/migrate/main.go", MAIN),
+        (
+            "entrypoint.sh",
+            "#!/bin/sh\nset -e\n./migrate up\nexec \"$@\"\n",
+        ),
+    ];
+    let build = "FROM golang:1.22\nWORKDIR /app\nCOPY . .\nRUN go build -o server . && go build -o migrate ./cmd/migrate\n";
+    for start in [
+        "ENTRYPOINT [\"./entrypoint.sh\"]\nCMD [\"./server\"]\n",
+        "CMD ./migrate up && exec ./server\n",
+        "CMD [\"sh\", \"-c\", \"./migrate up && ./server\"]\n",
+    ] {
+        let p = go_with(&files, &format!("{build}{start}"), None);
+        let f = final_stage(&p);
+        assert!(f.starts_with("FROM debian:bookworm-slim\n"), "{start}: {f}");
+        for bin in ["/app/server", "/app/migrate"] {
+            assert!(
+                f.contains(&format!("COPY --from=builder {bin} {bin}\n")),
+                "{start}: {f}"
+            );
+        }
+        assert!(f.ends_with(start), "{start}: {f}");
+        // Asked for scratch: no shell there.
+        let p = go_with(&files, &format!("{build}{start}"), Some(Flavor::Scratch));
+        assert_eq!(code(&p), "shell-form-no-shell", "{start}");
+    }
+    // A program the slim image lacks: refused.
+    let p = go_with(
+        &[("go.mod", GO_MOD), ("main.go", MAIN), ("entrypoint.sh", "#!/bin/sh\ncurl -fsS http://config/ > c.json\nexec \"$@\"\n")],
+        "FROM golang:1.22\nWORKDIR /app\nCOPY . .\nRUN go build -o server .\nENTRYPOINT [\"./entrypoint.sh\"]\nCMD [\"./server\"]\n",
+        None,
+    );
+    assert_eq!(code(&p), "unknown-program");
 }

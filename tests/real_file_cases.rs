@@ -253,3 +253,29 @@ fn an_old_pnpm_whose_prune_reruns_postinstall_keeps_the_dev_dependencies() {
     );
     assert!(output(&p).contains("pnpm prune"), "{}", output(&p));
 }
+
+#[test]
+fn an_editable_install_s_extras_are_no_part_of_its_path() {
+    let p = rewrite_in(
+        &[("setup.py", "from setuptools import setup\nsetup(name='x')\n")],
+        "FROM python:3.10\nWORKDIR /src\nCOPY . /src\nRUN pip install --no-cache-dir gunicorn && pip install --no-cache-dir -e /src[database]\nCMD [\"gunicorn\", \"x.wsgi:application\"]\n",
+        None,
+    );
+    assert!(
+        final_stage(&p).contains("COPY --from=builder /src /src\n"),
+        "{:?}",
+        p.report.reason
+    );
+}
+
+#[test]
+fn a_health_check_program_the_final_stage_installs_again_is_not_refused() {
+    let p = rewrite_in(
+        REQUIREMENTS,
+        "FROM python:3.11-alpine\nRUN apk add --no-cache bash build-base\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nHEALTHCHECK CMD bash -c 'wget -q -O /dev/null http://127.0.0.1:8000/'\nCMD [\"gunicorn\", \"app:app\"]\n",
+        None,
+    );
+    let f = final_stage(&p);
+    assert!(f.contains("apk add --no-cache bash"), "{f}");
+    assert!(f.contains("HEALTHCHECK CMD bash -c"), "{f}");
+}

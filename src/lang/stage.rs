@@ -84,3 +84,14 @@ pub fn own_commands<R>(
         .map(|(run, c)| (run.start_line, c.words()))
         .collect()
 }
+
+/// The instructions whose commands run at start: the `ENTRYPOINT`, and the
+/// `CMD` an exec-form one runs as its arguments (an entrypoint script's
+/// `exec "$@"`); a shell-form `ENTRYPOINT` ignores the `CMD`.
+pub fn start_instructions<'a>(facts: &StageFacts<'a>) -> Vec<&'a crate::parse::Instruction> {
+    let cmd = match facts.entrypoint.and_then(|e| e.form.as_ref()) {
+        Some(crate::parse::Form::Shell(_)) => None,
+        _ => facts.cmd,
+    };
+    [facts.entrypoint, cmd].into_iter().flatten().collect()
+}

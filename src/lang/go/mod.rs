@@ -136,7 +136,19 @@ fn plan_rewrite<'a>(
     let builds = go_builds(facts, ctx, t);
     let start = start_argv(facts)?;
     let workdir = facts.workdir.clone().unwrap_or_else(|| "/".into());
+    // A start through a shell or a script of the app's: the binaries it runs.
+    let script = runs_a_script(facts, ctx, &builds, &start);
+    let mut script_binaries: Vec<String> = Vec::new();
     let (binary, build) = match &start.go_run {
+        None if script => {
+            script_binaries = binaries_a_script_runs(facts, ctx, &builds, &start, &tag, &app_dir)?;
+            let first = script_binaries.remove(0);
+            let build = builds
+                .iter()
+                .rev()
+                .find(|b| b.binary.as_deref() == Some(first.as_str()));
+            (first, build)
+        }
         Some(run) => {
             let name = default_name(facts, ctx, &workdir, &run.package).map_err(|why| {
                 refused(
@@ -150,10 +162,23 @@ fn plan_rewrite<'a>(
         None => started_binary(facts, &builds, &start, t)?,
     };
 
+    // Every binary the final stage runs: the start's, those its script runs,
+    // and a second one the health check runs (`/app/healthcheck`).
+    let mut binaries = vec![binary.clone()];
+    binaries.extend(script_binaries.iter().cloned());
+    binaries.extend(healthcheck_binary(facts, &builds).filter(|h| !binaries.contains(h)));
+
     // cgo: on where the original turns it on or the code needs it.
     let cgo = cgo_reason(facts, ctx, t, build);
     // What keeps the final stage from having no shell and no tools.
-    let needs_shell = needs_shell(facts, &start, &builds, t);
+    let needs_shell = if script {
+        Some(format!(
+            "the start command at line {} runs a shell or a script",
+            start.line
+        ))
+    } else {
+        needs_shell(facts, &start, &builds, t)
+    };
     let default = match (&cgo, &needs_shell, &tag.alpine) {
         (Some(_), _, Some(_)) | (None, Some(_), Some(_)) => Flavor::Alpine,
         (Some(_), _, None) | (None, Some(_), None) => Flavor::Slim,
@@ -193,14 +218,12 @@ fn plan_rewrite<'a>(
             cgo.is_none(),
         ));
     } else if cgo.is_none() {
-        builder_edits.extend(static_edit(file, facts, build));
+        builder_edits.extend(static_edits(file, facts, &builds, &binaries));
     }
 
     // What the final stage receives: the binary, the files the program may
     // read from its folder, the certificates and the zone database.
-    let mut payload = vec![binary.clone()];
-    // A second binary the health check runs (`/app/healthcheck`).
-    payload.extend(healthcheck_binary(facts, &builds).filter(|h| *h != binary));
+    let payload = binaries.clone();
     let runs_from_app = facts.workdir.as_deref() == Some(app_dir.as_str()) && app_dir != "/";
     let mut files = if runs_from_app {
         crate::carry::app_files(facts, ctx, &app_dir, &t.rules.source_files)
@@ -518,6 +541,84 @@ fn go_run(words: &[String]) -> Option<GoRun> {
     })
 }
 
+/// Whether the start command runs through a shell or a script rather than
+/// a binary: shell syntax, a shell (`sh entrypoint.sh`, `sh -c "…"`), or a
+/// file of the build context that no build writes.
+fn runs_a_script(facts: &StageFacts, ctx: &Context, builds: &[GoBuild], start: &Start) -> bool {
+    if start.go_run.is_some() {
+        return false;
+    }
+    if start.shell {
+        return true;
+    }
+    let name = start.program.rsplit('/').next().unwrap_or(&start.program);
+    if matches!(name, "sh" | "bash" | "dash" | "ash") {
+        return true;
+    }
+    let workdir = facts.workdir.clone().unwrap_or_else(|| "/".into());
+    let path = crate::paths::resolve(&workdir, &start.program);
+    binary_named(facts, builds, &start.program).is_none()
+        && crate::shell::Scripts::script(&facts.context_files(ctx), &path).is_some()
+}
+
+/// The binaries a start command through a shell or a script runs
+/// (`sh -c "./migrate && ./server"`, an entrypoint script), read from the
+/// build context with the `CMD` an `exec "$@"` runs: every program must be
+/// a binary of the builds, a utility of the runtime's system, or a file of
+/// the app's; the first binary is the program's.
+fn binaries_a_script_runs(
+    facts: &StageFacts,
+    ctx: &Context,
+    builds: &[GoBuild],
+    start: &Start,
+    tag: &GoTag,
+    app_dir: &str,
+) -> Result<Vec<String>, Stop> {
+    let scripts = facts.context_files(ctx);
+    let scope = shell::Scope::at(app_dir, "root");
+    let os = if tag.alpine.is_some() {
+        Flavor::Alpine
+    } else {
+        Flavor::Slim
+    };
+    let workdir = facts.workdir.clone().unwrap_or_else(|| "/".into());
+    let mut binaries: Vec<String> = Vec::new();
+    for i in crate::lang::stage::start_instructions(facts) {
+        let Some(form) = &i.form else { continue };
+        for p in crate::runtime::programs_run(form, i.start_line, &scope, &scripts)? {
+            if let Some(bin) = binary_named(facts, builds, &p) {
+                if !binaries.contains(&bin) {
+                    binaries.push(bin);
+                }
+                continue;
+            }
+            let file = crate::paths::resolve(&workdir, &p);
+            let of_the_app = crate::shell::Scripts::script(&scripts, &file).is_some();
+            if crate::base_images::os_has(os, &p) || of_the_app {
+                continue;
+            }
+            return Err(refused(
+                Code::UnknownProgram,
+                i.start_line,
+                format!(
+                    "the start command runs `{p}`, which is neither a binary the builder builds nor a program of the {} image",
+                    os.name()
+                ),
+            )
+            .hint("install it in the Dockerfile, or write the final stage by hand"));
+        }
+    }
+    if binaries.is_empty() {
+        return Err(refused(
+            GO_BUILD_NOT_FOLLOWED,
+            start.line,
+            "the start command runs a shell or a script, and slimfile cannot tell which binary the builds write it starts",
+        )
+        .hint("run the binary itself, in exec form (CMD [\"/app/server\"])"));
+    }
+    Ok(binaries)
+}
+
 /// The binary the start program is, among those the builds write, with its
 /// build; a refusal where none is.
 fn started_binary<'b, 'a>(
@@ -754,50 +855,76 @@ fn needs_shell(
     })
 }
 
-/// The builder edit that makes the build static: `CGO_ENABLED=0` on the
-/// build command's own line, where its text can be found; else an `ENV`
-/// before its `RUN`. None where the build already sets it.
-fn static_edit(
+/// The builder edits that make the binaries static: `CGO_ENABLED=0` on
+/// each build command's own line, where its text can be found (the k-th `go
+/// build`/`go install` of a RUN's text is its k-th go command); else one
+/// `ENV` before its `RUN`. None for a build that sets it already.
+fn static_edits(
     file: &Dockerfile,
     facts: &StageFacts,
-    build: Option<&GoBuild>,
-) -> Option<BuilderEdit> {
-    let b = build?;
-    if b.cgo_inline.as_deref() == Some("0") || facts.lookup("CGO_ENABLED").as_deref() == Some("0") {
-        return None;
+    builds: &[GoBuild],
+    binaries: &[String],
+) -> Vec<BuilderEdit> {
+    let mut edits: Vec<BuilderEdit> = Vec::new();
+    if facts.lookup("CGO_ENABLED").as_deref() == Some("0") {
+        return edits;
     }
-    let span = b.run.text_span.clone();
-    let text = file.text(span.clone());
-    let needle = format!("go {}", b.sub);
-    let at = text.match_indices(&needle).map(|(i, _)| i).find(|&i| {
-        let before = text[..i].chars().last();
-        let after = text[i + needle.len()..].chars().next();
-        before.is_some_and(char::is_whitespace) && after.is_none_or(char::is_whitespace)
-    });
     let why = "a static binary (no cgo), which the runtime image needs: it has no C library of the builder's";
-    let exec_form = matches!(b.run.form, Some(Form::Exec(_)));
-    match (at, exec_form) {
-        (Some(i), false) => Some(BuilderEdit {
-            range: span.start + i..span.start + i,
-            text: "CGO_ENABLED=0 ".into(),
-            why: why.into(),
-        }),
-        _ => {
-            let eol = file.line_ending();
-            let before = facts
-                .instructions
-                .iter()
-                .position(|i| std::ptr::eq(*i, b.run))
-                .and_then(|at| at.checked_sub(1))
-                .map_or(facts.from, |at| facts.instructions[at]);
-            let end = before.text_span.end;
-            Some(BuilderEdit {
-                range: end..end,
-                text: format!("{eol}ENV CGO_ENABLED=0"),
-                why: why.into(),
+    for (n, b) in builds.iter().enumerate() {
+        let wanted = b.binary.as_ref().is_some_and(|bin| binaries.contains(bin));
+        if !wanted || b.cgo_inline.is_some() {
+            continue;
+        }
+        // Its place among the RUN's go commands.
+        let k = builds[..n]
+            .iter()
+            .filter(|o| std::ptr::eq(o.run, b.run))
+            .count();
+        let span = b.run.text_span.clone();
+        let text = file.text(span.clone());
+        let mut at: Vec<usize> = ["go build", "go install"]
+            .iter()
+            .flat_map(|needle| {
+                text.match_indices(needle)
+                    .map(|(i, _)| i)
+                    .filter(|&i| {
+                        let before = text[..i].chars().last();
+                        let after = text[i + needle.len()..].chars().next();
+                        before.is_some_and(char::is_whitespace)
+                            && after.is_none_or(char::is_whitespace)
+                    })
+                    .collect::<Vec<_>>()
             })
+            .collect();
+        at.sort_unstable();
+        let exec_form = matches!(b.run.form, Some(Form::Exec(_)));
+        let edit = match (at.get(k), exec_form) {
+            (Some(i), false) => BuilderEdit {
+                range: span.start + i..span.start + i,
+                text: "CGO_ENABLED=0 ".into(),
+                why: why.into(),
+            },
+            _ => {
+                let eol = file.line_ending();
+                let before = facts
+                    .instructions
+                    .iter()
+                    .position(|i| std::ptr::eq(*i, b.run))
+                    .and_then(|at| at.checked_sub(1))
+                    .map_or(facts.from, |at| facts.instructions[at]);
+                let end = before.text_span.end;
+                BuilderEdit {
+                    range: end..end,
+                    text: format!("{eol}ENV CGO_ENABLED=0"),
+                    why: why.into(),
+                }
+            }
+        };
+        if !edits.iter().any(|e| e.range == edit.range) {
+            edits.push(edit);
         }
     }
+    edits
 }
 
 /// The builder edit that builds what the start command's `go run` ran:

@@ -257,7 +257,15 @@ pub(super) fn pip_installs<'a>(facts: &StageFacts<'a>) -> Vec<PipInstall<'a>> {
             };
             match option {
                 "-r" | "--requirement" => install.requirements.push(value),
-                "-e" | "--editable" => install.editable.push(value),
+                // `-e /src[database]`: the extras are no part of the path.
+                "-e" | "--editable" => {
+                    install
+                        .editable
+                        .push(match value.find('[').filter(|_| value.ends_with(']')) {
+                            Some(at) => value[..at].to_string(),
+                            None => value,
+                        })
+                }
                 "-t" | "--target" | "--prefix" | "--root" => {
                     install.elsewhere = Some(format!("{option} {value}"))
                 }

@@ -16,13 +16,7 @@ pub(super) fn start_programs(
     let scripts = facts.context_files(ctx);
     let scope = shell::Scope::at(app_dir, "root");
     let mut programs: Vec<String> = Vec::new();
-    // An exec-form ENTRYPOINT runs the CMD as its arguments (an entrypoint
-    // script's `exec "$@"`): both are read.
-    let cmd = match facts.entrypoint.and_then(|e| e.form.as_ref()) {
-        Some(Form::Shell(_)) => None,
-        _ => facts.cmd,
-    };
-    for i in [facts.entrypoint, cmd].into_iter().flatten() {
+    for i in crate::lang::stage::start_instructions(facts) {
         let Some(form) = &i.form else { continue };
         for p in crate::runtime::programs_run(form, i.start_line, &scope, &scripts)? {
             if !programs.contains(&p) {
