@@ -517,6 +517,17 @@ fn what_real_go_dockerfiles_do_is_followed() {
         let p = go_with(&files, CLASSIC, None);
         assert!(final_stage(&p).starts_with("FROM debian:bookworm-slim\n"), "{}", final_stage(&p));
     }
+    // A go.sum line of a go.mod alone: the module is not built.
+    let p = go_with(
+        &[("go.mod", "module x\n"), ("go.sum", "github.com/mattn/go-sqlite3 v1.9.0/go.mod h1:x=\ngithub.com/DataDog/zstd v1.4.1 h1:y=\n"), ("main.go", MAIN)],
+        CLASSIC,
+        None,
+    );
+    assert!(
+        final_stage(&p).starts_with("FROM scratch\n"),
+        "{}",
+        final_stage(&p)
+    );
     // A version no longer maintained keeps its last release; a floating tag
     // is pinned to today's.
     let cgo = CLASSIC.replace("RUN go build", "RUN CGO_ENABLED=1 go build");

@@ -719,18 +719,29 @@ fn cgo_reason(
         return Some(format!("the build's `{flag}` needs cgo"));
     }
     // go.sum and vendor/modules.txt name the modules a go.mod reaches only
-    // through another (go-sqlite3 through gorm's sqlite dialect).
-    for file in ["go.mod", "go.sum", "vendor/modules.txt"] {
+    // through another (go-sqlite3 through gorm's sqlite dialect). go.sum
+    // also lists modules whose go.mod alone was read (`v1.9.0/go.mod h1:`)
+    // and the tests' dependencies of dependencies, so there only the
+    // modules that fail silently without cgo count, by their code's hash.
+    for (file, modules) in [
+        ("go.mod", &t.rules.cgo_modules),
+        ("go.sum", &t.rules.silent_cgo_modules),
+        ("vendor/modules.txt", &t.rules.cgo_modules),
+    ] {
         let Some(text) = ctx.read(file) else {
             continue;
         };
         let names = |m: &str| {
             text.lines().any(|l| {
-                l.split_whitespace()
-                    .any(|w| w == m || w.strip_prefix(m).is_some_and(|r| r.starts_with('/')))
+                let words: Vec<&str> = l.split_whitespace().collect();
+                let code =
+                    file != "go.sum" || words.get(1).is_some_and(|v| !v.ends_with("/go.mod"));
+                code && words
+                    .iter()
+                    .any(|w| *w == m || w.strip_prefix(m).is_some_and(|r| r.starts_with('/')))
             })
         };
-        if let Some(m) = t.rules.cgo_modules.iter().find(|m| names(m)) {
+        if let Some(m) = modules.iter().find(|m| names(m)) {
             return Some(format!("{file} names {m}, which needs cgo"));
         }
     }

@@ -20,6 +20,9 @@ pub struct GoRules {
     pub image_path: String,
     /// Modules that compile without cgo and then fail at run time.
     pub cgo_modules: Vec<String>,
+    /// Those that compile without cgo and fail only at run time: looked
+    /// for in go.sum too.
+    pub silent_cgo_modules: Vec<String>,
     /// Name patterns of the build's own files (`*.go`, `go.mod`, `vendor`).
     pub source_files: Vec<String>,
     /// The CA bundle and the zone database on the builder images.
