@@ -178,3 +178,43 @@ pub(super) fn pin_edit(
         ),
     })
 }
+
+/// A builder on `$BUILDPLATFORM` writes a binary for the target platform
+/// only where its build takes the target from `TARGETOS`/`TARGETARCH` (or
+/// `TARGETPLATFORM`), on the build's line or in an `ENV`; otherwise the
+/// binary is for the build machine, and the file is refused.
+pub(super) fn check_cross_build(
+    file: &Dockerfile,
+    facts: &StageFacts,
+    platform: &str,
+    line: usize,
+) -> Result<(), Stop> {
+    let targets = |text: &str| {
+        ["TARGETARCH", "TARGETPLATFORM"]
+            .iter()
+            .any(|v| text.contains(&format!("${v}")) || text.contains(&format!("${{{v}}}")))
+    };
+    let in_env = facts.env.iter().any(|(k, _, at)| {
+        k == "GOARCH"
+            && facts
+                .instructions
+                .iter()
+                .find(|i| i.start_line == *at)
+                .is_some_and(|i| targets(file.text(i.text_span.clone())))
+    });
+    let on_build = facts.runs().any(|r| {
+        let text = file.text(r.text_span.clone());
+        (text.contains("go build") || text.contains("go install"))
+            && text.contains("GOARCH")
+            && targets(text)
+    });
+    if in_env || on_build {
+        return Ok(());
+    }
+    Err(refused(
+        Code::BuildPlatform,
+        line,
+        format!("FROM --platform={platform}: the build does not take its target from TARGETARCH, so the binary is for the build machine, not the platform it runs on"),
+    )
+    .hint("build with GOOS=$TARGETOS GOARCH=$TARGETARCH (ARG TARGETOS TARGETARCH), or drop --platform"))
+}
