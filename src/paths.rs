@@ -24,6 +24,25 @@ pub fn normalize(path: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
+/// Whether `path` is a folder every Linux image has, where `cp x DIR` or
+/// `mv x DIR` puts `x` inside rather than replacing the folder.
+pub fn is_system_folder(path: &str) -> bool {
+    const FOLDERS: &[&str] = &[
+        "/",
+        "/bin",
+        "/sbin",
+        "/usr/bin",
+        "/usr/sbin",
+        "/usr/local/bin",
+        "/usr/local/sbin",
+        "/tmp",
+        "/opt",
+        "/srv",
+    ];
+    let path = path.trim_end_matches('/');
+    FOLDERS.contains(&if path.is_empty() { "/" } else { path })
+}
+
 /// Whether `path` is `dir` or inside it.
 pub fn is_within(path: &str, dir: &str) -> bool {
     let path = normalize(path);

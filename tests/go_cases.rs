@@ -93,6 +93,32 @@ fn the_binary_is_found_by_every_way_the_go_tool_names_it() {
             "CMD [\"/bin/migrate\"]",
             "/bin/migrate",
         ),
+        // Moved or copied after the build: into a folder, or renamed.
+        (
+            "RUN go build -o api . && mv api /usr/local/bin",
+            "CMD [\"api\"]",
+            "/usr/local/bin/api",
+        ),
+        (
+            "RUN go build -o api .\nRUN mv ./api /srv",
+            "CMD [\"/srv/api\"]",
+            "/srv/api",
+        ),
+        (
+            "RUN go build -o api . && mv api /usr/local/bin/server",
+            "CMD [\"server\"]",
+            "/usr/local/bin/server",
+        ),
+        (
+            "RUN go build -o api . && cp api /usr/bin/ && install -m 0755 api /opt/api-copy",
+            "CMD [\"/opt/api-copy\"]",
+            "/opt/api-copy",
+        ),
+        (
+            "RUN go build -o api . && mv -t /usr/local/bin api",
+            "CMD [\"api\"]",
+            "/usr/local/bin/api",
+        ),
     ];
     for (run, cmd, binary) in cases {
         let dockerfile = format!("FROM golang:1.22\nWORKDIR /app\nCOPY . .\n{run}\n{cmd}\n");
@@ -157,9 +183,9 @@ fn a_binary_that_cannot_be_told_is_refused_with_the_reason() {
             "GOOS or GOARCH",
         ),
         (
-            "RUN go build -o api . && mv api /srv/",
+            "RUN go build -o api . && mv api $DEST",
             "CMD [\"/srv/api\"]",
-            "none of the stage's",
+            "a path slimfile cannot tell",
         ),
         (
             "RUN go build -o api .",

@@ -290,7 +290,10 @@ fn copies(name: &str, args: &[Arg]) -> Vec<Raw> {
         out.extend(into(&dest, &ops).into_iter().map(|r| Raw { kind, ..r }));
     } else if ops.len() >= 2 {
         let dest = ops[ops.len() - 1];
-        if dest.text().ends_with('/') || ops.len() > 2 {
+        if dest.text().ends_with('/')
+            || ops.len() > 2
+            || (name != "ln" && crate::paths::is_system_folder(dest.text()))
+        {
             out.extend(
                 into(dest, &ops[..ops.len() - 1])
                     .into_iter()

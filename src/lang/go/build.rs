@@ -22,6 +22,24 @@ pub(super) struct GoBuild<'a> {
     pub(super) cgo_inline: Option<String>,
     /// The build's flags that need cgo (`-race`, `-linkmode external`).
     pub(super) needs_cgo: Option<String>,
+    /// Where later commands copied the binary (`cp app /usr/local/bin/`).
+    pub(super) copies: Vec<String>,
+    /// The words of the commands that moved or copied it, which the Go
+    /// rules model.
+    pub(super) moved_by: Vec<Vec<String>>,
+}
+
+impl GoBuild<'_> {
+    /// Every path the binary is at once the stage is done: where it was
+    /// written (or moved to), and its copies.
+    pub(super) fn paths(&self) -> impl Iterator<Item = &String> {
+        self.binary.iter().chain(self.copies.iter())
+    }
+
+    /// Whether the binary is at `path` once the stage is done.
+    pub(super) fn writes(&self, path: &str) -> bool {
+        self.paths().any(|p| p == path)
+    }
 }
 
 /// `go build` flags that take a value (from `go help build`).
@@ -57,7 +75,8 @@ pub(super) fn go_builds<'a>(
     t: &GoTemplate,
 ) -> Vec<GoBuild<'a>> {
     let mut out = Vec::new();
-    for (run, c) in facts.run_commands() {
+    let commands: Vec<_> = facts.run_commands().collect();
+    for (at, (run, c)) in commands.iter().copied().enumerate() {
         let words = c.words();
         if c.name() != "go" {
             continue;
@@ -117,11 +136,23 @@ pub(super) fn go_builds<'a>(
             .iter()
             .find(|(k, _)| k == "CGO_ENABLED")
             .map(|(_, v)| v.clone().unwrap_or_default());
-        let (binary, unknown) =
+        let (mut binary, mut unknown) =
             match binary_of(facts, ctx, t, sub, cwd.as_deref(), output, &args, c) {
                 Ok(b) => (b, None),
                 Err(why) => (None, Some(why)),
             };
+        let mut copies = Vec::new();
+        let mut moved_by = Vec::new();
+        if let Some(bin) = binary.take() {
+            match follow_moves(facts, &commands[at + 1..], bin) {
+                Ok((moved, copied, by)) => {
+                    binary = Some(moved);
+                    copies = copied;
+                    moved_by = by;
+                }
+                Err(why) => unknown = Some(why),
+            }
+        }
         out.push(GoBuild {
             run,
             sub: sub.clone(),
@@ -129,9 +160,119 @@ pub(super) fn go_builds<'a>(
             unknown,
             cgo_inline,
             needs_cgo,
+            copies,
+            moved_by,
         });
     }
     out
+}
+
+/// Where a binary is once the stage is done: its path, its copies, and the
+/// words of the commands that moved or copied it.
+type Followed = (String, Vec<String>, Vec<Vec<String>>);
+
+/// Where the binary at `bin` ends up after the `commands` that follow its
+/// build: moved by `mv` (into a folder, or renamed), copied by `cp` or
+/// `install`; or why that cannot be told.
+fn follow_moves(
+    facts: &StageFacts,
+    commands: &[(&Instruction, &crate::shell::Command)],
+    mut bin: String,
+) -> Result<Followed, String> {
+    let mut copies: Vec<String> = Vec::new();
+    let mut by = Vec::new();
+    for (run, c) in commands {
+        let name = c.name();
+        if !matches!(name, "mv" | "cp" | "install") {
+            continue;
+        }
+        let words = c.words();
+        if name == "install" && words.iter().any(|w| w == "-d" || w == "--directory") {
+            continue;
+        }
+        // The operands, without the options and their values.
+        let valued: &[&str] = &[
+            "-m", "--mode", "-o", "--owner", "-g", "--group", "-S", "--suffix",
+        ];
+        let mut ops: Vec<&String> = Vec::new();
+        let mut target: Option<&String> = None;
+        let mut rest = words[1..].iter();
+        while let Some(w) = rest.next() {
+            if w == "-t" || w == "--target-directory" {
+                target = rest.next();
+            } else if let Some(t) = w.strip_prefix("--target-directory=") {
+                target = words.iter().find(|x| x.as_str() == t).or(Some(w));
+            } else if valued.contains(&w.as_str()) {
+                rest.next();
+            } else if !w.starts_with('-') {
+                ops.push(w);
+            }
+        }
+        let Some(dir) = c.dir.as_deref() else {
+            continue;
+        };
+        let (sources, dest, into) = match target {
+            Some(t) => (&ops[..], t, true),
+            None if ops.len() >= 2 => {
+                let dest = ops[ops.len() - 1];
+                (&ops[..ops.len() - 1], dest, ops.len() > 2)
+            }
+            None => continue,
+        };
+        if !sources.iter().any(|s| crate::paths::resolve(dir, s) == bin) {
+            continue;
+        }
+        if dest.contains('$') {
+            return Err(format!(
+                "the RUN at line {} moves or copies it to `{dest}`, a path slimfile cannot tell",
+                run.start_line
+            ));
+        }
+        let dest_path = crate::paths::resolve(dir, dest);
+        let into = into || dest.ends_with('/') || is_folder(facts, &dest_path);
+        let file = bin.rsplit('/').next().unwrap_or(&bin).to_string();
+        let new = if into {
+            format!("{}/{file}", dest_path.trim_end_matches('/'))
+        } else {
+            dest_path
+        };
+        by.push(words.clone());
+        if name == "mv" {
+            bin = new;
+        } else if !copies.contains(&new) && new != bin {
+            copies.push(new);
+        }
+    }
+    Ok((bin, copies, by))
+}
+
+/// Whether `path` is a folder in the builder, as far as the stage shows:
+/// one of the image's program folders, a WORKDIR, a folder a RUN made, or
+/// a folder above a path the stage wrote or copied.
+fn is_folder(facts: &StageFacts, path: &str) -> bool {
+    // Where the golang images keep their programs, besides the system's.
+    const GO_FOLDERS: &[&str] = &["/usr/local/go/bin", "/go/bin"];
+    let path = path.trim_end_matches('/');
+    let path = if path.is_empty() { "/" } else { path };
+    let above = |p: &str| p.len() > path.len() && crate::paths::is_within(p, path);
+    crate::paths::is_system_folder(path)
+        || GO_FOLDERS.contains(&path)
+        || facts
+            .workdirs
+            .iter()
+            .flatten()
+            .any(|w| w == path || above(w))
+        || facts.run_commands().any(|(_, c)| {
+            c.writes.iter().any(|w| {
+                w.path.as_deref().is_some_and(|p| {
+                    (p == path && w.kind == crate::shell::WriteKind::Folder) || above(p)
+                })
+            })
+        })
+        || facts.copies.iter().any(|c| {
+            let dest = crate::paths::normalize(&c.dest);
+            dest == path && (c.dest.ends_with('/') || c.sources.len() > 1) || above(&dest)
+        })
 }
 
 /// The binary one command writes: `Ok(None)` where it writes none.

@@ -20,7 +20,7 @@ pub(super) fn static_edits(
     }
     let why = "a static binary (no cgo), which the runtime image needs: it has no C library of the builder's";
     for (n, b) in builds.iter().enumerate() {
-        let wanted = b.binary.as_ref().is_some_and(|bin| binaries.contains(bin));
+        let wanted = b.paths().any(|bin| binaries.contains(bin));
         if !wanted || b.cgo_inline.is_some() {
             continue;
         }
@@ -88,7 +88,7 @@ pub(super) fn go_run_edit(
     binary: &str,
     static_build: bool,
 ) -> Option<BuilderEdit> {
-    if builds.iter().any(|b| b.binary.as_deref() == Some(binary)) {
+    if builds.iter().any(|b| b.writes(binary)) {
         return None;
     }
     let last = facts.instructions.iter().rev().find(|i| {

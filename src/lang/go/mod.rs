@@ -152,10 +152,7 @@ fn plan_rewrite<'a>(
         None if script => {
             script_binaries = binaries_a_script_runs(facts, ctx, &builds, &start, &tag, &app_dir)?;
             let first = script_binaries.remove(0);
-            let build = builds
-                .iter()
-                .rev()
-                .find(|b| b.binary.as_deref() == Some(first.as_str()));
+            let build = builds.iter().rev().find(|b| b.writes(&first));
             (first, build)
         }
         Some(run) => {
@@ -395,7 +392,10 @@ fn plan_rewrite<'a>(
         reinstall: Vec::new(),
         cache_dirs: t.cache_dirs.clone(),
         builder_only: Vec::new(),
-        own_commands: crate::lang::stage::own_commands(facts, t, |_| false),
+        own_commands: crate::lang::stage::own_commands(facts, t, |c| {
+            let words = c.words();
+            builds.iter().any(|b| b.moved_by.contains(&words))
+        }),
         tool_variables: t.tool_variables.clone(),
         tool_copies: Vec::new(),
         builder_paths: Vec::new(),

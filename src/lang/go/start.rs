@@ -224,18 +224,19 @@ pub(super) fn started_binary<'b, 'a>(
         .split(':')
         .map(|d| d.trim_end_matches('/').to_string())
         .collect();
-    let found = builds.iter().rev().find(|b| {
-        b.binary.as_deref().is_some_and(|bin| {
-            if p.contains('/') {
-                crate::paths::resolve(&workdir, p) == bin
-            } else {
-                bin.rsplit_once('/')
-                    .is_some_and(|(dir, name)| name == p && path_dirs.iter().any(|d| d == dir))
-            }
-        })
+    let found = builds.iter().rev().find_map(|b| {
+        b.paths()
+            .find(|bin| {
+                if p.contains('/') {
+                    crate::paths::resolve(&workdir, p) == **bin
+                } else {
+                    bin.rsplit_once('/')
+                        .is_some_and(|(dir, name)| name == p && path_dirs.iter().any(|d| d == dir))
+                }
+            })
+            .map(|bin| (b, bin.clone()))
     });
-    if let Some(b) = found {
-        let bin = b.binary.clone().expect("found by its binary");
+    if let Some((b, bin)) = found {
         // A later RUN that moves or removes it is not followed.
         let later_touch = facts.run_commands().any(|(run, c)| {
             run.start_line > b.run.start_line
@@ -287,7 +288,7 @@ pub(super) fn binary_named(
     program: &str,
 ) -> Option<String> {
     let workdir = facts.workdir.clone().unwrap_or_else(|| "/".into());
-    builds.iter().filter_map(|b| b.binary.clone()).find(|bin| {
+    builds.iter().flat_map(|b| b.paths().cloned()).find(|bin| {
         crate::paths::resolve(&workdir, program) == *bin
             || (!program.contains('/') && bin.rsplit('/').next() == Some(program))
     })
