@@ -57,8 +57,18 @@ pub struct StageFacts<'a> {
     /// `ENV` values as set, in order (later ones win), expanded where the
     /// variables they use are known (`None` where not).
     pub env: Vec<(String, Option<String>, usize)>,
+    /// The variables the base image sets that the stage's paths may use.
+    pub image_env: BTreeMap<String, String>,
     /// What each `RUN` does, as the shell reader reads it, in order.
     pub run_steps: Vec<RunSteps<'a>>,
+}
+
+/// Where the base image starts a stage: its working folder (`/` where
+/// none) and the variables it sets.
+#[derive(Debug, Clone, Default)]
+pub struct ImageStart {
+    pub workdir: Option<String>,
+    pub env: BTreeMap<String, String>,
 }
 
 /// One `RUN` and what the shell would do for it.
@@ -84,6 +94,17 @@ impl<'a> StageFacts<'a> {
         stage: &Stage,
         ctx: &crate::context::Context,
     ) -> StageFacts<'a> {
+        StageFacts::read_from(file, stage, ctx, &ImageStart::default())
+    }
+
+    /// Reads the stage as it runs on an image that starts in `start`'s
+    /// folder with its variables (`WORKDIR /go`, `GOPATH=/go`).
+    pub fn read_from(
+        file: &'a Dockerfile,
+        stage: &Stage,
+        ctx: &crate::context::Context,
+        start: &ImageStart,
+    ) -> StageFacts<'a> {
         let all: Vec<&Instruction> = file.instructions().collect();
         let mut global_args = BTreeMap::new();
         let mut global_text = BTreeMap::new();
@@ -96,7 +117,7 @@ impl<'a> StageFacts<'a> {
         let mut facts = StageFacts {
             from: all[stage.from],
             instructions: all[stage.instructions.clone()].to_vec(),
-            workdir: Some("/".into()),
+            workdir: Some(start.workdir.clone().unwrap_or_else(|| "/".into())),
             has_workdir: false,
             workdirs: Vec::new(),
             workdir_at: Vec::new(),
@@ -110,6 +131,7 @@ impl<'a> StageFacts<'a> {
             arg_text: BTreeMap::new(),
             global_args,
             env: Vec::new(),
+            image_env: start.env.clone(),
             run_steps: Vec::new(),
         };
         for &i in &all[stage.instructions.clone()] {
@@ -292,7 +314,10 @@ impl<'a> StageFacts<'a> {
         if let Some((_, v, _)) = self.env.iter().rev().find(|(k, _, _)| k == name) {
             return v.clone();
         }
-        self.args.get(name).cloned().flatten()
+        if let Some(v) = self.args.get(name) {
+            return v.clone();
+        }
+        self.image_env.get(name).cloned()
     }
 
     /// The value of a variable as a command sees it: set on its own line

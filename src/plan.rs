@@ -78,6 +78,9 @@ pub enum Final {
     Entrypoint(Vec<String>),
     /// An instruction of the original, kept as written (its text span).
     Original(Range<usize>),
+    /// An instruction of the original, rewritten (a `HEALTHCHECK` in exec
+    /// form), as its whole text.
+    Rewritten(String),
 }
 
 /// A final-stage instruction with its reason.

@@ -278,6 +278,7 @@ fn reads_as(
         Final::Original(span) => {
             new.text(i.text_span.clone()) == original.source().get(span.clone()).unwrap_or("")
         }
+        Final::Rewritten(text) => new.text(i.text_span.clone()) == text,
     }
 }
 
@@ -335,6 +336,21 @@ pub fn plan_file(file: &Dockerfile, ctx: &crate::context::Context, opts: &Option
     let detection = crate::detect::detect(file, stage, &facts, ctx, opts.lang.as_deref(), registry);
     let line = facts.from.start_line;
     let entry = detection.language.as_deref().and_then(|l| registry.get(l));
+    // The stage as it runs on the language's images, which may start it in
+    // a folder of their own with variables its paths use.
+    let base = entry.map(|e| &e.template.base_config);
+    let facts = match base.filter(|b| b.workdir.is_some() || !b.env.is_empty()) {
+        Some(b) => StageFacts::read_from(
+            file,
+            stage,
+            ctx,
+            &crate::facts::ImageStart {
+                workdir: b.workdir.clone(),
+                env: b.env.clone(),
+            },
+        ),
+        None => facts,
+    };
     planned.decision = match entry {
         Some(e) => match &e.rules {
             Some(rules) => {

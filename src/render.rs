@@ -79,6 +79,7 @@ pub fn instruction_text(file: &Dockerfile, i: &FinalInstruction) -> String {
             let items: Vec<String> = args.iter().map(|a| json(a)).collect();
             format!("ENTRYPOINT [{}]", items.join(", "))
         }
+        Final::Rewritten(text) => text.clone(),
         Final::Original(span) => file
             .source()
             .get(span.clone())

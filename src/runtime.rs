@@ -43,7 +43,9 @@ pub fn healthcheck_tools<R>(
         return Ok(Vec::new());
     };
     let distroless = flavor == Flavor::Distroless;
-    if distroless && matches!(form, Form::Shell(_)) {
+    // Plain words are carried in exec form; anything else needs a shell.
+    let plain = matches!(&form, Form::Shell(s) if crate::shell::plain_words(s).is_some());
+    if distroless && matches!(form, Form::Shell(_)) && !plain {
         return Err(refused(
             Code::ShellFormNoShell,
             h.start_line,
@@ -246,8 +248,8 @@ pub fn programs_run(
                 add(&c.program, in_shell || !c.via.is_empty());
             }
             // `exec "$@"` at the end of an entrypoint script runs the CMD,
-            // which is read on its own.
-            Step::Unknown(u) if u.text.contains("$@") => {}
+            // which is read on its own (`exec /app "$@"` runs /app).
+            Step::Unknown(u) if u.program.is_none() && u.text.contains("$@") => {}
             Step::Unknown(u) => match &u.program {
                 Some(p) => {
                     u.via

@@ -147,7 +147,11 @@ pub struct BaseConfig {
     pub entrypoint: Vec<String>,
     pub cmd: Vec<String>,
     pub user: String,
+    /// The working folder the images start in (`/go` on golang's).
     pub workdir: Option<String>,
+    /// The variables the images set that a Dockerfile's paths use
+    /// (`GOPATH=/go`): known to its instructions as they are in a build.
+    pub env: BTreeMap<String, String>,
     /// The users the language's official images create, with their numeric
     /// ids (`node = "1000:1000"`): what a final stage without them can use.
     pub user_ids: BTreeMap<String, String>,

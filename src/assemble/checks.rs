@@ -7,8 +7,8 @@ use super::{refused, LanguagePlan, Stop};
 use crate::carry;
 use crate::codes::Code;
 use crate::facts::StageFacts;
-use crate::parse::{Instruction, Keyword};
-use crate::plan::Flavor;
+use crate::parse::{Dockerfile, Instruction, Keyword};
+use crate::plan::{Final, Flavor};
 
 /// System packages the final stage could not install the same way: from
 /// another repository or release, or from a file.
@@ -135,4 +135,87 @@ pub(super) fn check_shell(
         ));
     }
     Ok(())
+}
+
+/// What a final stage without a shell makes of a carried shell-form
+/// `CMD`, `ENTRYPOINT` or `HEALTHCHECK`.
+pub(super) enum ExecForm {
+    /// The same instruction in exec form, and why.
+    Instead(Final, String),
+    /// Not carried: a `CMD` that the original's shell-form `ENTRYPOINT`
+    /// ignored, which an exec-form one would pass it as arguments.
+    Dropped,
+}
+
+/// A shell-form `CMD`, `ENTRYPOINT` or `HEALTHCHECK` on an image with no
+/// shell: in exec form where that is exactly the same (plain words, which
+/// `sh -c` would only split), else refused. `None`: carried as written.
+pub(super) fn exec_form(
+    file: &Dockerfile,
+    facts: &StageFacts,
+    i: &Instruction,
+    flavor: Flavor,
+) -> Result<Option<ExecForm>, Stop> {
+    let shell_form = |i: &Instruction| match &i.form {
+        Some(crate::parse::Form::Shell(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let entry_shell = facts.entrypoint.and_then(shell_form);
+    let is_cmd = facts.cmd.is_some_and(|c| std::ptr::eq(c, i));
+    if is_cmd && entry_shell.is_some() {
+        return Ok(Some(ExecForm::Dropped));
+    }
+    let text = match i.keyword {
+        Keyword::Cmd | Keyword::Entrypoint => shell_form(i),
+        Keyword::Healthcheck => match i.healthcheck() {
+            Some(crate::parse::HealthcheckArgs::Cmd(crate::parse::Form::Shell(s))) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let keyword = i.keyword.as_str();
+    let no_shell = || {
+        refused(
+            Code::ShellFormNoShell,
+            i.start_line,
+            format!(
+                "{keyword} `{}` needs a shell to run as written, and {} has none",
+                text.trim(),
+                flavor.name()
+            ),
+        )
+        .hint(format!(
+            "write it in exec form ({keyword} [\"program\", \"arg\"]), or use the slim flavour"
+        ))
+    };
+    let Some(words) = crate::shell::plain_words(&text).filter(|w| !w.is_empty()) else {
+        return Err(no_shell());
+    };
+    let why = format!(
+        "the original's {keyword} in exec form: {} has no shell to run `{}`",
+        flavor.name(),
+        text.trim()
+    );
+    Ok(Some(match i.keyword {
+        Keyword::Cmd => ExecForm::Instead(Final::Cmd(words), why),
+        Keyword::Entrypoint => ExecForm::Instead(Final::Entrypoint(words), why),
+        _ => {
+            // The options as written, then the command in exec form.
+            let whole = file.text(i.text_span.clone());
+            let Some(at) = whole.rfind(text.trim()) else {
+                return Err(no_shell());
+            };
+            let items: Vec<String> = words
+                .iter()
+                .map(|w| serde_json::to_string(w).expect("a string serialises"))
+                .collect();
+            ExecForm::Instead(
+                Final::Rewritten(format!("{}[{}]", &whole[..at], items.join(", "))),
+                why,
+            )
+        }
+    }))
 }

@@ -14,6 +14,7 @@ use crate::paths::is_within;
 use crate::plan::{BuilderEdit, Final, Flavor, Plan};
 
 mod checks;
+use checks::ExecForm;
 mod outside;
 mod stage;
 mod unmodelled;
@@ -352,6 +353,16 @@ pub fn assemble(
         let is_cmd = facts.cmd.is_some_and(|c| std::ptr::eq(c, *i));
         let is_user = facts.user.is_some_and(|u| std::ptr::eq(u, *i));
         let replaced = is_cmd && lp.cmd.is_some();
+        if no_shell && !replaced {
+            match checks::exec_form(file, facts, i, lp.flavor)? {
+                Some(ExecForm::Dropped) => continue,
+                Some(ExecForm::Instead(f, why)) => {
+                    stage.add(f, &why);
+                    continue;
+                }
+                None => {}
+            }
+        }
         if let Some(moved) = moved_program(i, &lp.program_paths).filter(|_| !replaced) {
             stage.add(
                 moved,

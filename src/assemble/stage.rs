@@ -222,8 +222,9 @@ impl Stage {
             return;
         }
         // No WORKDIR in the original: none here either (the application
-        // directory is where its project was copied).
-        if facts.has_workdir {
+        // directory is where its project was copied), unless the builder's
+        // image started elsewhere than `/` (golang's `/go`).
+        if facts.has_workdir || facts.workdir.as_deref().is_some_and(|w| w != "/") {
             self.add(
                 Final::Workdir(facts.workdir.clone().unwrap_or_else(|| app.dir.to_string())),
                 "the working directory, at the same path",

@@ -95,3 +95,24 @@ pub fn start_instructions<'a>(facts: &StageFacts<'a>) -> Vec<&'a crate::parse::I
     };
     [facts.entrypoint, cmd].into_iter().flatten().collect()
 }
+
+/// The image's tag (`latest` where none is written) with the `ARG`
+/// defaults before the first `FROM` put in; or why it cannot be known.
+pub fn known_tag(image: &crate::parse::ImageRef, facts: &StageFacts) -> Result<String, String> {
+    let raw = image.tag.clone().unwrap_or_else(|| "latest".into());
+    let mut known = raw.clone();
+    for name in crate::facts::variables(&raw) {
+        let Some(Some(default)) = facts.global_args.get(&name) else {
+            return Err(format!(
+                "the image tag uses ${name}, which has no default before the first FROM; give `ARG {name}=<version>` a default"
+            ));
+        };
+        known = known
+            .replace(&format!("${{{name}}}"), default)
+            .replace(&format!("${name}"), default);
+    }
+    if known.contains('$') {
+        return Err(format!("cannot read the image tag `{raw}`"));
+    }
+    Ok(known)
+}

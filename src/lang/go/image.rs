@@ -27,20 +27,7 @@ pub(super) fn read_tag(
     t: &GoTemplate,
 ) -> Result<GoTag, String> {
     let raw = image.tag.clone().unwrap_or_else(|| "latest".into());
-    let mut known = raw.clone();
-    for name in variables(&raw) {
-        let Some(Some(default)) = facts.global_args.get(&name) else {
-            return Err(format!(
-                "the image tag uses ${name}, which has no default before the first FROM; give `ARG {name}=<version>` a default"
-            ));
-        };
-        known = known
-            .replace(&format!("${{{name}}}"), default)
-            .replace(&format!("${name}"), default);
-    }
-    if known.contains('$') {
-        return Err(format!("cannot read the image tag `{raw}`"));
-    }
+    let known = crate::lang::stage::known_tag(image, facts)?;
     let codenames = &t.rules.images.debian_codenames;
     let is_codename = |p: &str| codenames.iter().any(|c| c == p);
     let parts: Vec<&str> = known.split('-').collect();
@@ -84,7 +71,7 @@ pub(super) fn read_tag(
         _ => return Err(format!("unknown golang image variant `{known}`")),
     };
     Ok(GoTag {
-        literal: !raw.contains('$') && image.tag.is_some() && image.digest.is_none(),
+        literal: !raw.contains('$') && image.digest.is_none(),
         known_tag: known,
         codename,
         alpine,
@@ -123,6 +110,9 @@ pub(super) fn runtime_image(
         )
         .hint("use --flavor alpine")),
         Flavor::Slim => match tag.codename.as_ref().or(tag.pin.as_ref().filter(|_| tag.literal)) {
+            Some(c) if tag.alpine.is_none() => Ok(format!("debian:{c}-slim")),
+            // A static binary runs on any release.
+            _ if !cgo => Ok(format!("debian:{}-slim", t.rules.static_codename)),
             Some(c) => Ok(format!("debian:{c}-slim")),
             None => Err(refused(
                 Code::UnknownTag,
@@ -142,6 +132,8 @@ pub(super) fn runtime_image(
         .hint("use --flavor slim")),
         Flavor::Alpine => match tag.alpine.clone().flatten() {
             Some(release) => Ok(format!("alpine:{release}")),
+            // A static binary needs no musl of the builder's.
+            None if !cgo => Ok(format!("alpine:{}", t.rules.static_alpine)),
             None => Err(refused(
                 Code::UnknownTag,
                 line,
@@ -168,10 +160,19 @@ pub(super) fn pin_edit(
     let text = file.text(span.clone());
     let at = span.start + text.find(&image.raw)?;
     // The image's text replaced (not an insertion at its end, where
-    // ` AS builder` goes too).
+    // ` AS builder` goes too). No tag or `latest`: the codename is the tag
+    // (`golang:trixie`); a digest cannot be pinned by a tag.
+    if image.digest.is_some() {
+        return None;
+    }
+    let pinned = match image.tag.as_deref() {
+        None => format!("{}:{codename}", image.raw),
+        Some("latest") => format!("{}:{codename}", image.raw.strip_suffix(":latest")?),
+        Some(_) => format!("{}-{codename}", image.raw),
+    };
     Some(BuilderEdit {
         range: at..at + image.raw.len(),
-        text: format!("{}-{codename}", image.raw),
+        text: pinned,
         why: format!(
             "`{}` has pointed at more than one Debian release: pinned to {codename}, the release of the slim runtime",
             image.raw

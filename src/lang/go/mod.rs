@@ -12,7 +12,7 @@
 use crate::assemble::{refused, LanguagePlan, Payload, Stop};
 use crate::codes::Code;
 use crate::context::Context;
-use crate::facts::{variables, StageFacts};
+use crate::facts::StageFacts;
 use crate::lang::{Input, Registration, Rules};
 use crate::parse::{Dockerfile, Form, ImageRef, Instruction, Stage};
 use crate::plan::{BuilderEdit, Flavor};
@@ -219,7 +219,9 @@ fn plan_rewrite<'a>(
 
     // The builder's edit: a static build, on the build's own line.
     let mut builder_edits = Vec::new();
-    if let (Flavor::Slim, None, Some(pin)) = (flavor, &tag.codename, &tag.pin) {
+    // A cgo build's slim runtime is the builder's release: a floating tag
+    // is pinned to it (a static binary runs on any).
+    if let (Flavor::Slim, None, Some(pin), Some(_)) = (flavor, &tag.codename, &tag.pin, &cgo) {
         builder_edits.extend(pin_edit(file, facts, image, pin));
     }
     if let Some(run) = &start.go_run {
@@ -238,18 +240,24 @@ fn plan_rewrite<'a>(
     // What the final stage receives: the binary, the files the program may
     // read from its folder, the certificates and the zone database.
     let payload = binaries.clone();
-    let runs_from_app = facts.workdir.as_deref() == Some(app_dir.as_str()) && app_dir != "/";
+    let runs_from_app = facts.workdir.as_deref() == Some(app_dir.as_str());
     let mut files = if runs_from_app {
         crate::carry::app_files(facts, ctx, &app_dir, &t.rules.source_files)
     } else {
         Vec::new()
     };
+    // In `/`, only what landed there itself: a folder the context went to
+    // (`/src`) is not where the program runs.
+    if app_dir == "/" {
+        files.retain(|f| f.trim_start_matches('/').split('/').count() == 1);
+    }
     // What a later RUN removed is not there (`RUN rm docker-compose.yml`).
     let removed = crate::carry::removed_after(facts, 0);
     files.retain(|f| !removed.iter().any(|r| crate::paths::is_within(f, r)));
     // What the RUNs wrote where the program runs (`cp -R templates /app`),
-    // besides the binary and the go tool's own output.
-    if runs_from_app {
+    // besides the binary and the go tool's own output; in `/`, what they
+    // wrote is the system's, and only the context's files come along.
+    if runs_from_app && app_dir != "/" {
         let source = |p: &str| {
             let name = p.rsplit('/').next().unwrap_or(p);
             t.rules

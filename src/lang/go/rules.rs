@@ -32,6 +32,10 @@ pub struct GoRules {
     pub alpine_zoneinfo: String,
     /// The distroless image for a binary that links glibc.
     pub distroless_cgo: String,
+    /// The releases a static binary runs on where the builder's tag names
+    /// none (a static binary links no C library of the builder's).
+    pub static_codename: String,
+    pub static_alpine: String,
     pub images: GoImages,
 }
 
