@@ -59,6 +59,8 @@ pub struct StageFacts<'a> {
     pub env: Vec<(String, Option<String>, usize)>,
     /// The variables the base image sets that the stage's paths may use.
     pub image_env: BTreeMap<String, String>,
+    /// Programs whose scripts the `RUN`s' reading does not walk into.
+    pub opaque_programs: Vec<String>,
     /// What each `RUN` does, as the shell reader reads it, in order.
     pub run_steps: Vec<RunSteps<'a>>,
 }
@@ -69,6 +71,9 @@ pub struct StageFacts<'a> {
 pub struct ImageStart {
     pub workdir: Option<String>,
     pub env: BTreeMap<String, String>,
+    /// The language's tools whose scripts (`./mvnw`) stand for the tool
+    /// and are not read.
+    pub opaque_programs: Vec<String>,
 }
 
 /// One `RUN` and what the shell would do for it.
@@ -132,6 +137,7 @@ impl<'a> StageFacts<'a> {
             global_args,
             env: Vec::new(),
             image_env: start.env.clone(),
+            opaque_programs: start.opaque_programs.clone(),
             run_steps: Vec::new(),
         };
         for &i in &all[stage.instructions.clone()] {
@@ -252,8 +258,9 @@ impl<'a> StageFacts<'a> {
                         .iter()
                         .filter(|c| c.instruction.start_line < i.start_line && c.from.is_none())
                         .map(|c| (c.sources.as_slice(), c.dest.as_str()));
-                    let scripts =
-                        crate::scripts::CopiedScripts::new(ctx, copies).with_package_scripts();
+                    let scripts = crate::scripts::CopiedScripts::new(ctx, copies)
+                        .with_package_scripts()
+                        .without(&self.opaque_programs);
                     let steps =
                         shell::read_instruction(file, i, shell_form.as_deref(), &scope, &scripts);
                     out.push(RunSteps {

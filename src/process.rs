@@ -339,14 +339,22 @@ pub fn plan_file(file: &Dockerfile, ctx: &crate::context::Context, opts: &Option
     // The stage as it runs on the language's images, which may start it in
     // a folder of their own with variables its paths use.
     let base = entry.map(|e| &e.template.base_config);
-    let facts = match base.filter(|b| b.workdir.is_some() || !b.env.is_empty()) {
+    let image_workdir = |b: &crate::template::BaseConfig| {
+        let name = stage.base.as_ref().map(|i| i.official_name().to_string());
+        name.and_then(|n| b.workdirs.get(&n).cloned())
+            .or_else(|| b.workdir.clone())
+    };
+    let facts = match base
+        .filter(|b| image_workdir(b).is_some() || !b.env.is_empty() || !b.wrappers.is_empty())
+    {
         Some(b) => StageFacts::read_from(
             file,
             stage,
             ctx,
             &crate::facts::ImageStart {
-                workdir: b.workdir.clone(),
+                workdir: image_workdir(b),
                 env: b.env.clone(),
+                opaque_programs: b.wrappers.clone(),
             },
         ),
         None => facts,

@@ -11,6 +11,9 @@ pub struct CopiedScripts<'c> {
     ctx: &'c Context,
     copies: Vec<(Vec<String>, String)>,
     package_scripts: bool,
+    /// File names whose scripts are not read (`mvnw`): a language's own
+    /// tools, modelled as the programs they stand for.
+    opaque: Vec<String>,
 }
 
 impl<'c> CopiedScripts<'c> {
@@ -35,7 +38,14 @@ impl<'c> CopiedScripts<'c> {
             ctx,
             copies,
             package_scripts: false,
+            opaque: Vec::new(),
         }
+    }
+
+    /// The same, not reading the scripts with these file names.
+    pub fn without(mut self, names: &[String]) -> CopiedScripts<'c> {
+        self.opaque = names.to_vec();
+        self
     }
 
     /// The same, walking the `package.json` scripts package managers run
@@ -95,9 +105,16 @@ impl<'c> CopiedScripts<'c> {
 
 impl Scripts for CopiedScripts<'_> {
     fn script(&self, path: &str) -> Option<String> {
+        if self.stands_for_a_tool(path) {
+            return None;
+        }
         self.ctx.read(&self.source_of(path)?)
     }
     fn package_scripts(&self) -> bool {
         self.package_scripts
+    }
+    fn stands_for_a_tool(&self, path: &str) -> bool {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        self.opaque.iter().any(|o| o == name)
     }
 }

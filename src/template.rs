@@ -149,9 +149,15 @@ pub struct BaseConfig {
     pub user: String,
     /// The working folder the images start in (`/go` on golang's).
     pub workdir: Option<String>,
+    /// The same, by image, where the language's images differ (gradle's
+    /// `/home/gradle`).
+    pub workdirs: BTreeMap<String, String>,
     /// The variables the images set that a Dockerfile's paths use
     /// (`GOPATH=/go`): known to its instructions as they are in a build.
     pub env: BTreeMap<String, String>,
+    /// Scripts of the project that stand for a tool (`mvnw`, `gradlew`):
+    /// modelled as that tool, not read.
+    pub wrappers: Vec<String>,
     /// The users the language's official images create, with their numeric
     /// ids (`node = "1000:1000"`): what a final stage without them can use.
     pub user_ids: BTreeMap<String, String>,

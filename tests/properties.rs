@@ -375,6 +375,81 @@ fn go_dockerfile() -> impl Strategy<Value = String> {
         })
 }
 
+/// A Java build context: a Maven project and a config file.
+fn java_context() -> &'static Context {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    static CONTEXT: OnceLock<Context> = OnceLock::new();
+    CONTEXT.get_or_init(|| {
+        let dir = DIR.get_or_init(|| tempfile::tempdir().unwrap());
+        std::fs::write(
+            dir.path().join("pom.xml"),
+            "<project><artifactId>api</artifactId><version>1.0</version></project>\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(dir.path().join("src/main/java")).unwrap();
+        std::fs::write(dir.path().join("src/main/java/App.java"), "class App {}\n").unwrap();
+        std::fs::create_dir_all(dir.path().join("config")).unwrap();
+        std::fs::write(dir.path().join("config/application.yml"), "a: 1\n").unwrap();
+        Context::at(dir.path())
+    })
+}
+
+/// Java Dockerfiles assembled from the lines real ones are made of.
+fn java_dockerfile() -> impl Strategy<Value = String> {
+    let from = prop::sample::select(vec![
+        "FROM maven:3.9-eclipse-temurin-21\n",
+        "FROM maven:3.9-eclipse-temurin-17-alpine AS build\n",
+        "FROM maven:3\n",
+        "FROM eclipse-temurin:21-jdk-jammy\n",
+        "FROM openjdk:17-jdk-slim\n",
+        "ARG JDK=21\nFROM eclipse-temurin:${JDK}-jdk\n",
+    ]);
+    let body = prop::sample::select(vec![
+        "COPY pom.xml .\n",
+        "RUN mvn -B dependency:go-offline\n",
+        "COPY src ./src\n",
+        "COPY config ./config\n",
+        "ENV JAVA_OPTS=-Xmx256m\n",
+        "ENV SPRING_PROFILES_ACTIVE=prod\n",
+        "EXPOSE 8080\n",
+        "RUN apt-get update && apt-get install -y curl\n",
+        "# a comment\n",
+        "\n",
+        "HEALTHCHECK CMD curl -f http://localhost:8080/ || exit 1\n",
+        "ARG VERSION=dev\n",
+    ]);
+    let build = prop::sample::select(vec![
+        "COPY . .\nRUN mvn -B package -DskipTests\nCMD [\"java\", \"-jar\", \"target/api-1.0.jar\"]\n",
+        "COPY . .\nRUN mvn package\nCMD java -jar target/*.jar\n",
+        "COPY . .\nRUN mvn package\nENTRYPOINT [\"sh\", \"-c\", \"java $JAVA_OPTS -jar target/api-1.0.jar\"]\n",
+        "COPY . .\nRUN mvn package && cp target/api-1.0.jar app.jar\nENTRYPOINT [\"java\", \"-Xmx512m\", \"-jar\", \"app.jar\"]\n",
+        "COPY . .\nCMD [\"mvn\", \"spring-boot:run\"]\n",
+        "CMD [\"java\", \"-jar\", \"app.jar\"]\n",
+        "",
+    ]);
+    let ending = prop::sample::select(vec!["\n", "\r\n"]);
+    let workdir = prop::sample::select(vec!["WORKDIR /app\n", "WORKDIR /usr/src/app\n", ""]);
+    (
+        from,
+        workdir,
+        prop::collection::vec(body, 0..6),
+        build,
+        prop::collection::vec(
+            prop::sample::select(vec!["EXPOSE 8080\n", "USER nobody\n", "LABEL a=b\n"]),
+            0..3,
+        ),
+        ending,
+    )
+        .prop_map(|(f, w, b, c, after, e)| {
+            let text = format!("{f}{w}{}{c}{}", b.concat(), after.concat());
+            if e == "\r\n" {
+                text.replace('\n', "\r\n")
+            } else {
+                text
+            }
+        })
+}
+
 /// Python Dockerfiles assembled from the lines real ones are made of.
 fn python_dockerfile() -> impl Strategy<Value = String> {
     let from = prop::sample::select(vec![
@@ -504,6 +579,11 @@ proptest! {
     }
 
     #[test]
+    fn java_rewrites_parse_are_idempotent_and_lose_nothing(text in java_dockerfile()) {
+        check_rewrite_in(&text, java_context());
+    }
+
+    #[test]
     fn the_rewrite_never_panics_on_arbitrary_text(text in any::<String>()) {
         check_rewrite(&text);
     }
@@ -514,10 +594,11 @@ proptest! {
 #[test]
 fn generated_files_are_mostly_rewritten() {
     use proptest::strategy::ValueTree;
-    let languages: [(BoxedStrategy<String>, &Context); 3] = [
+    let languages: [(BoxedStrategy<String>, &Context); 4] = [
         (node_dockerfile().boxed(), node_context()),
         (python_dockerfile().boxed(), python_context()),
         (go_dockerfile().boxed(), go_context()),
+        (java_dockerfile().boxed(), java_context()),
     ];
     for (strategy, ctx) in languages {
         let mut runner = proptest::test_runner::TestRunner::deterministic();

@@ -254,12 +254,17 @@ impl Stage {
         };
         let why = app.why;
         for p in paths {
+            // A wildcard (`target/*.jar`) copies what it matches into its folder.
+            let dest = match p.rsplit_once('/') {
+                Some((dir, name)) if name.contains(['*', '?', '[']) => format!("{dir}/"),
+                _ => p.clone(),
+            };
             self.add(
                 Final::CopyFrom {
                     from: app.builder.into(),
                     chown: owner.clone(),
-                    src: p.clone(),
-                    dest: p,
+                    src: p,
+                    dest,
                 },
                 why,
             );

@@ -72,9 +72,17 @@ pub fn app_files(facts: &StageFacts, ctx: &Context, app_dir: &str, skip: &[Strin
                 let at = normalize(&at);
                 let name = rel.rsplit('/').next().unwrap_or(&rel);
                 let top = !rel.contains('/');
+                // Inside a folder of the build's own (`COPY src ./src`) is
+                // the build's too.
+                let within = at
+                    .strip_prefix(app_dir)
+                    .unwrap_or(&at)
+                    .split('/')
+                    .filter(|c| !c.is_empty())
+                    .collect::<Vec<_>>();
                 if !is_within(&at, app_dir)
                     || at == app_dir
-                    || skip.iter().any(|p| matches(p, name))
+                    || within.iter().any(|c| skip.iter().any(|p| matches(p, c)))
                     || (top && ignored(name))
                     || (root.join(&rel).is_dir() && only_sources(&root.join(&rel), skip))
                     || out.contains(&at)

@@ -16,6 +16,7 @@ use crate::plan::Flavor;
 use crate::template::{check_section, merge, Template};
 
 pub mod go;
+pub mod java;
 pub mod node;
 pub mod python;
 pub mod stage;
@@ -101,7 +102,7 @@ pub fn registrations() -> Vec<Registration> {
         node::registration(),
         python::registration(),
         go::registration(),
-        Registration::detected_only("java", include_str!("../../templates/java.toml")),
+        java::registration(),
         Registration::detected_only("rust", include_str!("../../templates/rust.toml")),
         Registration::detected_only("bun", include_str!("../../templates/bun.toml")),
     ]
@@ -279,5 +280,6 @@ mod tests {
         }
         assert!(r.get("node").unwrap().rules.is_some());
         assert!(r.get("python").unwrap().rules.is_some());
+        assert!(r.get("java").unwrap().rules.is_some());
     }
 }

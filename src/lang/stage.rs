@@ -116,3 +116,18 @@ pub fn known_tag(image: &crate::parse::ImageRef, facts: &StageFacts) -> Result<S
     }
     Ok(known)
 }
+
+/// The stage's last instruction that changes files or where they are
+/// (`RUN`, `COPY`, `ADD`, `WORKDIR`): where a step the builder gains goes,
+/// to see all the files the start command would have seen.
+pub fn last_file_step<'a>(facts: &StageFacts<'a>) -> Option<&'a crate::parse::Instruction> {
+    facts.instructions.iter().rev().copied().find(|i| {
+        matches!(
+            i.keyword,
+            crate::parse::Keyword::Run
+                | crate::parse::Keyword::Copy
+                | crate::parse::Keyword::Add
+                | crate::parse::Keyword::Workdir
+        )
+    })
+}

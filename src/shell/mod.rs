@@ -129,6 +129,11 @@ pub trait Scripts {
     fn package_scripts(&self) -> bool {
         false
     }
+    /// Whether the file at `path` is a project's wrapper of a tool
+    /// (`./mvnw`), run as that tool rather than read.
+    fn stands_for_a_tool(&self, _path: &str) -> bool {
+        false
+    }
 }
 
 /// No script is known.

@@ -91,15 +91,7 @@ pub(super) fn go_run_edit(
     if builds.iter().any(|b| b.writes(binary)) {
         return None;
     }
-    let last = facts.instructions.iter().rev().find(|i| {
-        matches!(
-            i.keyword,
-            crate::parse::Keyword::Run
-                | crate::parse::Keyword::Copy
-                | crate::parse::Keyword::Add
-                | crate::parse::Keyword::Workdir
-        )
-    })?;
+    let last = crate::lang::stage::last_file_step(facts)?;
     let eol = file.line_ending();
     let words: Vec<String> = run
         .flags

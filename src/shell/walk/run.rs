@@ -324,7 +324,12 @@ impl Walker<'_> {
                 }
                 true
             }
-            None if is_system_path(name) || is_venv_program(name) => false,
+            None if is_system_path(name)
+                || is_venv_program(name)
+                || self.scripts.stands_for_a_tool(name) =>
+            {
+                false
+            }
             None => {
                 let why = format!("`{name}` is a script or program slimfile cannot see");
                 self.unknown(st, text, why, Some(name.to_string()));

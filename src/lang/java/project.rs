@@ -1,0 +1,234 @@
+//! The jar a Maven or Gradle build writes, from the project files the stage
+//! copied: Maven's `target/<finalName>.jar`, whose default is
+//! `${project.artifactId}-${project.version}` (the super POM), with the
+//! version inherited from `<parent>`; Gradle's `build/libs/<name>[-<version>].jar`
+//! (BasePlugin: the project's name and version, none when `unspecified`),
+//! the name from `rootProject.name` in the settings file, else the folder's.
+//! `pom.xml` is read with an XML parser (`roxmltree`); Gradle's build
+//! scripts are programs, so only their plain assignments are read, and
+//! anything else is an unknown name.
+
+use super::*;
+
+/// The jar `mvn package` writes in the project at `dir` (in the image).
+pub(super) fn maven_jar(facts: &StageFacts, ctx: &Context, dir: &str) -> Result<String, String> {
+    let copied = facts.context_files(ctx);
+    let path = format!("{}/pom.xml", dir.trim_end_matches('/'));
+    let text = crate::shell::Scripts::script(&copied, &path)
+        .ok_or_else(|| format!("no pom.xml was copied to {dir}"))?;
+    let doc = roxmltree::Document::parse(&text).map_err(|e| format!("{path}: {e}"))?;
+    let project = doc.root_element();
+    let parent = child(project, "parent");
+    let artifact = text_of(child(project, "artifactId"))
+        .ok_or_else(|| format!("{path} names no artifactId"))?;
+    let version = text_of(child(project, "version"))
+        .or_else(|| text_of(parent.and_then(|p| child(p, "version"))))
+        .ok_or_else(|| format!("{path} names no version, nor does its parent"))?;
+    let packaging = text_of(child(project, "packaging")).unwrap_or_else(|| "jar".into());
+    if packaging != "jar" {
+        return Err(format!("{path} packages a {packaging}, not a jar"));
+    }
+    let build = child(project, "build");
+    if build.and_then(|b| child(b, "directory")).is_some() {
+        return Err(format!("{path} sets the build's directory"));
+    }
+    let mut props: Vec<(String, String)> = vec![
+        ("project.artifactId".into(), artifact.clone()),
+        ("artifactId".into(), artifact.clone()),
+        ("project.version".into(), version.clone()),
+        ("version".into(), version.clone()),
+    ];
+    if let Some(pv) = text_of(parent.and_then(|p| child(p, "version"))) {
+        props.push(("project.parent.version".into(), pv));
+    }
+    if let Some(p) = child(project, "properties") {
+        for c in p.children().filter(|c| c.is_element()) {
+            props.push((
+                c.tag_name().name().to_string(),
+                c.text().unwrap_or("").trim().to_string(),
+            ));
+        }
+    }
+    let name = text_of(build.and_then(|b| child(b, "finalName")))
+        .unwrap_or_else(|| "${project.artifactId}-${project.version}".into());
+    let name = resolve_properties(&name, &props).ok_or_else(|| {
+        format!("{path}: the jar's name `{name}` uses a property slimfile cannot tell")
+    })?;
+    Ok(format!("{}/target/{name}.jar", dir.trim_end_matches('/')))
+}
+
+/// The first child element of `node` named `name`.
+fn child<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &str) -> Option<roxmltree::Node<'a, 'i>> {
+    node.children()
+        .find(|c| c.is_element() && c.tag_name().name() == name)
+}
+
+/// An element's text, trimmed.
+fn text_of(node: Option<roxmltree::Node>) -> Option<String> {
+    node.and_then(|n| n.text()).map(|t| t.trim().to_string())
+}
+
+/// `${name}` properties put in, where each is plain; `None` where one is
+/// unknown.
+fn resolve_properties(text: &str, props: &[(String, String)]) -> Option<String> {
+    let mut out = text.to_string();
+    for _ in 0..8 {
+        let Some(start) = out.find("${") else {
+            return Some(out);
+        };
+        let end = start + out[start..].find('}')?;
+        let key = &out[start + 2..end];
+        let value = props.iter().rev().find(|(k, _)| k == key)?.1.clone();
+        out.replace_range(start..=end, &value);
+    }
+    None
+}
+
+/// The jar `gradle bootJar` writes in the project at `dir` (in the image).
+pub(super) fn gradle_boot_jar(
+    facts: &StageFacts,
+    ctx: &Context,
+    dir: &str,
+) -> Result<String, String> {
+    let copied = facts.context_files(ctx);
+    let dir = dir.trim_end_matches('/');
+    let file = |name: &str| crate::shell::Scripts::script(&copied, &format!("{dir}/{name}"));
+    let build = file("build.gradle.kts")
+        .or_else(|| file("build.gradle"))
+        .ok_or_else(|| format!("no build.gradle(.kts) was copied to {dir}"))?;
+    let settings = file("settings.gradle.kts").or_else(|| file("settings.gradle"));
+    let folder = dir.rsplit('/').next().unwrap_or("").to_string();
+    let project = match settings
+        .as_deref()
+        .map(|s| assignment(s, "rootProject.name"))
+    {
+        Some(Assigned::Plain(n)) => n,
+        Some(Assigned::Unknown) => {
+            return Err(
+                "the settings file sets rootProject.name in a way slimfile cannot read".into(),
+            )
+        }
+        Some(Assigned::Absent) | None if !folder.is_empty() => folder,
+        _ => return Err("the project's name cannot be told".into()),
+    };
+    match assignment(&build, "archiveFileName") {
+        Assigned::Plain(name) => return Ok(format!("{dir}/build/libs/{name}")),
+        Assigned::Unknown => {
+            return Err("the build sets archiveFileName in a way slimfile cannot read".into())
+        }
+        Assigned::Absent => {}
+    }
+    let base = match assignment(&build, "archiveBaseName") {
+        Assigned::Plain(b) => b,
+        Assigned::Unknown => {
+            return Err("the build sets archiveBaseName in a way slimfile cannot read".into())
+        }
+        Assigned::Absent => project,
+    };
+    let version = match assignment(&build, "version") {
+        Assigned::Plain(v) if v != "unspecified" => Some(v),
+        Assigned::Plain(_) | Assigned::Absent => {
+            match file("gradle.properties").as_deref().and_then(|p| {
+                p.lines().find_map(|l| {
+                    l.trim()
+                        .strip_prefix("version")
+                        .map(|r| r.trim().to_string())
+                })
+            }) {
+                Some(v) => v.strip_prefix('=').map(|v| v.trim().to_string()),
+                None => None,
+            }
+        }
+        Assigned::Unknown => {
+            return Err("the build sets its version in a way slimfile cannot read".into())
+        }
+    };
+    let name = match version {
+        Some(v) => format!("{base}-{v}.jar"),
+        None => format!("{base}.jar"),
+    };
+    Ok(format!("{dir}/build/libs/{name}"))
+}
+
+/// What a Gradle script assigns to a name.
+enum Assigned {
+    /// A plain string (`version = '1.0'`, `version = "1.0"`, `.set("1.0")`).
+    Plain(String),
+    /// Something else (a variable, a call, an interpolation).
+    Unknown,
+    Absent,
+}
+
+/// The last assignment to `name` at the start of a line, as Groovy and
+/// Kotlin scripts write a plain one.
+fn assignment(script: &str, name: &str) -> Assigned {
+    let mut found = Assigned::Absent;
+    for line in script.lines() {
+        let l = line.trim();
+        let Some(rest) = l.strip_prefix(name) else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let value = if let Some(v) = rest.strip_prefix('=') {
+            v.trim()
+        } else if let Some(v) = rest.strip_prefix(".set(") {
+            v.trim().trim_end_matches(')')
+        } else if rest.starts_with(['\'', '"']) {
+            rest
+        } else {
+            continue;
+        };
+        let quoted = |q: char| {
+            value
+                .strip_prefix(q)
+                .and_then(|v| v.strip_suffix(q))
+                .filter(|v| !v.contains(['$', q]))
+        };
+        found = match quoted('"').or_else(|| quoted('\'')) {
+            Some(v) => Assigned::Plain(v.to_string()),
+            None => Assigned::Unknown,
+        };
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{assignment, resolve_properties, Assigned};
+
+    #[test]
+    fn plain_assignments_are_read_and_others_are_unknown() {
+        let script = "plugins { id 'java' }\nversion = '0.1.0'\ngroup = \"x\"\n";
+        assert!(matches!(assignment(script, "version"), Assigned::Plain(v) if v == "0.1.0"));
+        assert!(matches!(
+            assignment("version = \"1.${x}\"", "version"),
+            Assigned::Unknown
+        ));
+        assert!(matches!(
+            assignment("version = rootProject.version", "version"),
+            Assigned::Unknown
+        ));
+        assert!(matches!(
+            assignment("    archiveFileName.set(\"app.jar\")", "archiveFileName"),
+            Assigned::Plain(v) if v == "app.jar"
+        ));
+        assert!(matches!(
+            assignment("versions = 2", "version"),
+            Assigned::Absent
+        ));
+    }
+
+    #[test]
+    fn maven_properties_resolve_where_plain() {
+        let props = vec![
+            ("project.artifactId".to_string(), "api".to_string()),
+            ("revision".to_string(), "2.1".to_string()),
+            ("project.version".to_string(), "${revision}".to_string()),
+        ];
+        assert_eq!(
+            resolve_properties("${project.artifactId}-${project.version}", &props).as_deref(),
+            Some("api-2.1")
+        );
+        assert_eq!(resolve_properties("${nope}", &props), None);
+    }
+}
