@@ -30,6 +30,9 @@ EXTRA_FLAVORS = [
     ("node-alpine-system-packages", "alpine"),
     ("node-distroless-user", "distroless"),
     ("node-healthcheck-script", "alpine"),
+    ("java-maven-wrapper", "distroless"),
+    ("java-prebuilt-jar", "distroless"),
+    ("java-gradle-kotlin-bootjar", "distroless"),
 ]
 
 

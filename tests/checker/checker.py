@@ -7,6 +7,7 @@ of base-image defaults, and never uses slimfile's parser, templates, --dump-synt
 ALLOWED below; nothing slimfile prints can widen it.
 """
 
+import fnmatch
 import json
 import re
 import shlex
@@ -84,7 +85,122 @@ BASES = [
         "entrypoint": [], "cmd": [], "workdir": "/", "user": "", "shell": False,
         "programs": set(), "users": {"root", "0"},
     }),
+    # The Java images. Each row holds what every tag of its family shares; java_base()
+    # completes it from the tag (JDK or JRE, the major, Ubuntu, Debian or alpine) with
+    # jdk_facts(), whose facts these comments' sources give. "env" is what the image's own
+    # ENVs set (None: a value that changes with each release, or that the tag does not tell);
+    # effective() never counts it as the Dockerfile's, and jre-env judges a final stage that
+    # sets one again.
+    #
+    # GoogleContainerTools/distroless java/java.bzl (every java<major> image, temurin's or
+    # Debian's JRE: `entrypoint = ["/usr/bin/java", "-jar"]`, "We expect users to use:
+    # cmd = ["/path/to/deploy.jar", "--option1", ...]", env JAVA_VERSION, the /usr/bin/java
+    # symlink; java_base_image: env LANG C.UTF-8) and java/README.md; base/base.bzl: PATH
+    # and SSL_CERT_FILE, user 0 in / (the nonroot tags 65532 in /home/nonroot);
+    # common/variables.bzl: root, nonroot (65532), nobody (65534). No shell, no JAVA_HOME:
+    # java is /usr/bin/java, on the default PATH.
+    (r"^(.*/)?gcr\.io/distroless/java\d+-debian\d+(:[^@]*)?(@.*)?$", {
+        "entrypoint": ["/usr/bin/java", "-jar"], "cmd": [], "workdir": "/", "user": "",
+        "shell": False, "programs": {"/usr/bin/java"},
+        "users": {"root", "0", "nonroot", "65532", "nobody", "65534"},
+        "env": {"JAVA_VERSION": None, "LANG": "C.UTF-8",
+                "SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt", "PATH": None},
+        "locales": {"C.UTF-8"}, "java": "distroless",
+    }),
+    # carlossg/docker-maven eclipse-temurin-21-noble/Dockerfile (and -alpine): FROM
+    # eclipse-temurin:<N>-jdk-<os>; apt-get install ca-certificates curl git openssh-client
+    # (alpine: apk add bash procps curl tar openssh-client); ENV MAVEN_HOME
+    # /usr/share/maven, MAVEN_CONFIG "$USER_HOME_DIR/.m2" (/root/.m2); ENTRYPOINT
+    # ["/usr/local/bin/mvn-entrypoint.sh"] (eclipse-temurin-17/mvn-entrypoint.sh: copies
+    # /usr/share/maven/ref into $MAVEN_CONFIG, unsets it, `exec "$@"`), CMD ["mvn"]. The
+    # JDK under it is the tag's vendor's (maven:3-amazoncorretto-21 stands on corretto).
+    (r"^(.*/)?(library/)?maven(:[^@]*)?(@.*)?$", {
+        "entrypoint": ["/usr/local/bin/mvn-entrypoint.sh"], "cmd": ["mvn"], "java": "maven",
+    }),
+    # gradle/docker-gradle jdk21-noble/Dockerfile: FROM eclipse-temurin:21-jdk-noble, no
+    # ENTRYPOINT of its own (the JDK image's stays), CMD ["gradle"], ENV GRADLE_HOME
+    # /opt/gradle and GRADLE_VERSION; the `ubuntu` user (uid 1000) renamed gradle, with
+    # its group; VOLUME /home/gradle/.gradle; WORKDIR
+    # /home/gradle; apt-get install make curl wget tar unzip brz git git-lfs mercurial
+    # openssh-client subversion; the last instruction USER root.
+    (r"^(.*/)?(library/)?gradle(:[^@]*)?(@.*)?$", {"cmd": ["gradle"], "java": "gradle"}),
+    # adoptium/containers docker_templates/ubuntu.Dockerfile.j2 and alpine-linux.Dockerfile.j2
+    # with partials/nix-env.j2 (ENV JAVA_HOME=/opt/java/openjdk, PATH=$JAVA_HOME/bin:$PATH,
+    # LANG='en_US.UTF-8' LANGUAGE='en_US:en' LC_ALL='en_US.UTF-8'), partials/java-version.j2
+    # (JAVA_VERSION), partials/entrypoint.j2 (ENTRYPOINT ["/__cacert_entrypoint.sh"]:
+    # entrypoint.sh.j2 imports certificates only where USE_SYSTEM_CA_CERTS is set, then
+    # `exec "$@"`) and partials/jshell.j2 (CMD ["jshell"] where image_type is jdk and the
+    # version 11 or more; the ENTRYPOINT has cleared the base's CMD on the others). No
+    # WORKDIR, no USER. Ubuntu: `curl` where version < 22, wget, locales with en_US.UTF-8
+    # generated; alpine: busybox (wget, no curl), no bash, musl-locales.
+    (r"^(.*/)?(library/)?eclipse-temurin(:[^@]*)?(@.*)?$", {"java": "eclipse-temurin"}),
+    # docker-library/openjdk (deprecated, no updates since 2022): Debian images ENV
+    # JAVA_HOME /usr/local/openjdk-<N> (alpine /opt/openjdk-<N>, Oracle Linux
+    # /usr/java/openjdk-<N>), PATH $JAVA_HOME/bin:$PATH, LANG C.UTF-8, JAVA_VERSION; no
+    # ENTRYPOINT; CMD ["jshell"] on the JDKs of 11 and later, else the base's (Debian's
+    # ["bash"]).
+    (r"^(.*/)?(library/)?openjdk(:[^@]*)?(@.*)?$", {"java": "openjdk"}),
+    # corretto/corretto-docker 21/jdk/al2023/Dockerfile (FROM amazonlinux:2023, ENV LANG
+    # C.UTF-8, JAVA_HOME=/usr/lib/jvm/java-21-amazon-corretto) and 21/jdk/alpine/*/Dockerfile
+    # (FROM alpine, JAVA_HOME=/usr/lib/jvm/default-jvm, PATH=$PATH:/usr/lib/jvm/default-jvm/bin):
+    # no ENTRYPOINT and no CMD of their own (amazonlinux's ["/bin/bash"], alpine's
+    # ["/bin/sh"] stay).
+    (r"^(.*/)?(library/)?amazoncorretto(:[^@]*)?(@.*)?$", {"java": "amazoncorretto"}),
+    # ibmruntimes/semeru-containers, as its fork ymanton/semeru-containers holds it
+    # (17/jdk/ubuntu/jammy and 17/jre/ubuntu/jammy Dockerfile.open.releases.full): FROM
+    # ubuntu, ENV LANG/LANGUAGE/LC_ALL en_US (locale-gen), apt-get install tzdata curl
+    # ca-certificates fontconfig locales, JAVA_VERSION, JAVA_HOME=/opt/java/openjdk with its
+    # bin first on PATH, and JAVA_TOOL_OPTIONS (OpenJ9's shared class cache). No ENTRYPOINT
+    # or CMD in those files (so Ubuntu's CMD ["/bin/bash"]): unconfirmed against the
+    # upstream repository itself.
+    (r"^(.*/)?(library/)?ibm-semeru-runtimes(:[^@]*)?(@.*)?$", {"java": "ibm-semeru-runtimes"}),
+    # SAP/SapMachine-infrastructure dockerfiles/21/ubuntu/24_04/jre/Dockerfile (FROM ubuntu,
+    # apt-get install sapmachine-21-jre, ENV JAVA_HOME=/usr/lib/jvm/sapmachine-21, CMD
+    # ["bash"]) and dockerfiles/21/alpine/3_22/jre/Dockerfile (apk add sapmachine-21-jre,
+    # JAVA_HOME=/usr/lib/jvm/java-21-sapmachine-jre, CMD ["sh"]): no ENTRYPOINT, no PATH
+    # (java is the package's /usr/bin/java), no locale.
+    (r"^(.*/)?(library/)?sapmachine(:[^@]*)?(@.*)?$", {"java": "sapmachine"}),
 ]
+
+# What the Java images' tags hold, for java_base().
+UBUNTU_CODENAMES = ("focal", "jammy", "noble", "resolute")
+
+# Ubuntu's and Debian's base-passwd (passwd.master): the users every release has. noble
+# and later also have `ubuntu` (uid 1000), which the gradle images rename gradle.
+BASE_PASSWD_USERS = {"root", "0", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail",
+                     "news", "uucp", "proxy", "www-data", "backup", "list", "irc", "nobody",
+                     "65534"}
+# alpine's baselayout and Amazon Linux's setup package: the users both have.
+SMALL_USERS = {"root", "0", "bin", "daemon", "nobody", "65534"}
+
+# The programs of a JRE's bin, and what a JDK adds (the JDK's bin/: jshell from 9).
+JRE_PROGRAMS = {"java", "keytool"}
+JDK_PROGRAMS = {"javac", "jar", "jarsigner", "javadoc", "javap", "jcmd", "jdb", "jdeps", "jinfo",
+                "jlink", "jmap", "jmod", "jps", "jstack", "jstat", "jshell"}
+
+# The PATH of Debian, Ubuntu, alpine and distroless when an image sets none.
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+# The entrypoint scripts of the JDK and maven images, both ending in `exec "$@"`.
+CACERT_ENTRYPOINT = "/__cacert_entrypoint.sh"
+JAVA_WRAPPERS = {"/usr/local/bin/mvn-entrypoint.sh", CACERT_ENTRYPOINT}
+
+# The base-image variables of the Java families: a final stage may set them again (jre-env).
+JRE_ENV_KEYS = {"JAVA_HOME", "JAVA_VERSION", "PATH", "LANG", "LANGUAGE", "LC_ALL", "MAVEN_HOME",
+                "MAVEN_CONFIG", "GRADLE_HOME", "GRADLE_VERSION", "SSL_CERT_FILE"}
+
+# The users the gradle images create (docker-gradle: uid and gid 1000), by id, for a JRE
+# image that lacks the name.
+JAVA_USER_IDS = {"gradle": {"1000", "1000:1000"}, "gradle:gradle": {"1000:1000"}}
+
+# Options JAVA_TOOL_OPTIONS can carry: the JVM reads that variable itself (JNI invocation
+# API, JVM TI docs "JAVA_TOOL_OPTIONS"), so the launcher's own options (-cp, -jar, -server,
+# -version, --add-opens with a separate value…) cannot be there, and it splits on spaces.
+JVM_OPTION = re.compile(
+    r"^-(D\S+|X\S+|javaagent:\S+|agentlib:\S+|agentpath:\S+|verbose(:\S+)?"
+    r"|(ea|da|esa|dsa|enableassertions|disableassertions|enablesystemassertions"
+    r"|disablesystemassertions)(:\S+)?"
+    r"|-(add-opens|add-exports|add-reads|add-modules|enable-native-access)=\S+|-enable-preview)$")
 
 # The utilities of the operating systems under the node images, which a start command
 # may call (`sh -c "rm -rf …; mkdir -p …"`): the common ones only. Debian: coreutils,
@@ -164,10 +280,30 @@ ALLOWED = {
     "go-static": "CGO_ENABLED=0 on the build of a binary for an image without a C library",
     "go-run-built": "`go run FLAGS PACKAGE ARGS` at start, as `BINARY ARGS` where the builder "
                     "has `go build FLAGS -o BINARY PACKAGE`: the same program, compiled once",
+    "boot-run-built": "`mvn spring-boot:run` or `gradle bootRun` at start, as `java JVM_ARGS "
+                      "-jar JAR ARGS` where the builder packages the jar (`mvn package`, "
+                      "`gradle bootJar`) and the final stage copies it: the Spring Boot "
+                      "plugins fork that java with spring-boot.run.jvmArguments, "
+                      "--spring.profiles.active from spring-boot.run.profiles, and "
+                      "spring-boot.run.arguments / --args (their documentation)",
     "python-venv": "a virtual environment the builder makes before its pip installs of the "
                    "application's packages, copied whole to the same path, with VIRTUAL_ENV and "
                    "its bin first on PATH: the programs pip installed are there, not in "
                    "/usr/local/bin",
+    "java-entrypoint": "the JDK and maven images' entrypoint scripts (mvn-entrypoint.sh, "
+                       "/__cacert_entrypoint.sh) end in `exec \"$@\"`: an argv under one of "
+                       "them (in the final stage only eclipse-temurin's: the JRE images have no "
+                       "maven) runs the same process as the argv alone",
+    "distroless-java": "distroless java's entrypoint is `/usr/bin/java -jar` (java is "
+                       "/usr/bin/java there): `java OPTIONS -jar JAR ARGS` becomes CMD [JAR, "
+                       "ARGS] with exactly OPTIONS, which the JVM reads itself, in the final "
+                       "stage's JAVA_TOOL_OPTIONS",
+    "jre-env": "a Java image's own variable (JAVA_HOME, PATH, the locale, maven's and gradle's, "
+               "JAVA_VERSION, SSL_CERT_FILE) set again in the final stage where the image "
+               "family changed: JAVA_HOME and PATH as the final image has them, the others as "
+               "either image had them; the Dockerfile's own ENVs are compared as they are",
+    "java-user-as-id": "the gradle images' user gradle given by its numeric id (1000, "
+                       "1000:1000) on a JRE image that lacks the name: the same uid and gid",
 }
 
 # Linter findings a rewrite may add, each with its reason.
@@ -179,8 +315,8 @@ REVIEWED_LINT = {
     "DL3016": "npm install -g without a pinned version, where the original did the same",
     "DL3059": "a second RUN after another: the prune step, or the virtual environment's "
               "`python -m venv`, kept separate so the original lines stay as they were",
-    "DL3006": "distroless images are versioned by name (nodejs22-debian13); their tags "
-              "(latest, nonroot, debug) say nothing more",
+    "DL3006": "distroless images are versioned by name (nodejs22-debian13, java21-debian13); "
+              "their tags (latest, nonroot, debug) say nothing more",
     "DL3007": "the same: `latest` is distroless's only versionless tag",
 }
 
@@ -189,7 +325,10 @@ def base_of(image):
     """The defaults of a base image, or None when the checker does not know it."""
     for pattern, base in BASES:
         if re.match(pattern, image):
-            base = {k: (set(v) if isinstance(v, set) else v) for k, v in base.items()}
+            base = {k: (set(v) if isinstance(v, set) else dict(v) if isinstance(v, dict) else v)
+                    for k, v in base.items()}
+            if "java" in base:
+                return java_base(base, image)
             if base["entrypoint"] == ["docker-entrypoint.sh"]:
                 tag = image.split(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else ""
                 for suffix, extra in NODE_EXTRA:
@@ -217,6 +356,265 @@ def base_of(image):
                     base["programs"] |= ALPINE_ONLY_UTILITIES
             return base
     return None
+
+
+def image_tag(image):
+    """The tag of an image reference, without its digest ('' where there is none)."""
+    last = image.split("@", 1)[0].rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else ""
+
+
+def java_tag(family, tag):
+    """What a Java image's tag names: (vendor of the JDK, major or None, JRE?, OS, Ubuntu
+    codename or None). maven's tags name the JDK after maven's version
+    (3.9-eclipse-temurin-21-noble; older 3-jdk-11, 3-openjdk-17), gradle's as jdk<major>
+    (8.10-jdk17-alpine), the JDK images' first (21-jre-jammy, 8u432-b06-jdk, open-17-jre)."""
+    t = tag.lower() or "latest"
+    codename = next((c for c in UBUNTU_CODENAMES if c in t), None)
+    vendor, jre = family, False
+    if family == "maven":
+        vendor = next((v for word, v in (("semeru", "ibm-semeru-runtimes"),
+                                         ("corretto", "amazoncorretto"),
+                                         ("sapmachine", "sapmachine"), ("openjdk", "openjdk"),
+                                         ("-jdk-", "openjdk")) if word in t), "eclipse-temurin")
+        major = re.search(r"(?:temurin|semeru|corretto|sapmachine|openjdk|jdk)-(\d+)", t)
+    elif family == "gradle":
+        vendor = "amazoncorretto" if "corretto" in t else "graalvm" if "graal" in t else "eclipse-temurin"
+        major = re.search(r"jdk(\d+)", t)
+    else:
+        jre = "jre" in t
+        major = re.search(r"(\d+)", t)
+    major = int(major.group(1)) if major else None
+    if "alpine" in t:
+        os_ = "alpine"
+    elif "ubi" in t:
+        os_ = "ubi"
+    elif vendor == "amazoncorretto":
+        os_ = "amazonlinux"
+    elif vendor == "openjdk":
+        debian = re.search(r"slim|buster|bullseye|bookworm|stretch|jessie", t) \
+            or (major is not None and major <= 11 and "oracle" not in t)
+        os_ = "debian" if debian else "oraclelinux" if "oracle" in t else "unknown"
+    else:
+        os_ = "ubuntu"
+    return vendor, major, jre, os_, codename
+
+
+def jdk_facts(vendor, major, jre, os_, codename):
+    """A JDK or JRE image's defaults (the BASES rows' comments give the sources), or None
+    for a vendor the checker does not know."""
+    n = str(major) if major is not None else None
+    jdk = not jre
+    programs = set(JRE_PROGRAMS) | (set(JDK_PROGRAMS) if jdk else set()) | {"sh"} | OS_UTILITIES
+    if major is not None and major < 9:
+        programs.discard("jshell")
+    locales = {"C.UTF-8"}
+    if os_ == "alpine":
+        programs |= ALPINE_ONLY_UTILITIES
+        users = set(SMALL_USERS)
+        locales.add("*")  # musl reads every UTF-8 locale name as C.UTF-8
+    elif os_ in ("ubuntu", "debian"):
+        programs.add("bash")
+        users = set(BASE_PASSWD_USERS)
+        if os_ == "ubuntu" and codename in ("noble", "resolute"):
+            users |= {"ubuntu", "1000"}
+    else:
+        programs.add("bash")
+        users = set(SMALL_USERS)
+    jshell = jdk and (major is None or major >= 11)
+    if vendor == "eclipse-temurin":
+        entry, cmd = [CACERT_ENTRYPOINT], (["jshell"] if jshell else [])
+        programs.add(CACERT_ENTRYPOINT)
+        env = {"JAVA_HOME": "/opt/java/openjdk", "PATH": "/opt/java/openjdk/bin:" + DEFAULT_PATH,
+               "LANG": "en_US.UTF-8", "LANGUAGE": "en_US:en", "LC_ALL": "en_US.UTF-8",
+               "JAVA_VERSION": None}
+        if os_ == "ubuntu":
+            locales.add("en_US.UTF-8")
+            # Only where the major is known: the newest have neither.
+            if major is not None and major < 22:
+                programs.add("curl")
+            if major is not None and major < 25:
+                programs.add("wget")
+    elif vendor == "openjdk":
+        entry = []
+        cmd = ["jshell"] if jshell else (["/bin/sh"] if os_ == "alpine" else ["bash"])
+        home = {"debian": "/usr/local/openjdk-{}", "alpine": "/opt/openjdk-{}",
+                "oraclelinux": "/usr/java/openjdk-{}"}.get(os_)
+        home = home.format(n) if home and n else None
+        env = {"JAVA_HOME": home, "PATH": home + "/bin:" + DEFAULT_PATH if home else None,
+               "LANG": "C.UTF-8", "JAVA_VERSION": None}
+    elif vendor == "amazoncorretto":
+        entry, cmd = [], (["/bin/sh"] if os_ == "alpine" else ["/bin/bash"])
+        if os_ == "alpine":
+            env = {"JAVA_HOME": "/usr/lib/jvm/default-jvm",
+                   "PATH": DEFAULT_PATH + ":/usr/lib/jvm/default-jvm/bin"}
+        else:
+            env = {"JAVA_HOME": f"/usr/lib/jvm/java-{n}-amazon-corretto" if n and major >= 11 else None}
+        env["LANG"] = "C.UTF-8"
+    elif vendor == "ibm-semeru-runtimes":
+        entry, cmd = [], ["/bin/bash"]
+        env = {"JAVA_HOME": "/opt/java/openjdk", "PATH": "/opt/java/openjdk/bin:" + DEFAULT_PATH,
+               "LANG": "en_US.UTF-8", "LANGUAGE": "en_US:en", "LC_ALL": "en_US.UTF-8",
+               "JAVA_VERSION": None, "JAVA_TOOL_OPTIONS": None}
+        if os_ == "ubuntu":
+            programs.add("curl")
+            locales.add("en_US.UTF-8")
+    elif vendor == "sapmachine":
+        entry, cmd = [], (["sh"] if os_ == "alpine" else ["bash"])
+        if os_ == "alpine":
+            home = f"/usr/lib/jvm/java-{n}-sapmachine-jre" if n and jre else None
+        else:
+            home = f"/usr/lib/jvm/sapmachine-{n}" if n else None
+        env = {"JAVA_HOME": home}
+    else:
+        return None
+    return {"entrypoint": entry, "cmd": cmd, "workdir": "/", "user": "", "shell": True,
+            "programs": programs, "users": users, "env": env, "locales": locales, "jre": jre}
+
+
+def java_base(row, image):
+    """A Java image's defaults: its BASES row completed from the tag."""
+    family, tag = row["java"], image_tag(image)
+    if family == "distroless":
+        row["env"]["PATH"] = DEFAULT_PATH
+        if "nonroot" in tag:
+            row["user"], row["workdir"] = "65532", "/home/nonroot"
+        return row
+    vendor, major, jre, os_, codename = java_tag(family, tag)
+    base = jdk_facts(vendor, major, jre, os_, codename)
+    if base is None:
+        return None
+    base["java"] = family
+    if family == "maven":
+        base["entrypoint"], base["cmd"] = list(row["entrypoint"]), list(row["cmd"])
+        base["env"].update({"MAVEN_HOME": "/usr/share/maven", "MAVEN_CONFIG": "/root/.m2"})
+        base["programs"] |= {"mvn", "/usr/local/bin/mvn-entrypoint.sh"}
+        if vendor == "eclipse-temurin":
+            base["programs"] |= {"curl", "git", "ssh"} if os_ != "alpine" else {"bash", "ps", "curl", "tar", "ssh"}
+    elif family == "gradle":
+        base["cmd"], base["workdir"] = list(row["cmd"]), "/home/gradle"
+        base["env"].update({"GRADLE_HOME": "/opt/gradle", "GRADLE_VERSION": None})
+        base["programs"].add("gradle")
+        if vendor == "eclipse-temurin" and os_ == "ubuntu":
+            base["programs"] |= {"make", "curl", "wget", "tar", "unzip", "brz", "git", "git-lfs",
+                                 "hg", "ssh", "svn"}
+        base["users"] = (base["users"] - {"ubuntu"}) | {"gradle", "1000"}
+    return base
+
+
+def java_entrypoint(argv_a, argv_b):
+    """Both argvs after the JDK and maven images' entrypoint scripts (java-entrypoint):
+    mvn-entrypoint.sh and /__cacert_entrypoint.sh each end in `exec "$@"`, so the process is
+    the argv after them (an openjdk or corretto original has none, its eclipse-temurin
+    rewrite the latter). The final's may only be eclipse-temurin's (the JRE images have no
+    maven) or none. None where neither runs under one, or both under the same."""
+    if argv_a[:1] == argv_b[:1]:
+        return None
+    a_wrapped = bool(argv_a) and argv_a[0] in JAVA_WRAPPERS
+    b_wrapped = argv_b[:1] == [CACERT_ENTRYPOINT]
+    if (argv_b and argv_b[0] in JAVA_WRAPPERS and not b_wrapped) or not (a_wrapped or b_wrapped):
+        return None
+    return (argv_a[1:] if a_wrapped else argv_a), (argv_b[1:] if b_wrapped else argv_b)
+
+
+def distroless_java(argv_a, argv_b, final_env, options_elsewhere):
+    """The original's `java OPTIONS -jar JAR ARGS` as distroless java runs it
+    (distroless-java): its entrypoint `/usr/bin/java -jar` (java is /usr/bin/java there),
+    the CMD the jar and its arguments, the OPTIONS in the final stage's JAVA_TOOL_OPTIONS,
+    which the JVM reads, exactly (space-separated, each one the JVM takes from there).
+    Returns (argv, whether options moved) or None where it does not apply."""
+    if not argv_a or argv_a[0] not in ("java", "/usr/bin/java") or argv_b[:1] != ["/usr/bin/java"]:
+        return None
+    argv, moved = ["/usr/bin/java"] + argv_a[1:], False
+    if argv_b[1:2] == ["-jar"] and "-jar" in argv[1:]:
+        at = argv.index("-jar", 1)
+        options = argv[1:at]
+        if options:
+            held = final_env.get("JAVA_TOOL_OPTIONS")
+            if options_elsewhere or held is None or held.split() != options \
+                    or not all(JVM_OPTION.match(o) for o in options):
+                return None
+            argv, moved = ["/usr/bin/java"] + argv[at:], True
+    if argv == argv_a:
+        return None
+    return argv, moved
+
+
+def expand(value, env):
+    """`value` with $NAME and ${NAME} replaced by the values `env` knows."""
+    return re.sub(r"\$(\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))",
+                  lambda m: env.get(m.group(2) or m.group(3)) or m.group(0), value)
+
+
+def path_dirs(value):
+    """A PATH's folders in lookup order, each once."""
+    dirs = []
+    for d in value.split(":"):
+        d = d.rstrip("/") or "/"
+        if d not in dirs:
+            dirs.append(d)
+    return dirs
+
+
+def jre_env_allowed(key, value, before, after):
+    """Whether a final stage's `ENV key=value`, which the original's Dockerfile does not set,
+    is only one of the Java images' own variables set again (jre-env): JAVA_HOME and PATH as
+    the final image has them (the original image's folders are not there); the locale as
+    either image has it, where the final image has that locale; maven's and gradle's as the
+    original's image had them; JAVA_VERSION and GRADLE_VERSION, release labels, at any value."""
+    env_before, env_after = before.get("env", {}), after.get("env", {})
+    if key not in JRE_ENV_KEYS or value is None or (key not in env_before and key not in env_after):
+        return False
+    value = expand(value, env_after)
+    if key in ("JAVA_VERSION", "GRADLE_VERSION"):
+        return True
+    if key == "JAVA_HOME":
+        return env_after.get(key) is not None and value.rstrip("/") == env_after[key]
+    if key == "PATH":
+        return env_after.get(key) is not None and path_dirs(value) == path_dirs(env_after[key])
+    if value not in (env_before.get(key), env_after.get(key)):
+        return False
+    if key in ("LANG", "LC_ALL"):
+        return "*" in after.get("locales", set()) or value in after.get("locales", set())
+    return True
+
+
+def copy_provides(path, stage, workdir, wildcards_only=False):
+    """Whether a COPY or ADD of the stage puts the file `path` (absolute; its name may be a
+    wildcard, `target/*.jar` in a shell-form command) in place: copied to that name, into its
+    folder by name or by a wildcard that matches it, or inside a folder copied whole. `workdir`
+    is the stage's folder before its own WORKDIRs; `wildcards_only` counts only the copies
+    whose sources have a wildcard."""
+    name = path.rsplit("/", 1)[-1]
+    for c in stage.commands:
+        kind, value = c.cmd.upper(), list(c.value)
+        if kind == "WORKDIR" and value:
+            workdir = normpath(value[0] if value[0].startswith("/") else workdir + "/" + value[0])
+        if kind not in ("COPY", "ADD") or len(value) < 2 or c.heredocs:
+            continue
+        sources, dest = value[:-1], value[-1]
+        wild = [s for s in sources if re.search(r"[*?\[]", s.rstrip("/").rsplit("/", 1)[-1])]
+        if wildcards_only and not wild:
+            continue
+        if "$" in dest:
+            if wildcards_only:
+                continue
+            return True  # a folder the checker cannot resolve
+        folder = normpath(dest if dest.startswith("/") else workdir + "/" + dest)
+        if folder == path:
+            return True
+        if not path.startswith(folder.rstrip("/") + "/"):
+            continue
+        rest = path[len(folder.rstrip("/")) + 1:]
+        for src in (wild if wildcards_only else sources):
+            base = src.rstrip("/").rsplit("/", 1)[-1]
+            if re.search(r"[*?\[]", base):
+                if "/" not in rest and (fnmatch.fnmatchcase(name, base) or fnmatch.fnmatchcase(base, name)):
+                    return True
+            elif base == rest or not re.search(r"\.(jar|war|ear)$", base):
+                # That file by its name, or a folder whose contents the COPY puts there.
+                return True
+    return False
 
 
 def copied_venv(stages):
@@ -256,7 +654,7 @@ def makes_project_env(source):
     for c in source.commands:
         kind, value = c.cmd.upper(), list(c.value)
         if kind == "ENV":
-            env.update(zip(value[0::3], value[1::3]))
+            env.update(pairs(value))
         if kind == "RUN":
             runs.append(" ".join(value))
     text = "\n".join(runs)
@@ -321,13 +719,55 @@ def go_run_built(words, binary, builder):
     return None
 
 
+def boot_run_built(words, argv, builder, final):
+    """`mvn … spring-boot:run -Dspring-boot.run.…` or `gradle bootRun --args=…` at start
+    (the Spring Boot Maven and Gradle plugins' documented properties), as the java command
+    the plugin forks: True where `argv` is that command, its jar is copied into the final
+    stage from a builder that packages it."""
+    tool = words[0].rsplit("/", 1)[-1]
+    maven = tool in ("mvn", "mvnw")
+    if not (maven or tool in ("gradle", "gradlew")):
+        return False
+    goal = "spring-boot:run" if maven else "bootRun"
+    if goal not in words:
+        return False
+    jvm, args = [], []
+    for w in words[1:]:
+        if w == goal or w in ("-B", "--batch-mode", "-q", "--no-daemon", "clean"):
+            continue
+        if w.startswith("-Dspring-boot.run.jvmArguments="):
+            jvm += w.split("=", 1)[1].strip("'\"").split()
+        elif w.startswith("-Dspring-boot.run.profiles="):
+            args.append("--spring.profiles.active=" + w.split("=", 1)[1])
+        elif w.startswith("-Dspring-boot.run.arguments=") or w.startswith("--args="):
+            args += w.split("=", 1)[1].strip("'\"").split()
+        else:
+            return False
+    if len(argv) < 3 + len(jvm) or argv[0] != "java" or argv[1:1 + len(jvm)] != jvm \
+            or argv[1 + len(jvm)] != "-jar" or argv[2 + len(jvm) + 1:] != args:
+        return False
+    jar = argv[2 + len(jvm)]
+    packaged = any(re.search(r"(mvnw?\s[^&;|]*\b(package|install|verify)\b)|"
+                             r"(gradlew?\s[^&;|]*\b(bootJar|build|assemble)\b)",
+                             " ".join(c.value)) for c in builder.all("RUN"))
+    copied = any(c.cmd.upper() == "COPY" and any(f.startswith("--from=") for f in c.flags)
+                 and list(c.value)[-1:] == [jar] for c in final.commands)
+    return packaged and copied
+
+
+def pairs(value):
+    """The (name, value) pairs of an ENV or LABEL: BuildKit's parser gives them flat,
+    name, value, name, value (`ENV A=1 B=2` is ('A', '1', 'B', '2'))."""
+    return list(zip(value[0::2], value[1::2]))
+
+
 def env_values(stage):
     """The values a stage's own ENV instructions set, unquoted (later ones win)."""
     env = {}
     for c in stage.commands:
         if c.cmd.upper() == "ENV":
             value = list(c.value)
-            for k, v in zip(value[0::3], value[1::3]):
+            for k, v in pairs(value):
                 env[k] = v.strip("'\"")
     return env
 
@@ -354,7 +794,7 @@ def static_problems(builder, final):
 
 def env_values_of(c):
     value = list(c.value)
-    return {k: v.strip("'\"") for k, v in zip(value[0::3], value[1::3])}
+    return {k: v.strip("'\"") for k, v in pairs(value)}
 
 
 def copied_user_base(stages):
@@ -459,10 +899,10 @@ def effective(stage, base):
         elif kind == "USER":
             user = value[0] if value else ""
         elif kind == "ENV":
-            for k, v in zip(value[0::3], value[1::3]):
+            for k, v in pairs(value):
                 env[k] = v
         elif kind == "LABEL":
-            labels.update(value[0::3])
+            labels.update(value[0::2])
         elif kind == "EXPOSE":
             expose.update(v if "/" in v else v + "/tcp" for v in value)
         elif kind == "VOLUME":
@@ -541,8 +981,9 @@ def lint_dockerfile_utils(binary, path):
             if d.get("severity") in ("error", "warning")}
 
 
-def check(original, rewritten, package_json=None):
-    """The problems with a rewrite, as a list of messages (empty when it passes)."""
+def check(original, rewritten, package_json=None, used=None):
+    """The problems with a rewrite, as a list of messages (empty when it passes). Where
+    `used` is a set, the ALLOWED normalisations the judgement took are added to it."""
     problems = []
     try:
         globals_before, before = read(original)
@@ -593,15 +1034,41 @@ def check(original, rewritten, package_json=None):
     # The runtime contract.
     argv_a, _ = process_argv(a["argv"], package_json)
     argv_b, used_b = process_argv(b["argv"], package_json)
+    final_env = env_values(final)
+    if base_before.get("java") and base_after.get("java"):
+        unwrapped = java_entrypoint(argv_a, argv_b)
+        if unwrapped is not None:
+            used_b.add("java-entrypoint")
+            argv_a, argv_b = unwrapped
     if argv_a and argv_b and ALPINE_PATHS.get(argv_a[0]) == argv_b[0] and "alpine" in final.image:
         used_b.add("alpine-path")
         argv_a = [argv_b[0]] + argv_a[1:]
+    if base_before.get("java") and base_after.get("java") == "distroless":
+        # JAVA_TOOL_OPTIONS set elsewhere than the final stage's own ENV: the original's
+        # Dockerfile or its image (semeru's) — the final's value would replace it.
+        elsewhere = "JAVA_TOOL_OPTIONS" in a["env"] or "JAVA_TOOL_OPTIONS" in base_before.get("env", {})
+        moved = distroless_java(argv_a, argv_b, final_env, elsewhere)
+        if moved is not None:
+            used_b.add("distroless-java")
+            argv_a, options_moved = moved
+            if options_moved:
+                b["env"] = b["env"] - {"JAVA_TOOL_OPTIONS"}
     same_user_by_id = (a["user"] != b["user"] and "distroless" in final.image
                        and b["user"] in NODE_USER_IDS.get(a["user"], set())) \
         or (a["user"] != b["user"] and final.image == "scratch" and "golang" in orig.image
             and b["user"] in GO_USER_IDS.get(a["user"], set()))
     if same_user_by_id:
         used_b.add("user-as-id")
+    java_user_by_id = (a["user"] != b["user"] and base_before.get("java") == "gradle"
+                       and base_after.get("java") is not None
+                       and a["user"].split(":")[0] not in base_after["users"]
+                       and b["user"] in JAVA_USER_IDS.get(a["user"], set()))
+    if java_user_by_id:
+        used_b.add("java-user-as-id")
+        same_user_by_id = True
+    if argv_a and argv_b and boot_run_built(argv_a, argv_b, after[0], final):
+        used_b.add("boot-run-built")
+        argv_a = argv_b
     if argv_a[:2] == ["go", "run"] and argv_b:
         built = go_run_built(argv_a[2:], argv_b[0], after[0])
         if built is not None:
@@ -612,20 +1079,24 @@ def check(original, rewritten, package_json=None):
     venv = copied_venv(after) or copied_project_env(after, b["workdir"])
     on_path = venv is not None and any(
         c.cmd.upper() == "ENV" and any(k == "PATH" and v.strip("'\"").split(":")[0] == venv + "/bin"
-                                       for k, v in zip(list(c.value)[0::3], list(c.value)[1::3]))
+                                       for k, v in pairs(list(c.value)))
         for c in final.commands)
     user_base = copied_user_base(after)
     user_on_path = user_base is not None and any(
         c.cmd.upper() == "ENV" and any(k == "PATH" and user_base + "/bin" in v.strip("'\"").split(":")
-                                       for k, v in zip(list(c.value)[0::3], list(c.value)[1::3]))
+                                       for k, v in pairs(list(c.value)))
         for c in final.commands)
     if venv is not None and on_path:
         added = b["env"] - a["env"]
         if added and added <= {"VIRTUAL_ENV", "PATH"}:
             used_b.add("python-venv")
             b["env"] = b["env"] - added
+    if base_before.get("java") and base_after.get("java"):
+        for key in sorted(b["env"] - a["env"]):
+            if jre_env_allowed(key, final_env.get(key), base_before, base_after):
+                used_b.add("jre-env")
+                b["env"] = b["env"] - {key}
     if "golang" in orig.image:
-        final_env = env_values(final)
         if final_env.get("PATH") == GO_IMAGE_PATH and "PATH" not in a["env"]:
             used_b.add("go-image-path")
             b["env"] = b["env"] - {"PATH"}
@@ -684,6 +1155,9 @@ def check(original, rewritten, package_json=None):
     # What runs is judged on the argv as written: `node` from the distroless-node
     # normalisation is only a name for comparing, not a program on that image's PATH.
     argv_run = ["/nodejs/bin/node"] + argv_b[1:] if "distroless-node" in used_b else argv_b
+    # The JDK images' entrypoint script, where the image has it, runs what follows it.
+    if len(argv_run) > 1 and argv_run[0] in JAVA_WRAPPERS and argv_run[0] in have:
+        argv_run = argv_run[1:]
     for name, argv in (("the command", argv_run), ("HEALTHCHECK", list(b["healthcheck"][1]) if b["healthcheck"] else [])):
         if name == "HEALTHCHECK" and argv:
             argv = argv[1:] if argv[0].upper() == "CMD" else []
@@ -695,6 +1169,9 @@ def check(original, rewritten, package_json=None):
         # `sh -c "…"`, perhaps inside another: the script's first program.
         while program in ("/bin/sh", "sh", "bash", "/bin/bash") and len(argv) > 2 and argv[1] == "-c":
             argv = shlex.split(argv[2]) if argv[2].strip() else ["sh"]
+            # `exec PROGRAM …` (the usual `sh -c "exec java $JAVA_OPTS -jar …"`) runs PROGRAM.
+            while len(argv) > 1 and argv[0] == "exec":
+                argv = argv[1:]
             program = argv[0]
         short = program.rsplit("/", 1)[-1]
         inside_app = not program.startswith("/") and "/" in program or program.startswith(workdir + "/")
@@ -711,8 +1188,23 @@ def check(original, rewritten, package_json=None):
             and len(list(c.value)) == 2 and program.startswith(list(c.value)[1].rstrip("/") + "/")
             and any(list(c.value)[1].rstrip("/") in " ".join(r.value) for r in after[0].all("RUN"))
             for c in final.commands)
-        if not (program in have or short in have or inside_app or from_venv or in_copied_folder):
+        # A name the image's PATH finds (java is /usr/bin/java on distroless java).
+        on_path = "/" not in program and any(d + "/" + program in have for d in DEFAULT_PATH.split(":"))
+        # A file a COPY's wildcard (`/app/target/*.jar` into `/app/target/`) puts in place.
+        by_wildcard = program.startswith("/") and copy_provides(
+            normpath(program), final, base_after["workdir"], wildcards_only=True)
+        if not (program in have or short in have or inside_app or from_venv or in_copied_folder
+                or on_path or by_wildcard):
             problems.append(f"{name} runs {program}, which the final image does not have")
+        # The jar `java -jar` runs is an argument, not a program: on a Java image it must be
+        # in the final stage, which a COPY puts there.
+        if name == "the command" and base_after.get("java") and short == "java" and "-jar" in argv[1:]:
+            at = argv.index("-jar", 1)
+            jar = argv[at + 1] if at + 1 < len(argv) else ""
+            if jar and "$" not in jar and not copy_provides(
+                    normpath(jar if jar.startswith("/") else workdir + "/" + jar), final,
+                    base_after["workdir"]):
+                problems.append(f"the command runs the jar {jar}, which no COPY of the final stage puts there")
     user = b["user"].split(":")[0]
     if user not in users and "*" not in users and not user.isdigit():
         problems.append(f"USER {user} does not exist in the final image")
@@ -728,7 +1220,9 @@ def check(original, rewritten, package_json=None):
                 if var not in declared and var not in base_env(final.image):
                     problems.append(f"line {c.start_line}: ${var} is not declared in the final stage")
         if kind == "ENV":
-            declared.update(value[0::3])
+            declared.update(value[0::2])
+    if used is not None:
+        used |= used_b
     return problems
 
 
@@ -751,6 +1245,10 @@ def healthcheck_is_exec(stage):
 
 
 def base_env(image):
-    """Environment variables the base images set (usable as $VAR in instructions)."""
+    """Environment variables the base images set (usable as $VAR in instructions). The Java
+    images' are their own ENVs' and the OS's: distroless java has no JAVA_HOME."""
+    base = base_of(image)
+    if base is not None and base.get("java"):
+        return {"PATH", "HOME", "HOSTNAME"} | set(base["env"])
     return {"PATH", "NODE_VERSION", "YARN_VERSION", "HOME", "HOSTNAME", "PYTHON_VERSION", "LANG",
             "GPG_KEY", "PYTHON_SHA256"}
