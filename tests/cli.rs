@@ -525,7 +525,7 @@ fn a_directory_is_walked_and_summarised() {
     assert!(stdout(&o).is_empty());
     let o = slimfile(&["examples"]);
     let err = stderr(&o);
-    assert!(err.contains("84 files"), "{err}");
+    assert!(err.contains("85 files"), "{err}");
     assert!(
         err.contains("unchanged ×2") || err.contains("unchanged"),
         "{err}"

@@ -429,3 +429,46 @@ fn tomcat_is_left_for_later_with_the_reason() {
     assert_eq!(code, "language-not-yet");
     assert!(text.contains("tomcat"), "{text}");
 }
+
+#[test]
+fn classes_for_a_newer_java_than_the_runtime_s_are_refused() {
+    // A Gradle toolchain compiles for 21 on a JDK 17 image.
+    let p = rewrite_in(
+        &[
+            ("settings.gradle", "rootProject.name = 'app'\n"),
+            (
+                "build.gradle",
+                "plugins { id 'java' }\njava {\n    toolchain {\n        languageVersion = JavaLanguageVersion.of(21)\n    }\n}\n",
+            ),
+        ],
+        "FROM gradle:8-jdk17\nWORKDIR /app\nCOPY . .\nRUN gradle build --no-daemon\nCMD [\"java\", \"-jar\", \"build/libs/app.jar\"]\n",
+        None,
+    );
+    let (code, text) = refusal(&p);
+    assert_eq!(code, "class-level-too-new");
+    assert!(
+        text.contains("Java 21 (the Gradle toolchain 21 in build.gradle)"),
+        "{text}"
+    );
+    // Older classes run on a newer JRE.
+    let pom = POM.replace(
+        "</project>",
+        "  <properties><java.version>17</java.version></properties>\n</project>",
+    );
+    let p = rewrite_in(
+        &[("pom.xml", &pom)],
+        &maven("maven:3.9-eclipse-temurin-21", RUN_JAR),
+        None,
+    );
+    assert!(final_stage(&p).starts_with("FROM eclipse-temurin:21-jre\n"));
+    let pom = POM.replace(
+        "</project>",
+        "  <properties><maven.compiler.release>25</maven.compiler.release></properties>\n</project>",
+    );
+    let p = rewrite_in(
+        &[("pom.xml", &pom)],
+        &maven("maven:3.9-eclipse-temurin-21", RUN_JAR),
+        None,
+    );
+    assert_eq!(refusal(&p).0, "class-level-too-new");
+}

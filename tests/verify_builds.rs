@@ -543,6 +543,38 @@ fn the_cli_verifies_a_go_binary_on_scratch_that_runs_and_answers() {
 
 #[test]
 #[ignore = "builds images with buildah: run by .ci/run after tests/verify/standins.sh"]
+fn the_cli_verifies_a_jar_on_the_jre_that_runs_and_answers() {
+    // The jar javac and jar build in the JDK image, alone on the JRE of the
+    // same major: it starts and answers as the original does.
+    ready();
+    let dir = example_copy("java-javac-jar", |text| text.to_string());
+    let (out, stderr, report) = cli_verify(
+        &dir.path().join("Dockerfile"),
+        &["--verify-run", "8", "--verify-port", "8080"],
+    );
+    let file = &report["files"][0];
+    assert_eq!(file["runtime_image"], "eclipse-temurin:17-jre", "{file:#}");
+    let v = &file["verification"];
+    assert_eq!(v["outcome"], "passed", "{v:#}\n{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let (before, after) = (
+        v["original"]["size_bytes"].as_u64().unwrap(),
+        v["rewrite"]["size_bytes"].as_u64().unwrap(),
+    );
+    assert!(after < before, "{before} → {after}");
+    let run = &v["run"];
+    for which in ["original", "rewrite"] {
+        assert_eq!(run[which]["running"], true, "{run:#}");
+    }
+    assert_eq!(
+        run["original"]["answer"], run["rewrite"]["answer"],
+        "{run:#}"
+    );
+    assert_nothing_left();
+}
+
+#[test]
+#[ignore = "builds images with buildah: run by .ci/run after tests/verify/standins.sh"]
 fn a_python_rewrite_without_the_venv_on_path_fails_the_run() {
     // Without the final stage's PATH the configurations still compare alike
     // (the original's PATH is the base image's); only running tells that

@@ -182,5 +182,39 @@ DF
   echo "standins: golang:1.19-bookworm"
   buildah bud --quiet --format docker --pull=never -t docker.io/library/golang:1.19-bookworm "$ctx" >/dev/null
 fi
+# Java as the eclipse-temurin images lay it out where it matters: the JDK
+# or JRE at JAVA_HOME=/opt/java/openjdk (Debian's openjdk-17, linked there)
+# with its bin first on PATH, the locale variables, the entrypoint script
+# that ends in `exec "$@"`, CMD jshell on the JDK and none on the JRE; no
+# node user. The JRE is the JDK's runtime: a jar built on one runs on the other.
+java_image() { # TAG PACKAGE TOOL [CMD]
+  local tag="$1" package="$2" tool="$3" cmd="${4:-}"
+  have "docker.io/library/eclipse-temurin:$tag" && return
+  rootfs
+  rm -rf "$ctx" && mkdir -p "$ctx"
+  cp "$work/rootfs.tar" "$ctx/rootfs.tar"
+  printf '#!/bin/sh\nexec "$@"\n' > "$ctx/entrypoint.sh"
+  cat > "$ctx/Dockerfile" <<DF
+FROM scratch
+ADD rootfs.tar /
+RUN userdel --remove node 2>/dev/null \\
+ && mkdir -p /usr/share/man/man1 \\
+ && $py_apt $package >/dev/null \\
+ && $py_clean \\
+ && mkdir -p /opt/java \\
+ && ln -s "\$(dirname "\$(dirname "\$(readlink -f /usr/bin/$tool)")")" /opt/java/openjdk
+COPY --chmod=755 entrypoint.sh /__cacert_entrypoint.sh
+ENV JAVA_HOME=/opt/java/openjdk
+ENV PATH=/opt/java/openjdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+ENV LANG=en_US.UTF-8 LANGUAGE=en_US:en LC_ALL=en_US.UTF-8
+ENV JAVA_VERSION=jdk-17.0.13+11
+ENTRYPOINT ["/__cacert_entrypoint.sh"]
+$cmd
+DF
+  echo "standins: eclipse-temurin:$tag"
+  buildah bud --quiet --format docker --pull=never -t "docker.io/library/eclipse-temurin:$tag" "$ctx" >/dev/null
+}
+java_image 17-jdk openjdk-17-jdk-headless javac 'CMD ["jshell"]'
+java_image 17-jre openjdk-17-jre-headless java
 rm -rf "$ctx"
 buildah images --format '{{.Name}}:{{.Tag}} {{.Size}}'

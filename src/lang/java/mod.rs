@@ -34,6 +34,12 @@ const JAR_NOT_FOLLOWED: Code = Code::Language {
     description: "slimfile cannot tell which jar or class path the start command runs",
 };
 
+/// The build targets a newer Java than the runtime's.
+const CLASS_LEVEL_TOO_NEW: Code = Code::Language {
+    name: "class-level-too-new",
+    description: "the build compiles for a newer Java than the JRE the final stage runs",
+};
+
 /// A floating builder tag is pinned to the JDK it has now.
 const JDK_PINNED: Code = Code::Language {
     name: "jdk-pinned",
@@ -83,6 +89,7 @@ pub fn registration() -> Registration {
         check: check_section::<JavaTemplate>,
         codes: &[
             JAR_NOT_FOLLOWED,
+            CLASS_LEVEL_TOO_NEW,
             JDK_PINNED,
             VENDOR_MAPPED,
             PREBUILT_JAR,
@@ -203,6 +210,19 @@ fn plan_rewrite<'a>(
     };
     let flavor = asked.unwrap_or(default);
     let runtime_image = runtime_image(&tag, flavor, t, line)?;
+    // Classes for a newer Java than the runtime's fail to load
+    // (UnsupportedClassVersionError): a Gradle toolchain may compile them.
+    if let Some((level, source)) = class_level(ctx) {
+        let major: u32 = tag.major.parse().unwrap_or(0);
+        if level > major {
+            return Err(refused(
+                CLASS_LEVEL_TOO_NEW,
+                line,
+                format!("the build compiles for Java {level} ({source}), and the builder's JDK, whose JRE the final stage runs, is {major}"),
+            )
+            .hint(format!("build on a JDK {level} image, whose JRE can run the classes")));
+        }
+    }
     if let Some(note) = &tag.vendor_note {
         warnings.push(Warning::new(VENDOR_MAPPED, Some(line), note.clone()));
     }

@@ -192,9 +192,120 @@ fn assignment(script: &str, name: &str) -> Assigned {
     found
 }
 
+/// The newest Java release the project's build files say its classes are
+/// for, and where: Maven's `maven.compiler.release`/`target`,
+/// `java.version` (Spring Boot's parent compiles for it) and the compiler
+/// plugin's `<release>`/`<target>`; Gradle's toolchain
+/// (`JavaLanguageVersion.of(21)`, `jvmToolchain(21)`) and
+/// `sourceCompatibility`/`targetCompatibility`. Read from the build
+/// context's root and the folders one level down (a multi-module build).
+pub(super) fn class_level(ctx: &Context) -> Option<(u32, String)> {
+    let mut files: Vec<String> = Vec::new();
+    let names = ["pom.xml", "build.gradle", "build.gradle.kts"];
+    for n in names {
+        files.push(n.to_string());
+    }
+    if let Some(root) = ctx.dir() {
+        let mut subs: Vec<String> = std::fs::read_dir(root)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.starts_with('.') && n != "node_modules" && n != "target" && n != "build")
+            .collect();
+        subs.sort();
+        for d in subs.iter().take(50) {
+            for n in names {
+                files.push(format!("{d}/{n}"));
+            }
+        }
+    }
+    let mut best: Option<(u32, String)> = None;
+    let mut consider = |level: Option<u32>, file: &str, what: &str| {
+        if let Some(l) = level {
+            if best.as_ref().is_none_or(|(b, _)| l > *b) {
+                best = Some((l, format!("{what} {l} in {file}")));
+            }
+        }
+    };
+    for f in files {
+        let Some(text) = ctx.read(&f) else { continue };
+        if f.ends_with("pom.xml") {
+            let Ok(doc) = roxmltree::Document::parse(&text) else {
+                continue;
+            };
+            for node in doc.descendants().filter(|n| n.is_element()) {
+                let name = node.tag_name().name();
+                let in_properties = node
+                    .parent()
+                    .is_some_and(|p| p.tag_name().name() == "properties");
+                let in_compiler = node.parent().is_some_and(|p| {
+                    p.tag_name().name() == "configuration"
+                        && p.parent()
+                            .and_then(|q| child(q, "artifactId"))
+                            .and_then(|a| a.text())
+                            == Some("maven-compiler-plugin")
+                });
+                let counts = (in_properties
+                    && matches!(
+                        name,
+                        "maven.compiler.release" | "maven.compiler.target" | "java.version"
+                    ))
+                    || (in_compiler && matches!(name, "release" | "target"));
+                if counts {
+                    consider(node.text().and_then(java_release), &f, name);
+                }
+            }
+        } else {
+            for (marker, what) in [
+                ("JavaLanguageVersion.of(", "the Gradle toolchain"),
+                ("jvmToolchain(", "the Kotlin toolchain"),
+                ("JavaVersion.VERSION_", "JavaVersion"),
+                ("sourceCompatibility", "sourceCompatibility"),
+                ("targetCompatibility", "targetCompatibility"),
+            ] {
+                for (at, _) in text.match_indices(marker) {
+                    let rest = text[at + marker.len()..].trim_start_matches([' ', '=', '\'', '"']);
+                    let digits: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '_')
+                        .collect();
+                    consider(java_release(&digits.replace('_', ".")), &f, what);
+                }
+            }
+        }
+    }
+    best
+}
+
+/// A Java release as build files write it (`21`, `1.8`, `17.0`).
+fn java_release(text: &str) -> Option<u32> {
+    let t = text.trim();
+    let t = t.strip_prefix("1.").filter(|r| !r.is_empty()).unwrap_or(t);
+    t.split('.')
+        .next()?
+        .parse()
+        .ok()
+        .filter(|v| (5..100).contains(v))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{assignment, resolve_properties, Assigned};
+    use super::{assignment, java_release, resolve_properties, Assigned};
+
+    #[test]
+    fn java_releases_as_build_files_write_them() {
+        for (text, release) in [
+            ("21", Some(21)),
+            ("1.8", Some(8)),
+            ("17.0", Some(17)),
+            ("", None),
+            ("x", None),
+        ] {
+            assert_eq!(java_release(text), release, "{text}");
+        }
+    }
 
     #[test]
     fn plain_assignments_are_read_and_others_are_unknown() {
