@@ -420,14 +420,57 @@ fn users_the_jre_image_lacks_run_by_id() {
 }
 
 #[test]
-fn tomcat_is_left_for_later_with_the_reason() {
-    let p = java(
-        "FROM tomcat:10.1-jdk17\nCOPY target/ROOT.war /usr/local/tomcat/webapps/ROOT.war\nCMD [\"catalina.sh\", \"run\"]\n",
+fn tomcat_keeps_its_family_on_a_jre() {
+    let p = rewrite_in(
+        &[("target/ROOT.war", "war"), ("conf/server.xml", "<Server/>\n")],
+        "FROM tomcat:10.1-jdk17-temurin-jammy\nRUN rm -rf /usr/local/tomcat/webapps/*\nCOPY target/*.war /usr/local/tomcat/webapps/\nCOPY conf/server.xml conf/\nCMD [\"catalina.sh\", \"run\"]\n",
         None,
     );
-    let (code, text) = refusal(&p);
-    assert_eq!(code, "language-not-yet");
-    assert!(text.contains("tomcat"), "{text}");
+    let f = final_stage(&p);
+    assert!(
+        f.starts_with("FROM tomcat:10.1-jre17-temurin-jammy\n"),
+        "{f}"
+    );
+    for line in [
+        "WORKDIR /usr/local/tomcat\n",
+        "COPY --from=builder /usr/local/tomcat/conf/server.xml /usr/local/tomcat/conf/server.xml\n",
+        "COPY --from=builder /usr/local/tomcat/webapps /usr/local/tomcat/webapps\n",
+        "CMD [\"catalina.sh\", \"run\"]\n",
+    ] {
+        assert!(f.contains(line), "{line}: {f}");
+    }
+    // Another vendor's JRE tags are gone: temurin's stand in.
+    let p = java(
+        "FROM tomcat:9.0-jdk11-openjdk\nCOPY target/app.war /usr/local/tomcat/webapps/\n",
+        None,
+    );
+    assert!(final_stage(&p).starts_with("FROM tomcat:9.0-jre11\n"));
+    assert!(warned(&p, "jre-of-another-vendor"));
+    for (dockerfile, flavor, code) in [
+        (
+            "FROM tomcat:10.1\nCOPY a.war webapps/\n",
+            None,
+            "unknown-tag",
+        ),
+        (
+            "FROM tomcat:10.1-jre17\nCOPY a.war webapps/\n",
+            None,
+            "nothing-to-gain",
+        ),
+        (
+            "FROM tomcat:10.1-jdk17\nCOPY a.war webapps/\n",
+            Some(Flavor::Distroless),
+            "no-runtime-image",
+        ),
+        (
+            "FROM tomcat:10.1-jdk17\nEXPOSE 8080\n",
+            None,
+            "nothing-to-gain",
+        ),
+    ] {
+        let p = java(dockerfile, flavor);
+        assert_eq!(refusal(&p).0, code, "{dockerfile}");
+    }
 }
 
 #[test]

@@ -47,6 +47,16 @@ BASES = [
                      "python-config", "python3-config", "sh"},
         "users": {"root", "0", "nobody"},
     }),
+    # docker-library/tomcat (10.1/jre17/temurin-noble/Dockerfile and its jdk17 twin): FROM
+    # eclipse-temurin:<N>-jre|jdk-<ubuntu>; ENV CATALINA_HOME=/usr/local/tomcat and PATH with
+    # $CATALINA_HOME/bin first; WORKDIR $CATALINA_HOME; ENTRYPOINT [] resetting temurin's
+    # (tomcat#302); CMD ["catalina.sh", "run"]; webapps/ empty (the default apps are in
+    # webapps.dist); root.
+    (r"^(.*/)?(library/)?tomcat(:[^@]*)?(@.*)?$", {
+        "entrypoint": [], "cmd": ["catalina.sh", "run"], "workdir": "/usr/local/tomcat",
+        "user": "", "shell": True, "programs": {"catalina.sh", "java", "sh", "bash"},
+        "users": {"root", "0", "nobody", "65534"},
+    }),
     (r"^(.*/)?(library/)?nginx(:.*)?$", {
         "entrypoint": ["/docker-entrypoint.sh"], "cmd": ["nginx", "-g", "daemon off;"],
         "workdir": "/", "user": "", "shell": True, "programs": {"nginx", "sh"},

@@ -21,6 +21,7 @@ mod image;
 mod project;
 mod rules;
 mod start;
+mod tomcat;
 
 pub use rules::{JavaRules, JavaTemplate, Pin};
 
@@ -130,11 +131,7 @@ fn plan_rewrite<'a>(
     let mut warnings = Vec::new();
     let (image, platform) = crate::lang::stage::builder_image(stage, facts)?;
     if image.official_name() == "tomcat" {
-        return Err(Stop::Unchanged(Reason::at(
-            Code::LanguageNotYet,
-            line,
-            "a tomcat image (a war in webapps): slimfile does not rewrite tomcat images yet",
-        )));
+        return tomcat::plan_tomcat(image, platform, facts, ctx, t, asked);
     }
     if !t.detect.images.iter().any(|i| i == image.official_name()) {
         return Err(refused(

@@ -26,6 +26,17 @@ pub struct JavaRules {
     pub source_files: Vec<String>,
     /// What builder tags that name no JDK follow, by image and tag.
     pub floating: BTreeMap<String, BTreeMap<String, Pin>>,
+    pub tomcat: Tomcat,
+}
+
+/// The official tomcat images.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Tomcat {
+    /// `CATALINA_HOME`, the images' working folder.
+    pub home: String,
+    /// The majors with `-jre<major>` tags.
+    pub jre_majors: Vec<String>,
 }
 
 /// One vendor's JRE images: `{major}` and `{codename}` filled in.
