@@ -261,8 +261,10 @@ fn reads_as(
             i.keyword == Keyword::Copy
                 && i.flag("from").and_then(|f| f.value()) == Some(from.as_str())
                 && i.flag("chown").and_then(|f| f.value()) == chown.as_deref()
-                && i.copy_args()
-                    .is_some_and(|c| c.sources == [src.clone()] && c.dest == *dest)
+                && i.copy_args().is_some_and(|c| {
+                    let literal = |p: &str| crate::render::literal_dollar(p, new.escape());
+                    c.sources == [literal(src)] && c.dest == literal(dest)
+                })
         }
         Final::Env { name, value } => {
             let kv = i.key_values();

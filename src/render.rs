@@ -64,8 +64,15 @@ pub fn instruction_text(file: &Dockerfile, i: &FinalInstruction) -> String {
                 .as_ref()
                 .map(|o| format!(" --chown={o}"))
                 .unwrap_or_default();
-            if needs_quotes(src, escape, false) || needs_quotes(dest, escape, false) {
-                format!("COPY --from={from}{chown} [{}, {}]", json(src), json(dest))
+            // A `$` in a path is literal: COPY would expand it (`Main$Inner.class`).
+            let quoted = needs_quotes(src, escape, false) || needs_quotes(dest, escape, false);
+            let (src, dest) = (literal_dollar(src, escape), literal_dollar(dest, escape));
+            if quoted {
+                format!(
+                    "COPY --from={from}{chown} [{}, {}]",
+                    json(&src),
+                    json(&dest)
+                )
             } else {
                 format!("COPY --from={from}{chown} {src} {dest}")
             }
@@ -107,6 +114,11 @@ pub fn read_value(raw: &str, escape: char) -> String {
     out
 }
 
+/// A path with its `$`s escaped, which COPY would otherwise expand.
+pub(crate) fn literal_dollar(s: &str, escape: char) -> String {
+    s.replace('$', &format!("{escape}$"))
+}
+
 /// A JSON string.
 fn json(s: &str) -> String {
     serde_json::Value::from(s).to_string()
@@ -138,4 +150,32 @@ fn quote_value(value: &str, escape: char, dollar: bool) -> String {
     }
     out.push('"');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Final, FinalInstruction};
+
+    #[test]
+    fn a_dollar_in_a_copied_path_stays_literal() {
+        let file = crate::parse::Dockerfile::parse("FROM scratch\n");
+        let copy = |src: &str| FinalInstruction {
+            instruction: Final::CopyFrom {
+                from: "builder".into(),
+                chown: None,
+                src: src.into(),
+                dest: src.into(),
+            },
+            why: String::new(),
+        };
+        assert_eq!(
+            instruction_text(&file, &copy("/app/Main$Inner.class")),
+            "COPY --from=builder /app/Main\\$Inner.class /app/Main\\$Inner.class"
+        );
+        assert_eq!(
+            instruction_text(&file, &copy("/app/a b$c")),
+            "COPY --from=builder [\"/app/a b\\\\$c\", \"/app/a b\\\\$c\"]"
+        );
+    }
 }

@@ -19,6 +19,14 @@ const POM: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </parent>
   <artifactId>shop</artifactId>
   <version>1.4.0</version>
+  <build>
+    <plugins>
+      <plugin>
+        <groupId>org.springframework.boot</groupId>
+        <artifactId>spring-boot-maven-plugin</artifactId>
+      </plugin>
+    </plugins>
+  </build>
 </project>
 "#;
 
@@ -269,10 +277,15 @@ fn a_run_through_the_build_tool_becomes_a_package_step_and_java_dash_jar() {
         "CMD [\"java\", \"-jar\", \"/home/gradle/app/build/libs/billing-0.2.0.jar\", \"--server.port=9000\"]\n"
     ));
     // A finalName with properties.
-    let pom = POM.replace(
-        "</project>",
-        "  <properties><app.name>orders</app.name></properties>\n  <build><finalName>${app.name}-${project.version}</finalName></build>\n</project>",
-    );
+    let pom = POM
+        .replace(
+            "</project>",
+            "  <properties><app.name>orders</app.name></properties>\n</project>",
+        )
+        .replace(
+            "<build>",
+            "<build><finalName>${app.name}-${project.version}</finalName>",
+        );
     let p = rewrite_in(
         &[("pom.xml", &pom)],
         "FROM maven:3.9-eclipse-temurin-21\nWORKDIR /app\nCOPY . .\nCMD [\"mvn\", \"spring-boot:run\"]\n",

@@ -138,8 +138,12 @@ pub fn assemble(
     let no_shell = !lp.shell;
     let app_dir = match &lp.payload {
         Payload::AppDir(d) => d.clone(),
-        // Built artifacts: the working folder is where the program ran.
-        Payload::Artifacts(_) => facts.workdir.clone().unwrap_or_else(|| "/".into()),
+        // Built artifacts: the folder the project was copied to, where the
+        // program runs or above it.
+        Payload::Artifacts(_) => facts
+            .app_dir()
+            .or_else(|| facts.workdir.clone())
+            .unwrap_or_else(|| "/".into()),
         Payload::Replay(_) => "/".into(),
     };
     let replay = matches!(lp.payload, Payload::Replay(_));

@@ -79,6 +79,7 @@ pub(super) fn read_tag(
                 (&["sapmachine"], "sapmachine"),
                 (&["openjdk"], "openjdk"),
                 (&["jdk"], "openjdk"),
+                (&["adoptopenjdk"], "eclipse-temurin"),
                 (&["ibmjava"], "ibmjava"),
             ];
             let found = vendors.iter().find_map(|(words, v)| {

@@ -41,6 +41,12 @@ const CLASS_LEVEL_TOO_NEW: Code = Code::Language {
     description: "the build compiles for a newer Java than the JRE the final stage runs",
 };
 
+/// The jar's name is told by a step in the builder.
+const JAR_RESOLVED_IN_BUILDER: Code = Code::Language {
+    name: "jar-resolved-in-builder",
+    description: "the jar's name cannot be told from the project: a builder step copies the one jar the build writes to a fixed path",
+};
+
 /// A floating builder tag is pinned to the JDK it has now.
 const JDK_PINNED: Code = Code::Language {
     name: "jdk-pinned",
@@ -91,6 +97,7 @@ pub fn registration() -> Registration {
         codes: &[
             JAR_NOT_FOLLOWED,
             CLASS_LEVEL_TOO_NEW,
+            JAR_RESOLVED_IN_BUILDER,
             JDK_PINNED,
             VENDOR_MAPPED,
             PREBUILT_JAR,
@@ -153,21 +160,45 @@ fn plan_rewrite<'a>(
     // `mvn spring-boot:run` at start: the jar it runs from, built in the
     // builder, started with java.
     if let Some(tool) = &start.tool {
-        let jar = if tool.maven {
+        let named = if tool.maven {
             maven_jar(facts, ctx, &workdir)
         } else {
             gradle_boot_jar(facts, ctx, &workdir)
-        }
-        .map_err(|why| {
-            refused(
+        };
+        if let Err(JarError::Run(why)) = &named {
+            return Err(refused(
                 JAR_NOT_FOLLOWED,
                 start.at.start_line,
-                format!("the start command runs {} through the build tool, and slimfile cannot tell the jar it would build: {why}", tool.program),
+                format!("the start command runs {} through the build tool, and the jar a package step builds would not run the same: {why}", tool.program),
             )
-            .hint("build the jar in a RUN and start it with java -jar")
-        })?;
-        builder_edits.extend(package_edit(file, facts, tool));
-        start.java.jar = Some(jar);
+            .hint("build the jar in a RUN and start it with java -jar"));
+        }
+        let resolve = match &named {
+            Ok(_) => None,
+            Err(e) => {
+                let why = e.text();
+                // Told in the builder: the one jar the build wrote, copied
+                // to a fixed path, or the build fails saying so.
+                let fixed = crate::paths::resolve(&workdir, RESOLVED_JAR);
+                if ctx.has(RESOLVED_JAR) {
+                    return Err(refused(
+                        JAR_NOT_FOLLOWED,
+                        start.at.start_line,
+                        format!("the start command runs {} through the build tool, and slimfile cannot tell the jar it would build ({why}), nor copy it to {RESOLVED_JAR}, which the project has", tool.program),
+                    )
+                    .hint("build the jar in a RUN and start it with java -jar"));
+                }
+                warnings.push(Warning::new(
+                    JAR_RESOLVED_IN_BUILDER,
+                    Some(start.at.start_line),
+                    format!("slimfile cannot tell the jar's name ({why}): a step in the builder copies the one jar the build writes to {fixed}, and fails if there are several"),
+                ));
+                Some(resolve_step(tool))
+            }
+        };
+        builder_edits.extend(package_edit(file, facts, tool, resolve.as_deref()));
+        start.java.jar =
+            Some(named.unwrap_or_else(|_| crate::paths::resolve(&workdir, RESOLVED_JAR)));
     }
 
     // What the image builds: nothing, where the jar comes from the context.
@@ -249,7 +280,21 @@ fn plan_rewrite<'a>(
     }
 
     // The jar, its class path and the files the JVM's options name.
-    let payload = start_paths(&start.java, &workdir);
+    let mut payload = start_paths(&start.java, &workdir);
+    // A thin jar whose manifest names its dependencies' folder
+    // (maven-jar-plugin's addClasspath): that folder, beside the jar.
+    if let (Some(jar), Some(prefix)) = (&start.java.jar, manifest_class_path(ctx)) {
+        let jar = crate::paths::resolve(&workdir, jar);
+        let dir = jar.rsplit_once('/').map_or("/", |(d, _)| d).to_string();
+        let libs = if prefix.is_empty() {
+            format!("{dir}/*.jar")
+        } else {
+            crate::paths::resolve(&dir, prefix.trim_end_matches('/'))
+        };
+        if !payload.contains(&libs) {
+            payload.push(libs);
+        }
+    }
     if let Some(glob) = payload.iter().find(|p| {
         p.rsplit_once('/')
             .is_some_and(|(dir, _)| dir.contains(['*', '?', '[']))
@@ -375,9 +420,6 @@ fn plan_rewrite<'a>(
     } else {
         Vec::new()
     };
-    if app_dir == "/" {
-        files.retain(|f| f.trim_start_matches('/').split('/').count() == 1);
-    }
     let removed = crate::carry::removed_after(facts, 0);
     files.retain(|f| {
         !removed.iter().any(|r| crate::paths::is_within(f, r))
@@ -403,7 +445,7 @@ fn plan_rewrite<'a>(
             ),
         ));
     }
-    let builder_files: Vec<(String, String)> = files
+    let mut builder_files: Vec<(String, String)> = files
         .into_iter()
         .map(|f| {
             (
@@ -414,6 +456,33 @@ fn plan_rewrite<'a>(
             )
         })
         .collect();
+
+    // Spring Boot serves src/main/webapp from the folder it runs in (JSP).
+    if runs_from_app
+        && ctx
+            .dir()
+            .is_some_and(|d| d.join("src/main/webapp").is_dir())
+    {
+        let webapp = crate::paths::resolve(&app_dir, "src/main/webapp");
+        let copied = crate::carry::copied_files(facts);
+        if copied
+            .iter()
+            .any(|c| crate::paths::is_within(&webapp, c) || crate::paths::is_within(c, &webapp))
+        {
+            builder_files.push((
+                webapp,
+                "the web application's folder, which Spring Boot serves from where the program runs".into(),
+            ));
+        }
+    }
+    // System packages the original installed for the program (ffmpeg, a
+    // health check's jq): installed again; a build's own are not.
+    let packages = if matches!(flavor, Flavor::Slim | Flavor::Alpine) {
+        let unused = crate::carry::unused_fetchers(facts);
+        crate::carry::runtime_packages(facts, |p| t.build_only(p) && !unused.iter().any(|u| u == p))
+    } else {
+        Vec::new()
+    };
 
     // What the runtime image has besides java, for the health check.
     let runtime = &t.rules.runtimes[&tag.runtime];
@@ -460,7 +529,7 @@ fn plan_rewrite<'a>(
         builder_edits,
         payload: Payload::Artifacts(payload),
         payload_why,
-        packages: Vec::new(),
+        packages,
         tools,
         reinstall: Vec::new(),
         cache_dirs: t.cache_dirs.clone(),
@@ -477,9 +546,36 @@ fn plan_rewrite<'a>(
     })
 }
 
+/// Where the builder copies a jar whose name cannot be told, in the folder
+/// the start command ran in.
+const RESOLVED_JAR: &str = "app.jar";
+
+/// The step that copies the one jar a build wrote (not Gradle's
+/// `-plain.jar`) to [`RESOLVED_JAR`], failing the build if there is none or
+/// several.
+fn resolve_step(tool: &ToolRun) -> String {
+    let (dir, list) = if tool.maven {
+        ("target", "target/*.jar".to_string())
+    } else {
+        (
+            "build/libs",
+            "$(ls build/libs/*.jar | grep -v -- '-plain\\.jar$')".to_string(),
+        )
+    };
+    format!(
+        "set -- {list} && if [ \"$#\" -ne 1 ] || [ ! -f \"$1\" ]; then echo \"expected one jar in {dir}/, found: $*\" >&2; exit 1; fi && cp \"$1\" {RESOLVED_JAR}"
+    )
+}
+
 /// The package step a start through the build tool needs, after the
-/// stage's last step that changes files: none where a RUN packages already.
-fn package_edit(file: &Dockerfile, facts: &StageFacts, tool: &ToolRun) -> Option<BuilderEdit> {
+/// stage's last step that changes files: none where a RUN packages already;
+/// then the step that tells its jar, where one is needed.
+fn package_edit(
+    file: &Dockerfile,
+    facts: &StageFacts,
+    tool: &ToolRun,
+    resolve: Option<&str>,
+) -> Option<BuilderEdit> {
     let (tool_names, packaging): (&[&str], &[&str]) = if tool.maven {
         (
             &["mvn", "mvnw"],
@@ -498,7 +594,8 @@ fn package_edit(file: &Dockerfile, facts: &StageFacts, tool: &ToolRun) -> Option
             .any(|w| tool_names.contains(&w.rsplit('/').next().unwrap_or(w)))
             && words.iter().any(|w| packaging.contains(w))
     });
-    if packaged {
+    let resolve = resolve.filter(|r| !facts.runs().any(|run| run.args.contains(r)));
+    if packaged && resolve.is_none() {
         return None;
     }
     let last = crate::lang::stage::last_file_step(facts)?;
@@ -518,12 +615,25 @@ fn package_edit(file: &Dockerfile, facts: &StageFacts, tool: &ToolRun) -> Option
         .chain([goal.to_string()])
         .collect();
     let end = last.text_span.end;
-    Some(BuilderEdit {
-        range: end..end,
-        text: format!("{}RUN {}", file.line_ending(), words.join(" ")),
-        why: format!(
+    let eol = file.line_ending();
+    let mut text = String::new();
+    let mut why = Vec::new();
+    if !packaged {
+        text.push_str(&format!("{eol}RUN {}", words.join(" ")));
+        why.push(format!(
             "the jar the start command's {} ran from, built once here (as its run does, without tests)",
             tool.program
-        ),
+        ));
+    }
+    if let Some(r) = resolve {
+        text.push_str(&format!("{eol}RUN {r}"));
+        why.push(format!(
+            "the one jar the build wrote, at {RESOLVED_JAR}, whose name slimfile cannot tell"
+        ));
+    }
+    Some(BuilderEdit {
+        range: end..end,
+        text,
+        why: why.join("; then "),
     })
 }

@@ -10,27 +10,124 @@
 
 use super::*;
 
-/// The jar `mvn package` writes in the project at `dir` (in the image).
-pub(super) fn maven_jar(facts: &StageFacts, ctx: &Context, dir: &str) -> Result<String, String> {
+/// Why the jar a run through the build tool starts cannot be told.
+#[derive(Debug)]
+pub(super) enum JarError {
+    /// Its name: the builder can tell it (the one jar the build writes).
+    Name(String),
+    /// What runs: the package step would not give the same program.
+    Run(String),
+}
+
+impl JarError {
+    pub(super) fn text(&self) -> &str {
+        match self {
+            JarError::Name(s) | JarError::Run(s) => s,
+        }
+    }
+}
+
+/// What in the Spring Boot Maven plugin's configuration (or its
+/// `spring-boot.run.*` properties) configures the run, which a jar run with
+/// java does not see.
+const MAVEN_RUN_SETTINGS: &[&str] = &[
+    "profiles",
+    "jvmArguments",
+    "arguments",
+    "commandlineArguments",
+    "environmentVariables",
+    "systemPropertyVariables",
+    "workingDirectory",
+    "agents",
+    "directories",
+    "additionalClasspathElements",
+];
+
+/// The jar `mvn package` writes in the project at `dir` (in the image), as
+/// `spring-boot:run` would run it: the plugin must repackage it (declared
+/// in `<build><plugins>`), and configure nothing of the run.
+pub(super) fn maven_jar(facts: &StageFacts, ctx: &Context, dir: &str) -> Result<String, JarError> {
     let copied = facts.context_files(ctx);
     let path = format!("{}/pom.xml", dir.trim_end_matches('/'));
     let text = crate::shell::Scripts::script(&copied, &path)
-        .ok_or_else(|| format!("no pom.xml was copied to {dir}"))?;
-    let doc = roxmltree::Document::parse(&text).map_err(|e| format!("{path}: {e}"))?;
+        .ok_or_else(|| JarError::Name(format!("no pom.xml was copied to {dir}")))?;
+    let doc =
+        roxmltree::Document::parse(&text).map_err(|e| JarError::Name(format!("{path}: {e}")))?;
     let project = doc.root_element();
     let parent = child(project, "parent");
+    let plugin = child(project, "build")
+        .and_then(|b| child(b, "plugins"))
+        .and_then(|ps| {
+            ps.children().find(|p| {
+                p.is_element() && text_of(child(*p, "artifactId")).as_deref() == Some("spring-boot-maven-plugin")
+            })
+        })
+        .ok_or_else(|| {
+            JarError::Run(format!(
+                "{path} declares no spring-boot-maven-plugin in <build><plugins>, so `mvn package` writes a jar that java -jar cannot start"
+            ))
+        })?;
+    // Without Spring Boot's parent, the plugin repackages only where an
+    // execution of its own says so.
+    let boot_parent = parent
+        .and_then(|p| text_of(child(p, "artifactId")))
+        .is_some_and(|a| a == "spring-boot-starter-parent");
+    let repackages = plugin.descendants().any(|n| {
+        n.is_element()
+            && n.tag_name().name() == "goal"
+            && text_of(Some(n)).as_deref() == Some("repackage")
+    });
+    if !boot_parent && !repackages {
+        return Err(JarError::Run(format!(
+            "{path} has no spring-boot-starter-parent and no repackage execution of spring-boot-maven-plugin, so `mvn package` writes a jar that java -jar cannot start"
+        )));
+    }
+    let config = plugin.descendants().filter(|n| n.is_element());
+    let mut classifier = None;
+    for n in config {
+        let name = n.tag_name().name();
+        let in_config = n
+            .parent()
+            .is_some_and(|p| p.tag_name().name() == "configuration");
+        if in_config && MAVEN_RUN_SETTINGS.contains(&name) {
+            return Err(JarError::Run(format!(
+                "{path} configures the run in spring-boot-maven-plugin (<{name}>), which java -jar would not see"
+            )));
+        }
+        if in_config && name == "outputDirectory" {
+            return Err(JarError::Run(format!(
+                "{path} puts the jar in another folder (<outputDirectory>)"
+            )));
+        }
+        if in_config && name == "classifier" {
+            classifier = text_of(Some(n));
+        }
+    }
+    if let Some(p) = child(project, "properties") {
+        if let Some(n) = p
+            .children()
+            .find(|c| c.is_element() && c.tag_name().name().starts_with("spring-boot.run."))
+        {
+            return Err(JarError::Run(format!(
+                "{path} sets {} in its properties, which java -jar would not see",
+                n.tag_name().name()
+            )));
+        }
+    }
     let artifact = text_of(child(project, "artifactId"))
-        .ok_or_else(|| format!("{path} names no artifactId"))?;
+        .ok_or_else(|| JarError::Name(format!("{path} names no artifactId")))?;
     let version = text_of(child(project, "version"))
         .or_else(|| text_of(parent.and_then(|p| child(p, "version"))))
-        .ok_or_else(|| format!("{path} names no version, nor does its parent"))?;
+        .ok_or_else(|| JarError::Name(format!("{path} names no version, nor does its parent")))?;
     let packaging = text_of(child(project, "packaging")).unwrap_or_else(|| "jar".into());
     if packaging != "jar" {
-        return Err(format!("{path} packages a {packaging}, not a jar"));
+        return Err(JarError::Run(format!(
+            "{path} packages a {packaging}, not a jar"
+        )));
     }
     let build = child(project, "build");
     if build.and_then(|b| child(b, "directory")).is_some() {
-        return Err(format!("{path} sets the build's directory"));
+        return Err(JarError::Run(format!("{path} sets the build's directory")));
     }
     let mut props: Vec<(String, String)> = vec![
         ("project.artifactId".into(), artifact.clone()),
@@ -52,8 +149,14 @@ pub(super) fn maven_jar(facts: &StageFacts, ctx: &Context, dir: &str) -> Result<
     let name = text_of(build.and_then(|b| child(b, "finalName")))
         .unwrap_or_else(|| "${project.artifactId}-${project.version}".into());
     let name = resolve_properties(&name, &props).ok_or_else(|| {
-        format!("{path}: the jar's name `{name}` uses a property slimfile cannot tell")
+        JarError::Name(format!(
+            "{path}: the jar's name `{name}` uses a property slimfile cannot tell"
+        ))
     })?;
+    let name = match classifier {
+        Some(c) => format!("{name}-{c}"),
+        None => name,
+    };
     Ok(format!("{}/target/{name}.jar", dir.trim_end_matches('/')))
 }
 
@@ -89,13 +192,44 @@ pub(super) fn gradle_boot_jar(
     facts: &StageFacts,
     ctx: &Context,
     dir: &str,
-) -> Result<String, String> {
+) -> Result<String, JarError> {
     let copied = facts.context_files(ctx);
     let dir = dir.trim_end_matches('/');
     let file = |name: &str| crate::shell::Scripts::script(&copied, &format!("{dir}/{name}"));
+    let name_err = |s: &str| JarError::Name(s.to_string());
     let build = file("build.gradle.kts")
         .or_else(|| file("build.gradle"))
-        .ok_or_else(|| format!("no build.gradle(.kts) was copied to {dir}"))?;
+        .ok_or_else(|| name_err(&format!("no build.gradle(.kts) was copied to {dir}")))?;
+    // bootRun and bootJar come with the Spring Boot plugin; what configures
+    // the run is not seen by java -jar, and another folder is not build/libs.
+    if !build.contains("org.springframework.boot") {
+        return Err(JarError::Run(
+            "the build applies no Spring Boot plugin (org.springframework.boot), whose bootJar would write the jar".into(),
+        ));
+    }
+    if let Some(w) = [
+        "bootRun {",
+        "bootRun{",
+        "tasks.bootRun",
+        "named(\"bootRun\")",
+        "named('bootRun')",
+        "BootRun>",
+    ]
+    .iter()
+    .find(|w| build.contains(**w))
+    {
+        return Err(JarError::Run(format!(
+            "the build configures the run (`{w}`), which java -jar would not see"
+        )));
+    }
+    if let Some(w) = ["buildDir", "destinationDirectory", "layout.buildDirectory"]
+        .iter()
+        .find(|w| build.contains(**w))
+    {
+        return Err(JarError::Run(format!(
+            "the build puts its output in another folder (`{w}`)"
+        )));
+    }
     let settings = file("settings.gradle.kts").or_else(|| file("settings.gradle"));
     let folder = dir.rsplit('/').next().unwrap_or("").to_string();
     let project = match settings
@@ -104,27 +238,36 @@ pub(super) fn gradle_boot_jar(
     {
         Some(Assigned::Plain(n)) => n,
         Some(Assigned::Unknown) => {
-            return Err(
-                "the settings file sets rootProject.name in a way slimfile cannot read".into(),
-            )
+            return Err(name_err(
+                "the settings file sets rootProject.name in a way slimfile cannot read",
+            ))
         }
         Some(Assigned::Absent) | None if !folder.is_empty() => folder,
-        _ => return Err("the project's name cannot be told".into()),
+        _ => return Err(name_err("the project's name cannot be told")),
     };
-    match assignment(&build, "archiveFileName") {
-        Assigned::Plain(name) => return Ok(format!("{dir}/build/libs/{name}")),
-        Assigned::Unknown => {
-            return Err("the build sets archiveFileName in a way slimfile cannot read".into())
+    // A name set otherwise than by a plain line of its own: told in the builder.
+    for word in [
+        "archiveClassifier",
+        "archiveVersion",
+        "archivesName",
+        "archivesBaseName",
+        "archiveAppendix",
+    ] {
+        if build.contains(word) {
+            return Err(name_err(&format!("the build sets {word}")));
         }
-        Assigned::Absent => {}
     }
-    let base = match assignment(&build, "archiveBaseName") {
-        Assigned::Plain(b) => b,
-        Assigned::Unknown => {
-            return Err("the build sets archiveBaseName in a way slimfile cannot read".into())
-        }
-        Assigned::Absent => project,
+    let plain = |word: &str| match assignment(&build, word) {
+        Assigned::Plain(v) => Ok(Some(v)),
+        Assigned::Absent if !build.contains(word) => Ok(None),
+        _ => Err(name_err(&format!(
+            "the build sets {word} in a way slimfile cannot read"
+        ))),
     };
+    if let Some(name) = plain("archiveFileName")? {
+        return Ok(format!("{dir}/build/libs/{name}"));
+    }
+    let base = plain("archiveBaseName")?.unwrap_or(project);
     let version = match assignment(&build, "version") {
         Assigned::Plain(v) if v != "unspecified" => Some(v),
         Assigned::Plain(_) | Assigned::Absent => {
@@ -140,7 +283,9 @@ pub(super) fn gradle_boot_jar(
             }
         }
         Assigned::Unknown => {
-            return Err("the build sets its version in a way slimfile cannot read".into())
+            return Err(name_err(
+                "the build sets its version in a way slimfile cannot read",
+            ))
         }
     };
     let name = match version {
@@ -190,6 +335,20 @@ fn assignment(script: &str, name: &str) -> Assigned {
         };
     }
     found
+}
+
+/// The folder, relative to the jar, where a thin jar's manifest says its
+/// dependencies are (maven-jar-plugin's `<addClasspath>true</addClasspath>`
+/// with its `<classpathPrefix>`, empty where they are beside it).
+pub(super) fn manifest_class_path(ctx: &Context) -> Option<String> {
+    let text = ctx.read("pom.xml")?;
+    let doc = roxmltree::Document::parse(&text).ok()?;
+    let manifest = doc.descendants().find(|n| {
+        n.is_element()
+            && n.tag_name().name() == "manifest"
+            && text_of(child(*n, "addClasspath")).as_deref() == Some("true")
+    })?;
+    Some(text_of(child(manifest, "classpathPrefix")).unwrap_or_default())
 }
 
 /// The newest Java release the project's build files say its classes are

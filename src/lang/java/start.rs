@@ -191,11 +191,19 @@ fn tool_run(words: &[String], line: usize) -> Result<Option<(JavaRun, ToolRun)>,
         )
         .hint("start the jar with java -jar, or write the final stage by hand")
     };
-    let split = |v: &str| -> Vec<String> {
-        v.trim_matches(['"', '\''])
-            .split_whitespace()
-            .map(String::from)
-            .collect()
+    let split = |v: &str| -> Result<Vec<String>, Stop> {
+        let v = v.trim_matches(['"', '\'']);
+        if v.contains(['"', '\'', '\\']) {
+            return Err(refused(
+                JAR_NOT_FOLLOWED,
+                line,
+                format!(
+                    "the start command's `{v}` quotes words, which the plugin splits its own way"
+                ),
+            )
+            .hint("start the jar with java -jar and the options as separate words"));
+        }
+        Ok(v.split_whitespace().map(String::from).collect())
     };
     let mut rest = words[1..].iter();
     while let Some(w) = rest.next() {
@@ -205,11 +213,11 @@ fn tool_run(words: &[String], line: usize) -> Result<Option<(JavaRun, ToolRun)>,
         }
         if maven {
             if let Some(v) = w.strip_prefix("-Dspring-boot.run.jvmArguments=") {
-                run.options.extend(split(v));
+                run.options.extend(split(v)?);
             } else if let Some(v) = w.strip_prefix("-Dspring-boot.run.profiles=") {
                 run.args.push(format!("--spring.profiles.active={v}"));
             } else if let Some(v) = w.strip_prefix("-Dspring-boot.run.arguments=") {
-                run.args.extend(split(v));
+                run.args.extend(split(v)?);
             } else if matches!(
                 w,
                 "-B" | "--batch-mode"
@@ -232,10 +240,10 @@ fn tool_run(words: &[String], line: usize) -> Result<Option<(JavaRun, ToolRun)>,
                 return Err(unknown(w));
             }
         } else if let Some(v) = w.strip_prefix("--args=") {
-            run.args.extend(split(v));
+            run.args.extend(split(v)?);
         } else if w == "--args" {
             run.args
-                .extend(split(rest.next().map(String::as_str).unwrap_or("")));
+                .extend(split(rest.next().map(String::as_str).unwrap_or(""))?);
         } else if matches!(
             w,
             "--no-daemon" | "-q" | "--quiet" | "--offline" | "-i" | "--info"
@@ -316,6 +324,19 @@ fn read_java(words: &[String], facts: &StageFacts, line: usize) -> Result<JavaRu
             }
             run.options.push(w.clone());
             continue;
+        }
+        if w.ends_with(".java") {
+            return Err(refused(
+                JAR_NOT_FOLLOWED,
+                line,
+                format!("the start command runs the source file {w}, which java compiles at every start with the JDK's compiler, which a JRE lacks"),
+            )
+            .hint("compile it in a RUN (javac) and run the class or a jar"));
+        }
+        // No class path given: CLASSPATH, else the folder it runs in.
+        if run.classpath.is_empty() {
+            let cp = facts.lookup("CLASSPATH").unwrap_or_else(|| ".".into());
+            run.classpath = cp.split(':').map(String::from).collect();
         }
         run.main = Some(w.clone());
         run.args = rest.cloned().collect();
