@@ -240,3 +240,56 @@ fn classes_run_by_name_and_the_packages_they_use_come_along() {
     );
     assert!(final_stage(&p).starts_with("FROM eclipse-temurin:11-jre\n"));
 }
+
+#[test]
+fn a_start_under_an_init_or_through_a_script_of_the_app_s_is_followed() {
+    let jar = ("target/app-1.0.jar", "jar");
+    // tini, installed again.
+    let p = rewrite_in(
+        &[jar],
+        "FROM eclipse-temurin:21-jdk\nRUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*\nCOPY target/app-1.0.jar /app.jar\nENTRYPOINT [\"/usr/bin/tini\", \"--\"]\nCMD [\"java\", \"-jar\", \"/app.jar\"]\n",
+        None,
+    );
+    let f = final_stage(&p);
+    assert!(f.contains("install -y --no-install-recommends tini"), "{f}");
+    assert!(f.contains("COPY --from=builder /app.jar /app.jar\n"), "{f}");
+    // A script that runs java, and one that runs the CMD.
+    for (script, cmd) in [
+        (
+            "#!/bin/sh\nset -e\nexec java $JAVA_OPTS -jar /app/app.jar \"$@\"\n",
+            "",
+        ),
+        (
+            "#!/bin/sh\nmkdir -p /tmp/logs\nexec \"$@\"\n",
+            "CMD [\"java\", \"-jar\", \"/app/app.jar\"]\n",
+        ),
+    ] {
+        let p = rewrite_in(
+            &[jar, ("entrypoint.sh", script)],
+            &format!("FROM eclipse-temurin:21-jdk\nWORKDIR /app\nCOPY target/app-1.0.jar app.jar\nCOPY entrypoint.sh .\nENTRYPOINT [\"/app/entrypoint.sh\"]\n{cmd}"),
+            None,
+        );
+        let f = final_stage(&p);
+        assert!(
+            f.contains("COPY --from=builder /app/app.jar /app/app.jar\n"),
+            "{f}"
+        );
+        assert!(
+            f.contains("COPY --from=builder /app/entrypoint.sh /app/entrypoint.sh\n"),
+            "{f}"
+        );
+    }
+    // A program the JRE image lacks, and distroless, which has no shell.
+    let p = rewrite_in(
+        &[jar, ("entrypoint.sh", "#!/bin/sh\nwait-for-db\nexec java -jar /app/app.jar\n")],
+        "FROM eclipse-temurin:21-jdk\nWORKDIR /app\nCOPY target/app-1.0.jar app.jar\nCOPY entrypoint.sh .\nENTRYPOINT [\"/app/entrypoint.sh\"]\n",
+        None,
+    );
+    assert_eq!(refusal(&p).0, "unknown-program");
+    let p = rewrite_in(
+        &[jar, ("entrypoint.sh", "#!/bin/sh\nexec java -jar /app/app.jar\n")],
+        "FROM eclipse-temurin:21-jdk\nWORKDIR /app\nCOPY target/app-1.0.jar app.jar\nCOPY entrypoint.sh .\nENTRYPOINT [\"/app/entrypoint.sh\"]\n",
+        Some(slimfile::plan::Flavor::Distroless),
+    );
+    assert_eq!(refusal(&p).0, "shell-form-no-shell");
+}

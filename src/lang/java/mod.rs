@@ -155,7 +155,7 @@ fn plan_rewrite<'a>(
     crate::lang::stage::check_starts(facts, "Java JDK")?;
     let app_dir = crate::lang::stage::app_dir(facts)?;
     let workdir = facts.workdir.clone().unwrap_or_else(|| "/".into());
-    let mut start = read_start(facts)?;
+    let mut start = read_start(facts, ctx)?;
     let mut builder_edits = Vec::new();
     // `mvn spring-boot:run` at start: the jar it runs from, built in the
     // builder, started with java.
@@ -281,6 +281,9 @@ fn plan_rewrite<'a>(
 
     // The jar, its class path and the files the JVM's options name.
     let mut payload = start_paths(&start.java, &workdir);
+    if let Some(script) = &start.script {
+        payload.push(script.clone());
+    }
     // A thin jar whose manifest names its dependencies' folder
     // (maven-jar-plugin's addClasspath): that folder, beside the jar.
     if let (Some(jar), Some(prefix)) = (&start.java.jar, manifest_class_path(ctx)) {
@@ -484,6 +487,12 @@ fn plan_rewrite<'a>(
         Vec::new()
     };
 
+    // What a script or an init process the start runs needs: on the
+    // runtime image, installed again, or copied.
+    if start.script.is_some() || start.init.is_some() {
+        check_start_programs(facts, ctx, &start, flavor, &packages, &payload)?;
+    }
+
     // What the runtime image has besides java, for the health check.
     let runtime = &t.rules.runtimes[&tag.runtime];
     let major: u32 = tag.major.parse().unwrap_or(0);
@@ -636,4 +645,47 @@ fn package_edit(
         text,
         why: why.join("; then "),
     })
+}
+
+/// Every program the start command runs through its script or init
+/// process is java, a utility of the runtime's system, a file the final
+/// stage gets, or a package it installs again; else the rewrite is refused.
+fn check_start_programs(
+    facts: &StageFacts,
+    ctx: &Context,
+    start: &Start,
+    flavor: Flavor,
+    packages: &[String],
+    payload: &[String],
+) -> Result<(), Stop> {
+    let Some(form) = &start.at.form else {
+        return Ok(());
+    };
+    let workdir = facts.workdir.clone().unwrap_or_else(|| "/".into());
+    let scripts = facts.context_files(ctx);
+    let scope = shell::Scope::at(&workdir, "root");
+    let copied = crate::carry::copied_files(facts);
+    for p in crate::runtime::programs_run(form, start.at.start_line, &scope, &scripts)? {
+        let name = p.rsplit('/').next().unwrap_or(&p);
+        let path = crate::paths::resolve(&workdir, &p);
+        let ok = name == "java"
+            || crate::base_images::os_has(flavor, &p)
+            || packages.iter().any(|k| k == name)
+            || payload.contains(&path)
+            || copied
+                .iter()
+                .any(|c| crate::paths::is_within(&path, c) || c.rsplit('/').next() == Some(name));
+        if !ok {
+            return Err(refused(
+                Code::UnknownProgram,
+                start.at.start_line,
+                format!(
+                    "the start command runs `{p}`, which is neither java, a program of the {} image, a package the final stage installs, nor a file it gets",
+                    flavor.name()
+                ),
+            )
+            .hint("install it in the Dockerfile, or write the final stage by hand"));
+        }
+    }
+    Ok(())
 }

@@ -18,6 +18,10 @@ pub(super) struct Start<'a> {
     /// The build tool's run (`mvn spring-boot:run`) the `java` command
     /// stands for, whose jar is still to be told.
     pub(super) tool: Option<ToolRun>,
+    /// The init process the command runs under (`tini --`, `dumb-init`).
+    pub(super) init: Option<String>,
+    /// The script of the app's the command runs, which runs java, absolute.
+    pub(super) script: Option<String>,
 }
 
 /// `mvn spring-boot:run` or `gradle bootRun` at start.
@@ -68,8 +72,11 @@ const VALUED: &[&str] = &[
     "--source",
 ];
 
+/// Init processes that run the command after their options (`tini --`).
+const INITS: &[&str] = &["tini", "tini-static", "dumb-init", "catatonit"];
+
 /// Reads the start command; or why the final stage cannot be told from it.
-pub(super) fn read_start<'a>(facts: &StageFacts<'a>) -> Result<Start<'a>, Stop> {
+pub(super) fn read_start<'a>(facts: &StageFacts<'a>, ctx: &Context) -> Result<Start<'a>, Stop> {
     let entry = facts.entrypoint;
     let (at, words, text) = match entry.and_then(|e| e.form.as_ref().map(|f| (e, f))) {
         Some((e, Form::Shell(s))) => (e, None, Some(s.clone())),
@@ -126,6 +133,23 @@ pub(super) fn read_start<'a>(facts: &StageFacts<'a>) -> Result<Start<'a>, Stop> 
         }
         (None, None) => (Vec::new(), false),
     };
+    // Under an init process: the command after its options.
+    let mut words = words;
+    let mut init = None;
+    if let Some(first) = words
+        .first()
+        .filter(|w| INITS.contains(&w.rsplit('/').next().unwrap_or(w)))
+    {
+        init = Some(first.clone());
+        let mut at_cmd = 1;
+        while let Some(w) = words.get(at_cmd).filter(|w| w.starts_with('-')) {
+            at_cmd += 1;
+            if w == "--" {
+                break;
+            }
+        }
+        words = words[at_cmd..].to_vec();
+    }
     let Some(program) = words.first() else {
         return Err(refused(
             JAR_NOT_FOLLOWED,
@@ -134,7 +158,11 @@ pub(super) fn read_start<'a>(facts: &StageFacts<'a>) -> Result<Start<'a>, Stop> 
         ));
     };
     let name = program.rsplit('/').next().unwrap_or(program);
-    if matches!(name, "mvn" | "mvnw" | "gradle" | "gradlew") && !shell && entry.is_none() {
+    if matches!(name, "mvn" | "mvnw" | "gradle" | "gradlew")
+        && !shell
+        && entry.is_none()
+        && init.is_none()
+    {
         if let Some((java, tool)) = tool_run(&words, line)? {
             return Ok(Start {
                 at,
@@ -142,10 +170,25 @@ pub(super) fn read_start<'a>(facts: &StageFacts<'a>) -> Result<Start<'a>, Stop> 
                 via_sh,
                 java,
                 tool: Some(tool),
+                init,
+                script: None,
             });
         }
     }
     if name != "java" {
+        // A script of the app's that runs java, or sets up and runs the
+        // CMD (`exec "$@"`).
+        if let Some((java, script)) = script_java(facts, ctx, &words, line)? {
+            return Ok(Start {
+                at,
+                shell: true,
+                via_sh,
+                java,
+                tool: None,
+                init,
+                script: Some(script),
+            });
+        }
         return Err(not_java(program, line));
     }
     let java = read_java(&words, facts, line)?;
@@ -155,7 +198,45 @@ pub(super) fn read_start<'a>(facts: &StageFacts<'a>) -> Result<Start<'a>, Stop> 
         via_sh,
         java,
         tool: None,
+        init,
+        script: None,
     })
+}
+
+/// The java command a script the stage copied from the context runs (its
+/// one `java`), or the one it is given to run (`exec "$@"` with a `java`
+/// CMD); `None` where the program is no such script.
+fn script_java(
+    facts: &StageFacts,
+    ctx: &Context,
+    words: &[String],
+    line: usize,
+) -> Result<Option<(JavaRun, String)>, Stop> {
+    let workdir = facts.workdir.clone().unwrap_or_else(|| "/".into());
+    let path = crate::paths::resolve(&workdir, &words[0]);
+    let scripts = facts.context_files(ctx);
+    let Some(text) = crate::shell::Scripts::script(&scripts, &path) else {
+        return Ok(None);
+    };
+    let scope = shell::Scope::at(&workdir, "root");
+    let steps = shell::read(&text, &scope, &scripts);
+    let javas: Vec<Vec<String>> = shell::commands(&steps)
+        .filter(|c| c.name() == "java")
+        .map(|c| c.words())
+        .collect();
+    match javas.as_slice() {
+        [one] => Ok(Some((read_java(one, facts, line)?, path))),
+        [] if text.contains("\"$@\"") && words.get(1).is_some_and(|w| w == "java") => {
+            Ok(Some((read_java(&words[1..], facts, line)?, path)))
+        }
+        [] => Ok(None),
+        _ => Err(refused(
+            JAR_NOT_FOLLOWED,
+            line,
+            format!("the script {path} runs java more than once, and slimfile cannot tell which jar the final stage needs"),
+        )
+        .hint("start java itself, or write the final stage by hand")),
+    }
 }
 
 /// `mvn … spring-boot:run` or `gradle … bootRun`, as the `java` command it
