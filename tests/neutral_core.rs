@@ -73,6 +73,7 @@ impl Rules for Zig {
             env: vec![("ZIG_LOG".into(), "warn only".into())],
             env_line: None,
             cmd: None,
+            entrypoint: None,
             warnings: Vec::new(),
         };
         Ok(lp)

@@ -293,3 +293,36 @@ fn a_start_under_an_init_or_through_a_script_of_the_app_s_is_followed() {
     );
     assert_eq!(refusal(&p).0, "shell-form-no-shell");
 }
+
+#[test]
+fn a_run_through_maven_as_the_entrypoint_and_a_gradle_distribution_are_followed() {
+    let p = rewrite_in(
+        &[("pom.xml", &pom_with_boot())],
+        "FROM maven:3.9-eclipse-temurin-21\nWORKDIR /app\nCOPY . .\nENTRYPOINT [\"mvn\", \"spring-boot:run\"]\n",
+        None,
+    );
+    let f = final_stage(&p);
+    assert!(
+        f.contains("ENTRYPOINT [\"java\", \"-jar\", \"/app/target/demo-1.0.jar\"]\n"),
+        "{f}"
+    );
+    // With a CMD as its arguments: refused, as before.
+    let p = rewrite_in(
+        &[("pom.xml", &pom_with_boot())],
+        "FROM maven:3.9-eclipse-temurin-21\nWORKDIR /app\nCOPY . .\nENTRYPOINT [\"mvn\"]\nCMD [\"spring-boot:run\"]\n",
+        None,
+    );
+    assert_eq!(refusal(&p).0, "jar-not-followed");
+    // gradle installDist: the distribution, whose script runs java.
+    let p = rewrite_in(
+        &[("settings.gradle", "rootProject.name = 'app'\n"), ("build.gradle", "plugins { id 'application' }\n")],
+        "FROM gradle:7.4.2-jdk17\nWORKDIR /app\nCOPY . .\nRUN gradle installDist\nCMD build/install/app/bin/app\n",
+        None,
+    );
+    let f = final_stage(&p);
+    assert!(
+        f.contains("COPY --from=builder /app/build/install/app /app/build/install/app\n"),
+        "{f}"
+    );
+    assert!(f.contains("CMD build/install/app/bin/app\n"), "{f}");
+}

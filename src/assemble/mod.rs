@@ -111,6 +111,8 @@ pub struct LanguagePlan<'a> {
     pub env_line: Option<usize>,
     /// The `CMD` the final stage runs instead of the original's, and why.
     pub cmd: Option<(Vec<String>, String)>,
+    /// The `ENTRYPOINT` the final stage runs instead of the original's, and why.
+    pub entrypoint: Option<(Vec<String>, String)>,
     pub warnings: Vec<Warning>,
 }
 
@@ -356,6 +358,11 @@ pub fn assemble(
         }
         let is_cmd = facts.cmd.is_some_and(|c| std::ptr::eq(c, *i));
         let is_user = facts.user.is_some_and(|u| std::ptr::eq(u, *i));
+        let is_entry = facts.entrypoint.is_some_and(|e| std::ptr::eq(e, *i));
+        if let (true, Some((args, why))) = (is_entry, &lp.entrypoint) {
+            stage.add(Final::Entrypoint(args.clone()), why);
+            continue;
+        }
         let replaced = is_cmd && lp.cmd.is_some();
         if no_shell && !replaced {
             match checks::exec_form(file, facts, i, lp.flavor)? {

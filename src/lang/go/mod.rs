@@ -411,6 +411,7 @@ fn plan_rewrite<'a>(
         env_line: None,
         env,
         cmd,
+        entrypoint: None,
         warnings,
     })
 }

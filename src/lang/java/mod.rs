@@ -314,9 +314,29 @@ fn plan_rewrite<'a>(
     // its arguments, the JVM options go in JAVA_TOOL_OPTIONS.
     let mut env = Vec::new();
     let mut cmd = None;
+    let mut entrypoint = None;
     let mut program_paths = std::collections::BTreeMap::new();
     let is_entrypoint = facts.entrypoint.is_some_and(|e| std::ptr::eq(e, start.at));
-    if let (Some(tool), false) = (&start.tool, flavor == Flavor::Distroless) {
+    if let (Some(tool), true) = (&start.tool, is_entrypoint) {
+        // java is on every JRE image's PATH (distroless's too).
+        let jar = start
+            .java
+            .jar
+            .clone()
+            .expect("the tool's jar is told above");
+        entrypoint = Some((
+            std::iter::once("java".to_string())
+                .chain(start.java.options.iter().cloned())
+                .chain(["-jar".to_string(), jar])
+                .chain(start.java.args.iter().cloned())
+                .collect(),
+            format!(
+                "the jar `{}` built and ran, started with java and the run's options: the JRE image has no {}",
+                tool.shown, tool.program
+            ),
+        ));
+    }
+    if let (Some(tool), false, false) = (&start.tool, flavor == Flavor::Distroless, is_entrypoint) {
         let jar = start
             .java
             .jar
@@ -392,7 +412,7 @@ fn plan_rewrite<'a>(
         } else if start.java.program != "java" && start.java.program != "/usr/bin/java" {
             program_paths.insert(start.java.program.clone(), "java".to_string());
         }
-    } else if start.java.program.contains('/') {
+    } else if start.java.program.contains('/') && start.script.is_none() {
         // The JRE images' java: on PATH, and at the JAVA_HOME the
         // eclipse-temurin and semeru images share.
         let same_home = start.java.program == "/opt/java/openjdk/bin/java"
@@ -551,6 +571,7 @@ fn plan_rewrite<'a>(
         env_line: None,
         env,
         cmd,
+        entrypoint,
         warnings,
     })
 }
@@ -671,7 +692,7 @@ fn check_start_programs(
         let ok = name == "java"
             || crate::base_images::os_has(flavor, &p)
             || packages.iter().any(|k| k == name)
-            || payload.contains(&path)
+            || payload.iter().any(|f| crate::paths::is_within(&path, f))
             || copied
                 .iter()
                 .any(|c| crate::paths::is_within(&path, c) || c.rsplit('/').next() == Some(name));

@@ -158,11 +158,9 @@ pub(super) fn read_start<'a>(facts: &StageFacts<'a>, ctx: &Context) -> Result<St
         ));
     };
     let name = program.rsplit('/').next().unwrap_or(program);
-    if matches!(name, "mvn" | "mvnw" | "gradle" | "gradlew")
-        && !shell
-        && entry.is_none()
-        && init.is_none()
-    {
+    // Through the build tool: as the CMD, or an exec-form ENTRYPOINT with no CMD.
+    let alone = entry.is_none() || facts.cmd.is_none();
+    if matches!(name, "mvn" | "mvnw" | "gradle" | "gradlew") && !shell && alone && init.is_none() {
         if let Some((java, tool)) = tool_run(&words, line)? {
             return Ok(Start {
                 at,
@@ -187,6 +185,24 @@ pub(super) fn read_start<'a>(facts: &StageFacts<'a>, ctx: &Context) -> Result<St
                 tool: None,
                 init,
                 script: Some(script),
+            });
+        }
+        // Gradle's application distribution (`gradle installDist`): its
+        // start script, which runs java with the distribution's lib/.
+        if let Some(dist) = installed_distribution(program) {
+            let workdir = facts.workdir.clone().unwrap_or_else(|| "/".into());
+            return Ok(Start {
+                at,
+                shell: true,
+                via_sh,
+                java: JavaRun {
+                    program: program.clone(),
+                    args: words[1..].to_vec(),
+                    ..JavaRun::default()
+                },
+                tool: None,
+                init,
+                script: Some(crate::paths::resolve(&workdir, &dist)),
             });
         }
         return Err(not_java(program, line));
@@ -343,6 +359,14 @@ fn tool_run(words: &[String], line: usize) -> Result<Option<(JavaRun, ToolRun)>,
             build_flags,
         },
     )))
+}
+
+/// The folder of the distribution `gradle installDist` writes, where
+/// `program` is its start script (`build/install/app/bin/app`).
+fn installed_distribution(program: &str) -> Option<String> {
+    let (dir, name) = program.rsplit_once("/bin/")?;
+    let (_, dist) = dir.rsplit_once("build/install/")?;
+    (dist == name && !name.contains('/')).then(|| dir.to_string())
 }
 
 /// Why a start command that is not `java` cannot be followed.

@@ -192,6 +192,7 @@ pub(super) fn plan_tomcat<'a>(
         env_line: None,
         env: Vec::new(),
         cmd: None,
+        entrypoint: None,
         warnings,
     })
 }

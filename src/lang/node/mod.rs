@@ -336,6 +336,7 @@ fn plan_rewrite<'a>(
         env: Vec::new(),
         env_line: None,
         cmd,
+        entrypoint: None,
         warnings,
     })
 }

@@ -484,6 +484,7 @@ fn plan_rewrite<'a>(
             .filter(|_| matches!(venv, Venv::Made(_))),
         env,
         cmd,
+        entrypoint: None,
         warnings,
     })
 }
