@@ -95,6 +95,10 @@ fn the_jar_goes_to_the_jre_of_the_builder_s_jdk() {
             "ibm-semeru-runtimes:open-17-jre-jammy",
         ),
         (
+            "ibm-semeru-runtimes:open-17.0.9_9-jdk-jammy",
+            "ibm-semeru-runtimes:open-17-jre-jammy",
+        ),
+        (
             "sapmachine:21-jdk-ubuntu-noble",
             "sapmachine:21-jre-ubuntu-noble",
         ),

@@ -115,10 +115,10 @@ pub(super) fn read_tag(
             }
         }
         "ibm-semeru-runtimes" => {
-            // open-<major>-jdk[-<codename>], certified-<major>-jdk…
+            // open-<major>-jdk[-<codename>], open-17.0.9_9-jdk, certified-…
             vendor = "ibm-semeru-runtimes";
-            match parts.get(1).filter(|p| is_major(p)) {
-                Some(m) => (m.to_string(), parts[2..].to_vec()),
+            match parts.get(1).and_then(|p| leading_major(p)) {
+                Some(m) => (m, parts[2..].to_vec()),
                 None => return Err(format!("cannot read the JDK of `{}`", image.raw)),
             }
         }
