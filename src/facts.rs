@@ -183,7 +183,8 @@ impl<'a> StageFacts<'a> {
                 Keyword::Healthcheck => facts.healthcheck = Some(i),
                 Keyword::Copy | Keyword::Add => {
                     if let Some(args) = i.copy_args() {
-                        let dest = facts.expand(&args.dest).map(|d| {
+                        // `COPY . "$GOPATH/src/app/"`: the quotes are not the path's.
+                        let dest = facts.expand(&unquote(&args.dest)).map(|d| {
                             if d.starts_with('/') {
                                 d
                             } else {

@@ -215,11 +215,6 @@ fn distroless_runs_the_jar_with_java_dash_jar_and_options_in_java_tool_options()
             "unsupported-distroless",
         ),
         (
-            "maven:3.9-eclipse-temurin-21",
-            "CMD [\"java\", \"-cp\", \"target/classes\", \"shop.Main\"]",
-            "jar-not-followed",
-        ),
-        (
             "maven:3.9-eclipse-temurin-21-alpine",
             RUN_JAR,
             "musl-to-glibc",
@@ -228,6 +223,19 @@ fn distroless_runs_the_jar_with_java_dash_jar_and_options_in_java_tool_options()
         let p = java(&maven(image, cmd), Some(Flavor::Distroless));
         assert_eq!(refusal(&p).0, code, "{image} {cmd}");
     }
+    // A main class: an ENTRYPOINT of its own, the arguments as the CMD.
+    let p = java(
+        &maven(
+            "maven:3.9-eclipse-temurin-21",
+            "CMD [\"java\", \"-cp\", \"target/classes\", \"shop.Main\", \"--port\", \"80\"]",
+        ),
+        Some(Flavor::Distroless),
+    );
+    let f = final_stage(&p);
+    assert!(
+        f.contains("ENTRYPOINT [\"java\", \"-cp\", \"target/classes\", \"shop.Main\"]\nCMD [\"--port\", \"80\"]\n"),
+        "{f}"
+    );
     let p = java(
         &maven("maven:3.9-eclipse-temurin-21", RUN_JAR),
         Some(Flavor::Scratch),

@@ -171,3 +171,47 @@ fn a_static_binary_needs_no_release_from_the_builder_s_tag() {
     );
     assert_eq!(refusal(&p).0, "unknown-tag");
 }
+
+#[test]
+fn what_the_builder_installs_for_the_program_is_installed_again() {
+    // A run-time library a cgo module links.
+    let p = go(
+        &[(
+            "go.mod",
+            "module github.com/acme/api\n\ngo 1.22\n\nrequire github.com/mattn/go-sqlite3 v1.14.22\n",
+        )],
+        "FROM golang:1.22-bookworm\nRUN apt-get update && apt-get install -y libsqlite3-dev\nWORKDIR /app\nCOPY . .\nRUN go build -tags libsqlite3 -o server .\nCMD [\"/app/server\"]\n",
+    );
+    let f = final_stage(&p);
+    assert!(f.starts_with("FROM debian:bookworm-slim\n"), "{f}");
+    assert!(f.contains("libsqlite3-0"), "{f}");
+    // A program the binary runs (exec.Command("ffmpeg")): not scratch.
+    let p = go(
+        &[],
+        "FROM golang:1.23\nRUN apt-get update && apt-get install -y ffmpeg\nWORKDIR /app\nCOPY . .\nRUN go build -o main .\nCMD [\"/app/main\"]\n",
+    );
+    let f = final_stage(&p);
+    assert!(f.starts_with("FROM debian:bookworm-slim\n"), "{f}");
+    assert!(f.contains("install -y ffmpeg"), "{f}");
+    // The CA bundle and the zone database are copied: not a reason.
+    let p = go(
+        &[],
+        "FROM golang:1.22-alpine3.19\nRUN apk add --no-cache ca-certificates tzdata\nWORKDIR /app\nCOPY . .\nRUN go build -o server .\nENV TZ=Asia/Shanghai\nCMD [\"/app/server\"]\n",
+    );
+    let f = final_stage(&p);
+    assert!(f.starts_with("FROM scratch\n"), "{f}");
+    // tzdata installed: the zone files TZ names, not Go's zip.
+    assert!(f.contains("COPY --from=builder /usr/share/zoneinfo /usr/share/zoneinfo\n"), "{f}");
+    assert!(!f.contains("ZONEINFO"), "{f}");
+}
+
+#[test]
+fn a_quoted_copy_destination_is_its_path() {
+    let p = go(
+        &[("conf/app.ini", "a=1\n")],
+        "FROM golang:1.22-bookworm\nCOPY . \"$GOPATH/src/myapp/\"\nWORKDIR $GOPATH/src/myapp\nRUN go build -o main .\nCMD [\"./main\"]\n",
+    );
+    let f = final_stage(&p);
+    assert!(f.contains("COPY --from=builder /go/src/myapp/main /go/src/myapp/main\n"), "{f}");
+    assert!(f.contains("COPY --from=builder /go/src/myapp/conf /go/src/myapp/conf\n"), "{f}");
+}

@@ -382,7 +382,13 @@ pub fn assemble(
             continue;
         }
         match (&lp.cmd, is_cmd, &user_id) {
-            (Some((args, why)), true, _) => stage.add(Final::Cmd(args.clone()), why),
+            (Some((args, why)), true, _) => {
+                // An ENTRYPOINT of the language's where the original had none.
+                if let (Some((entry, why)), None) = (&lp.entrypoint, facts.entrypoint) {
+                    stage.add(Final::Entrypoint(entry.clone()), why);
+                }
+                stage.add(Final::Cmd(args.clone()), why)
+            }
             (_, _, Some(id)) if is_user => stage.add(
                 Final::User(id.clone()),
                 "the original's USER, by its numeric id: the runtime image has no such name",

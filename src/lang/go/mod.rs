@@ -185,6 +185,18 @@ fn plan_rewrite<'a>(
     } else {
         needs_shell(facts, &start, &builds, t)
     };
+    // System packages the builder installs that are not the build's own
+    // (ffmpeg, which the program may run): the final stage needs a system
+    // to install them on.
+    let system_packages = crate::carry::runtime_packages(facts, |p| t.build_only(p));
+    let needs_shell = needs_shell.or_else(|| {
+        (!system_packages.is_empty()).then(|| {
+            format!(
+                "the builder installs {}, which the program may use at run time",
+                system_packages.join(", ")
+            )
+        })
+    });
     let default = match (&cgo, &needs_shell, &tag.alpine) {
         (Some(_), _, Some(_)) | (None, Some(_), Some(_)) => Flavor::Alpine,
         (Some(_), _, None) | (None, Some(_), None) => Flavor::Slim,
@@ -315,7 +327,12 @@ fn plan_rewrite<'a>(
                 flavor.name()
             ),
         ));
-        let zones = if tag.alpine.is_some() {
+        // An alpine builder has Go's own copy only, unless it installed tzdata
+        // (which TZ needs: Go reads $TZ from /usr/share/zoneinfo, not ZONEINFO).
+        let tzdata = crate::carry::runtime_packages(facts, |_| false)
+            .iter()
+            .any(|p| p == "tzdata");
+        let zones = if tag.alpine.is_some() && !tzdata {
             env.push(("ZONEINFO".to_string(), t.rules.alpine_zoneinfo.clone()));
             &t.rules.alpine_zoneinfo
         } else {
@@ -358,12 +375,12 @@ fn plan_rewrite<'a>(
         false,
         &mut warnings,
     )?;
-    let packages = if matches!(flavor, Flavor::Slim | Flavor::Alpine) && cgo.is_some() {
-        let mut packages = Vec::new();
+    let packages = if matches!(flavor, Flavor::Slim | Flavor::Alpine) {
+        let mut packages = system_packages.clone();
         crate::carry::add_dev_libraries(
             facts,
             t,
-            |p| t.build_only(p),
+            |p| cgo.is_none() || t.build_only_packages.iter().any(|b| b == p),
             |lib| Some(lib.to_string()),
             &mut packages,
             &mut warnings,

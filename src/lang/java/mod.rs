@@ -363,12 +363,26 @@ fn plan_rewrite<'a>(
             )
             .hint("use --flavor slim, or write the command in exec form without variables"));
         }
-        if !is_entrypoint {
+        if let (false, None, Some(main)) = (is_entrypoint, &start.java.jar, &start.java.main) {
+            // A main class: an ENTRYPOINT of its own in place of `java -jar`,
+            // the program's arguments as the CMD.
+            entrypoint = Some((
+                std::iter::once("java".to_string())
+                    .chain(start.java.options.iter().cloned())
+                    .chain(["-cp".to_string(), start.java.classpath.join(":"), main.clone()])
+                    .collect(),
+                "distroless java's entrypoint is `java -jar`: the original's java command, with its class path, is the final stage's own".to_string(),
+            ));
+            cmd = Some((
+                start.java.args.clone(),
+                "the program's arguments, which the java command above runs with".to_string(),
+            ));
+        } else if !is_entrypoint {
             let Some(jar) = &start.java.jar else {
                 return Err(refused(
                     JAR_NOT_FOLLOWED,
                     start.at.start_line,
-                    "the start command runs a main class, and distroless java's entrypoint is `java -jar`",
+                    "the start command names no jar, and distroless java's entrypoint is `java -jar`",
                 )
                 .hint("use --flavor slim, or package an executable jar"));
             };
