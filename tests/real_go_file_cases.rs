@@ -201,7 +201,10 @@ fn what_the_builder_installs_for_the_program_is_installed_again() {
     let f = final_stage(&p);
     assert!(f.starts_with("FROM scratch\n"), "{f}");
     // tzdata installed: the zone files TZ names, not Go's zip.
-    assert!(f.contains("COPY --from=builder /usr/share/zoneinfo /usr/share/zoneinfo\n"), "{f}");
+    assert!(
+        f.contains("COPY --from=builder /usr/share/zoneinfo /usr/share/zoneinfo\n"),
+        "{f}"
+    );
     assert!(!f.contains("ZONEINFO"), "{f}");
 }
 
@@ -212,6 +215,35 @@ fn a_quoted_copy_destination_is_its_path() {
         "FROM golang:1.22-bookworm\nCOPY . \"$GOPATH/src/myapp/\"\nWORKDIR $GOPATH/src/myapp\nRUN go build -o main .\nCMD [\"./main\"]\n",
     );
     let f = final_stage(&p);
-    assert!(f.contains("COPY --from=builder /go/src/myapp/main /go/src/myapp/main\n"), "{f}");
-    assert!(f.contains("COPY --from=builder /go/src/myapp/conf /go/src/myapp/conf\n"), "{f}");
+    assert!(
+        f.contains("COPY --from=builder /go/src/myapp/main /go/src/myapp/main\n"),
+        "{f}"
+    );
+    assert!(
+        f.contains("COPY --from=builder /go/src/myapp/conf /go/src/myapp/conf\n"),
+        "{f}"
+    );
+}
+
+#[test]
+fn a_binary_a_script_of_the_app_s_is_given_to_run_comes_along() {
+    let p = go(
+        &[("wait.sh", "#!/bin/sh\nuntil [ -e /tmp/ready ]; do sleep 1; done\nexec \"$@\"\n")],
+        "FROM golang:1.22-bookworm\nWORKDIR /app\nCOPY . .\nRUN go build -o server .\nCMD [\"sh\", \"-c\", \"./wait.sh -- ./server\"]\n",
+    );
+    let f = final_stage(&p);
+    assert!(
+        f.contains("COPY --from=builder /app/server /app/server\n"),
+        "{f}"
+    );
+    assert!(
+        f.contains("COPY --from=builder /app/wait.sh /app/wait.sh\n"),
+        "{f}"
+    );
+    // A tool downloaded at build time, whose needs cannot be read: refused.
+    let p = go(
+        &[],
+        "FROM golang:1.22-bookworm\nWORKDIR /app\nADD https://example.com/wait-for /usr/local/bin/wait-for\nRUN chmod +x /usr/local/bin/wait-for\nCOPY . .\nRUN go build -o server .\nCMD [\"sh\", \"-c\", \"wait-for db:5432 -- ./server\"]\n",
+    );
+    assert_eq!(refusal(&p).0, "unknown-program");
 }

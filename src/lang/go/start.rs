@@ -188,6 +188,27 @@ pub(super) fn binaries_a_script_runs(
             .hint("install it in the Dockerfile, or write the final stage by hand"));
         }
     }
+    // A binary the start passes to another program to run (`wait-for
+    // db:5432 -- ./server`, `watchexec ./server`).
+    if binaries.is_empty() {
+        for i in crate::lang::stage::start_instructions(facts) {
+            let words: Vec<String> = match &i.form {
+                Some(Form::Exec(argv)) => argv
+                    .iter()
+                    .flat_map(|a| a.split_whitespace().map(String::from))
+                    .collect(),
+                Some(Form::Shell(s)) => s.split_whitespace().map(String::from).collect(),
+                None => Vec::new(),
+            };
+            for w in words.iter().filter(|w| w.contains('/')) {
+                if let Some(bin) = binary_named(facts, builds, w) {
+                    if !binaries.contains(&bin) {
+                        binaries.push(bin);
+                    }
+                }
+            }
+        }
+    }
     if binaries.is_empty() {
         return Err(refused(
             GO_BUILD_NOT_FOLLOWED,
