@@ -142,7 +142,7 @@ pub(super) fn runtime_image(
                     tag.known_tag
                 ),
             )
-            .hint("name the alpine release in the tag (golang:1.22-alpine3.20), or use scratch")),
+            .hint("name the alpine release in the tag (golang:1.22-alpine3.20): a cgo binary needs the musl it was built against")),
         },
     }
 }
