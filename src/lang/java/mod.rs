@@ -4,7 +4,9 @@
 //! major — eclipse-temurin's (or the vendor's own) on Ubuntu or alpine, or
 //! distroless java, whose entrypoint is `java -jar` — with the files the
 //! program may read from its folder. `image` reads the tags, `start` the
-//! `java` command; this module decides the flavour and assembles the plan.
+//! `java` command, `boot_run` a run through the build tool, `project` the
+//! build files, `tomcat` a war; this module decides the flavour and
+//! assembles the plan.
 //! Every refusal says why and where.
 
 use crate::assemble::{refused, LanguagePlan, Payload, Stop};
@@ -17,6 +19,7 @@ use crate::plan::{BuilderEdit, Flavor};
 use crate::shell;
 use crate::template::{check_section, typed};
 
+mod boot_run;
 mod image;
 mod project;
 mod rules;
@@ -160,45 +163,10 @@ fn plan_rewrite<'a>(
     // `mvn spring-boot:run` at start: the jar it runs from, built in the
     // builder, started with java.
     if let Some(tool) = &start.tool {
-        let named = if tool.maven {
-            maven_jar(facts, ctx, &workdir)
-        } else {
-            gradle_boot_jar(facts, ctx, &workdir)
-        };
-        if let Err(JarError::Run(why)) = &named {
-            return Err(refused(
-                JAR_NOT_FOLLOWED,
-                start.at.start_line,
-                format!("the start command runs {} through the build tool, and the jar a package step builds would not run the same: {why}", tool.program),
-            )
-            .hint("build the jar in a RUN and start it with java -jar"));
-        }
-        let resolve = match &named {
-            Ok(_) => None,
-            Err(e) => {
-                let why = e.text();
-                // Told in the builder: the one jar the build wrote, copied
-                // to a fixed path, or the build fails saying so.
-                let fixed = crate::paths::resolve(&workdir, RESOLVED_JAR);
-                if ctx.has(RESOLVED_JAR) {
-                    return Err(refused(
-                        JAR_NOT_FOLLOWED,
-                        start.at.start_line,
-                        format!("the start command runs {} through the build tool, and slimfile cannot tell the jar it would build ({why}), nor copy it to {RESOLVED_JAR}, which the project has", tool.program),
-                    )
-                    .hint("build the jar in a RUN and start it with java -jar"));
-                }
-                warnings.push(Warning::new(
-                    JAR_RESOLVED_IN_BUILDER,
-                    Some(start.at.start_line),
-                    format!("slimfile cannot tell the jar's name ({why}): a step in the builder copies the one jar the build writes to {fixed}, and fails if there are several"),
-                ));
-                Some(resolve_step(tool))
-            }
-        };
-        builder_edits.extend(package_edit(file, facts, tool, resolve.as_deref()));
-        start.java.jar =
-            Some(named.unwrap_or_else(|_| crate::paths::resolve(&workdir, RESOLVED_JAR)));
+        let (jar, edit) =
+            boot_run::tool_jar(file, facts, ctx, &start, tool, &workdir, &mut warnings)?;
+        builder_edits.extend(edit);
+        start.java.jar = Some(jar);
     }
 
     // What the image builds: nothing, where the jar comes from the context.
@@ -317,42 +285,14 @@ fn plan_rewrite<'a>(
     let mut entrypoint = None;
     let mut program_paths = std::collections::BTreeMap::new();
     let is_entrypoint = facts.entrypoint.is_some_and(|e| std::ptr::eq(e, start.at));
-    if let (Some(tool), true) = (&start.tool, is_entrypoint) {
-        // java is on every JRE image's PATH (distroless's too).
-        let jar = start
-            .java
-            .jar
-            .clone()
-            .expect("the tool's jar is told above");
-        entrypoint = Some((
-            std::iter::once("java".to_string())
-                .chain(start.java.options.iter().cloned())
-                .chain(["-jar".to_string(), jar])
-                .chain(start.java.args.iter().cloned())
-                .collect(),
-            format!(
-                "the jar `{}` built and ran, started with java and the run's options: the JRE image has no {}",
-                tool.shown, tool.program
-            ),
-        ));
-    }
-    if let (Some(tool), false, false) = (&start.tool, flavor == Flavor::Distroless, is_entrypoint) {
-        let jar = start
-            .java
-            .jar
-            .clone()
-            .expect("the tool's jar is told above");
-        cmd = Some((
-            std::iter::once("java".to_string())
-                .chain(start.java.options.iter().cloned())
-                .chain(["-jar".to_string(), jar])
-                .chain(start.java.args.iter().cloned())
-                .collect(),
-            format!(
-                "the jar `{}` built and ran, started with java and the run's options: the JRE image has no {}",
-                tool.shown, tool.program
-            ),
-        ));
+    // A run through the build tool: java -jar in its place (java is on
+    // every JRE image's PATH, distroless's too).
+    if let Some(tool) = &start.tool {
+        if is_entrypoint {
+            entrypoint = Some(boot_run::java_command(&start, tool));
+        } else if flavor != Flavor::Distroless {
+            cmd = Some(boot_run::java_command(&start, tool));
+        }
     }
     if flavor == Flavor::Distroless {
         if start.shell {
@@ -588,139 +528,4 @@ fn plan_rewrite<'a>(
         entrypoint,
         warnings,
     })
-}
-
-/// Where the builder copies a jar whose name cannot be told, in the folder
-/// the start command ran in.
-const RESOLVED_JAR: &str = "app.jar";
-
-/// The step that copies the one jar a build wrote (not Gradle's
-/// `-plain.jar`) to [`RESOLVED_JAR`], failing the build if there is none or
-/// several.
-fn resolve_step(tool: &ToolRun) -> String {
-    let (dir, list) = if tool.maven {
-        ("target", "target/*.jar".to_string())
-    } else {
-        (
-            "build/libs",
-            "$(ls build/libs/*.jar | grep -v -- '-plain\\.jar$')".to_string(),
-        )
-    };
-    format!(
-        "set -- {list} && if [ \"$#\" -ne 1 ] || [ ! -f \"$1\" ]; then echo \"expected one jar in {dir}/, found: $*\" >&2; exit 1; fi && cp \"$1\" {RESOLVED_JAR}"
-    )
-}
-
-/// The package step a start through the build tool needs, after the
-/// stage's last step that changes files: none where a RUN packages already;
-/// then the step that tells its jar, where one is needed.
-fn package_edit(
-    file: &Dockerfile,
-    facts: &StageFacts,
-    tool: &ToolRun,
-    resolve: Option<&str>,
-) -> Option<BuilderEdit> {
-    let (tool_names, packaging): (&[&str], &[&str]) = if tool.maven {
-        (
-            &["mvn", "mvnw"],
-            &["package", "install", "verify", "deploy"],
-        )
-    } else {
-        (
-            &["gradle", "gradlew"],
-            &["bootJar", "build", "assemble", ":bootJar"],
-        )
-    };
-    let packaged = facts.runs().any(|r| {
-        let words: Vec<&str> = r.args.split_whitespace().collect();
-        words
-            .iter()
-            .any(|w| tool_names.contains(&w.rsplit('/').next().unwrap_or(w)))
-            && words.iter().any(|w| packaging.contains(w))
-    });
-    let resolve = resolve.filter(|r| !facts.runs().any(|run| run.args.contains(r)));
-    if packaged && resolve.is_none() {
-        return None;
-    }
-    let last = crate::lang::stage::last_file_step(facts)?;
-    let goal = if tool.maven {
-        "package -DskipTests"
-    } else {
-        "bootJar"
-    };
-    let flags: Vec<String> = tool
-        .build_flags
-        .iter()
-        .filter(|f| !(f.starts_with("-DskipTests") || f.starts_with("-Dmaven.test.skip")))
-        .map(|f| shell::quote(f))
-        .collect();
-    let words: Vec<String> = std::iter::once(shell::quote(&tool.program))
-        .chain(flags)
-        .chain([goal.to_string()])
-        .collect();
-    let end = last.text_span.end;
-    let eol = file.line_ending();
-    let mut text = String::new();
-    let mut why = Vec::new();
-    if !packaged {
-        text.push_str(&format!("{eol}RUN {}", words.join(" ")));
-        why.push(format!(
-            "the jar the start command's {} ran from, built once here (as its run does, without tests)",
-            tool.program
-        ));
-    }
-    if let Some(r) = resolve {
-        text.push_str(&format!("{eol}RUN {r}"));
-        why.push(format!(
-            "the one jar the build wrote, at {RESOLVED_JAR}, whose name slimfile cannot tell"
-        ));
-    }
-    Some(BuilderEdit {
-        range: end..end,
-        text,
-        why: why.join("; then "),
-    })
-}
-
-/// Every program the start command runs through its script or init
-/// process is java, a utility of the runtime's system, a file the final
-/// stage gets, or a package it installs again; else the rewrite is refused.
-fn check_start_programs(
-    facts: &StageFacts,
-    ctx: &Context,
-    start: &Start,
-    flavor: Flavor,
-    packages: &[String],
-    payload: &[String],
-) -> Result<(), Stop> {
-    let Some(form) = &start.at.form else {
-        return Ok(());
-    };
-    let workdir = facts.workdir.clone().unwrap_or_else(|| "/".into());
-    let scripts = facts.context_files(ctx);
-    let scope = shell::Scope::at(&workdir, "root");
-    let copied = crate::carry::copied_files(facts);
-    for p in crate::runtime::programs_run(form, start.at.start_line, &scope, &scripts)? {
-        let name = p.rsplit('/').next().unwrap_or(&p);
-        let path = crate::paths::resolve(&workdir, &p);
-        let ok = name == "java"
-            || crate::base_images::os_has(flavor, &p)
-            || packages.iter().any(|k| k == name)
-            || payload.iter().any(|f| crate::paths::is_within(&path, f))
-            || copied
-                .iter()
-                .any(|c| crate::paths::is_within(&path, c) || c.rsplit('/').next() == Some(name));
-        if !ok {
-            return Err(refused(
-                Code::UnknownProgram,
-                start.at.start_line,
-                format!(
-                    "the start command runs `{p}`, which is neither java, a program of the {} image, a package the final stage installs, nor a file it gets",
-                    flavor.name()
-                ),
-            )
-            .hint("install it in the Dockerfile, or write the final stage by hand"));
-        }
-    }
-    Ok(())
 }

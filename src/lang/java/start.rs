@@ -493,3 +493,46 @@ pub(super) fn start_paths(run: &JavaRun, workdir: &str) -> Vec<String> {
     }
     out
 }
+
+/// Every program the start command runs through its script or init
+/// process is java, a utility of the runtime's system, a file the final
+/// stage gets, or a package it installs again; else the rewrite is refused.
+pub(super) fn check_start_programs(
+    facts: &StageFacts,
+    ctx: &Context,
+    start: &Start,
+    flavor: Flavor,
+    packages: &[String],
+    payload: &[String],
+) -> Result<(), Stop> {
+    let Some(form) = &start.at.form else {
+        return Ok(());
+    };
+    let workdir = facts.workdir.clone().unwrap_or_else(|| "/".into());
+    let scripts = facts.context_files(ctx);
+    let scope = shell::Scope::at(&workdir, "root");
+    let copied = crate::carry::copied_files(facts);
+    for p in crate::runtime::programs_run(form, start.at.start_line, &scope, &scripts)? {
+        let name = p.rsplit('/').next().unwrap_or(&p);
+        let path = crate::paths::resolve(&workdir, &p);
+        let ok = name == "java"
+            || crate::base_images::os_has(flavor, &p)
+            || packages.iter().any(|k| k == name)
+            || payload.iter().any(|f| crate::paths::is_within(&path, f))
+            || copied
+                .iter()
+                .any(|c| crate::paths::is_within(&path, c) || c.rsplit('/').next() == Some(name));
+        if !ok {
+            return Err(refused(
+                Code::UnknownProgram,
+                start.at.start_line,
+                format!(
+                    "the start command runs `{p}`, which is neither java, a program of the {} image, a package the final stage installs, nor a file it gets",
+                    flavor.name()
+                ),
+            )
+            .hint("install it in the Dockerfile, or write the final stage by hand"));
+        }
+    }
+    Ok(())
+}
